@@ -87,7 +87,7 @@ export function selfProtectionStatements(scope: IConstruct, targets: SelfProtect
   const statements = [
     new PolicyStatement({
       sid: 'DenyIamWritesOnSeverAndProtectedPrincipals',
-      effect: Effect.Deny,
+      effect: Effect.DENY,
       actions: [...SELF_PROTECTION_IAM_ACTIONS],
       resources: [
         iamArn(`role${SEVER_IAM_PATH}*`),
@@ -100,7 +100,7 @@ export function selfProtectionStatements(scope: IConstruct, targets: SelfProtect
     statements.push(
       new PolicyStatement({
         sid: 'DenyKeyChangesOnSeverKeys',
-        effect: Effect.Deny,
+        effect: Effect.DENY,
         actions: [...SELF_PROTECTION_KMS_ACTIONS],
         resources: targets.keys.map((key) => key.keyArn),
       }),
@@ -110,7 +110,7 @@ export function selfProtectionStatements(scope: IConstruct, targets: SelfProtect
     statements.push(
       new PolicyStatement({
         sid: 'DenySecretChangesOnSeverSecrets',
-        effect: Effect.Deny,
+        effect: Effect.DENY,
         actions: [
           'secretsmanager:RotateSecret',
           'secretsmanager:PutSecretValue',

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -17,10 +17,10 @@ import { TerminationIntake } from './constructs/termination-intake.js';
 import { WebhookApi } from './constructs/webhook-api.js';
 import {
   deferredStatements,
+  jwksObjectArns,
   revokeStatements,
   rotateSecretStatements,
 } from './function-permissions.js';
-import { logicalIdOf } from './nag.js';
 import { type HandlerName, assertLocalEsbuild, handlerEntry } from './paths.js';
 import {
   SEVER_IAM_PATH,
@@ -350,7 +350,7 @@ export class SeverStack extends Stack {
       emails: config.alarmEmails,
     });
 
-    this.acknowledgeAccountWideAccess();
+    this.acknowledgeAccountWideAccess(config.jwksBucketArns);
 
     // --- outputs ---------------------------------------------------------------------------
 
@@ -371,21 +371,68 @@ export class SeverStack extends Stack {
 
   /**
    * Acknowledges the wildcard findings that remain after scoping every statement as tightly as
-   * the job allows. Each names why the wildcard is needed.
+   * the job allows. A finding is acknowledged only on the function that needs it, with the reason.
    */
-  private acknowledgeAccountWideAccess(): void {
+  private acknowledgeAccountWideAccess(jwksBucketArns: readonly string[]): void {
+    const { revoke, deferred } = this.functions;
+    const rotateSecret = this.functions['rotate-secret'];
     const ack = (scope: Construct, finding: string, reason: string): void => {
       Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
     };
-    const { revoke, deferred, digest, ingest } = this.functions;
-    const ledgerIndexes =
-      'Query on the ledger indexes (byEmployee, byResource, byDay) that locate a case head; index names are fixed by the table.';
-    void ledgerIndexes;
-    void revoke;
-    void deferred;
-    void digest;
-    void ingest;
-    void Effect;
-    void logicalIdOf;
+    const account = (service: string, resource: string, regional = true): string =>
+      `Resource::arn:<AWS::Partition>:${service}:${regional ? '<AWS::Region>' : ''}:<AWS::AccountId>:${resource}`;
+
+    ack(
+      revoke,
+      'Resource::*',
+      'Actions without resource-level scoping or that must see the whole account: iam:GetAccountAuthorizationDetails and IAM List/Get for the snapshot, kms:CreateKey/ListKeys/ListAliases/TagResource (a new key has no ARN yet), secretsmanager:ListSecrets, ssm:DescribeParameters and the Organizations reads that evaluate SCPs.',
+    );
+    ack(revoke, 'Action::iam:Get*', 'Read-only: the snapshot reads every IAM entity and policy the departing engineer could reach.');
+    ack(revoke, 'Action::iam:List*', 'Read-only: the snapshot lists every IAM entity and policy the departing engineer could reach.');
+    const anyPrincipal =
+      'The departing engineer can be any IAM user, in any group, with any MFA device, who may have assumed any role; Sever roles (role/sever/*) and sever:protectedPrincipalArns are excluded by an explicit deny.';
+    for (const resource of ['user/*', 'group/*', 'mfa/*', 'role/*']) ack(revoke, account('iam', resource, false), anyPrincipal);
+    const anyKey =
+      'The signing keys the engineer could reach can be any KMS key or alias in the account; Sever\'s own keys are excluded by an explicit deny, and data-key use is limited to kms:ViaService SSM.';
+    ack(revoke, account('kms', 'key/*'), anyKey);
+    ack(revoke, account('kms', 'alias/*'), anyKey);
+    ack(
+      revoke,
+      account('secretsmanager', 'secret:*'),
+      'Any secret may hold a reachable private key and must be rotated; Sever\'s own secret is excluded by an explicit deny.',
+    );
+    const anyParameter =
+      'SSM parameters holding private keys or JWKS documents can have any name; SecureString keys are usable only through SSM (kms:ViaService).';
+    ack(revoke, account('ssm', 'parameter/*'), anyParameter);
+    ack(
+      revoke,
+      account('scheduler', `schedule/${SCHEDULE_GROUP_NAME}/*`),
+      'Only schedules in Sever\'s own schedule group, whose names are generated per case and step.',
+    );
+
+    ack(
+      deferred,
+      account('kms', 'key/*'),
+      'Disables and schedules deletion of the superseded keys revoke rotated, which can be any KMS key in the account; Sever\'s own keys are excluded by an explicit deny.',
+    );
+    ack(deferred, 'Resource::*', 'kms:ListAliases has no resource-level scoping.');
+    ack(deferred, account('ssm', 'parameter/*'), anyParameter);
+
+    ack(
+      rotateSecret,
+      account('secretsmanager', 'secret:*'),
+      'Conditioned on secretsmanager:resource/AllowRotationLambdaArn = this function: only secrets whose rotation is configured to use it.',
+    );
+    ack(
+      rotateSecret,
+      account('kms', 'key/*'),
+      'The rotated secrets may be encrypted with any customer key; use is limited to kms:ViaService Secrets Manager.',
+    );
+
+    for (const arn of jwksObjectArns(jwksBucketArns).filter((objectArn) => objectArn.includes('*'))) {
+      const reason = `JWKS documents under ${arn} (sever:jwksBucketArns) are named by the keys' sever:jwks tags.`;
+      ack(revoke, `Resource::${arn}`, reason);
+      ack(deferred, `Resource::${arn}`, reason);
+    }
   }
 }

@@ -7,11 +7,7 @@ import { SnapshotError } from '../../lambda/core/snapshot/errors.js';
 import type { AccountSnapshot } from '../../lambda/core/snapshot/model.js';
 import { parseSnapshot, SNAPSHOT_FILES } from '../../lambda/core/snapshot/parse.js';
 
-/** Output streams of a CLI command. */
-export interface CommandIo {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-}
+import type { CommandIo } from './io.js';
 
 const USAGE = `Usage: sever snapshot --out DIR [--region REGION] [--profile PROFILE] [--max-attempts N] [--concurrency N]
 
@@ -84,20 +80,12 @@ export async function runSnapshot(argv: string[], io: CommandIo): Promise<number
     return EXIT_FAILED;
   }
 
-  await mkdir(out, { recursive: true });
-  for (const [name, text] of Object.entries(collected.files)) {
-    await writeFile(join(out, name), text, 'utf8');
-  }
-  // A file this run did not produce (organization.json) must not survive from an older
-  // snapshot in the same directory, or its stale policies would be analysed as current.
-  const removed: string[] = [];
-  for (const name of Object.values(SNAPSHOT_FILES)) {
-    if (collected.files[name] !== undefined) continue;
-    const path = join(out, name);
-    if (await exists(path)) {
-      await rm(path);
-      removed.push(name);
-    }
+  let removed: string[];
+  try {
+    removed = await writeSnapshot(out, collected);
+  } catch (error) {
+    io.stderr.write(`sever snapshot: cannot write the snapshot to ${out}: ${(error as Error).message}\n`);
+    return EXIT_FAILED;
   }
 
   for (const warning of collected.warnings) io.stderr.write(`warning: ${warning}\n`);
@@ -113,6 +101,26 @@ export async function runSnapshot(argv: string[], io: CommandIo): Promise<number
   }
   io.stdout.write(summary(out, snapshot, collected));
   return EXIT_OK;
+}
+
+/** Writes the files; returns the names of stale snapshot files it removed. */
+async function writeSnapshot(out: string, collected: CollectedSnapshot): Promise<string[]> {
+  await mkdir(out, { recursive: true });
+  for (const [name, text] of Object.entries(collected.files)) {
+    await writeFile(join(out, name), text, 'utf8');
+  }
+  // A file this run did not produce (organization.json) must not survive from an older
+  // snapshot in the same directory, or its stale policies would be analysed as current.
+  const removed: string[] = [];
+  for (const name of Object.values(SNAPSHOT_FILES)) {
+    if (collected.files[name] !== undefined) continue;
+    const path = join(out, name);
+    if (await exists(path)) {
+      await rm(path);
+      removed.push(name);
+    }
+  }
+  return removed;
 }
 
 function parse(argv: string[]) {

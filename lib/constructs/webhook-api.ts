@@ -85,7 +85,7 @@ function sourceIpPolicy(cidrs: readonly string[]): PolicyDocument {
         resources: ['execute-api:/*'],
       }),
       new PolicyStatement({
-        effect: Effect.Deny,
+        effect: Effect.DENY,
         principals: [new AnyPrincipal()],
         actions: ['execute-api:Invoke'],
         resources: ['execute-api:/*'],

@@ -147,7 +147,7 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
   }
 
   async deleteVirtualMfaDevice(serialNumber: string): Promise<CallRecord> {
-    this.#count('iam:DeleteVirtualMFADevice');
+    this.recordCall('iam:DeleteVirtualMFADevice');
     for (const creds of this.#credentials.values()) {
       // IAM refuses to delete a virtual device that is still enabled for a user.
       if (creds.mfaDevices.some((d) => d.serialNumber === serialNumber)) {
@@ -179,7 +179,7 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
   // ── IAM: roles ───────────────────────────────────────────────────────────────────────────
 
   async putRolePolicy(roleName: string, policyName: string, policy: string): Promise<CallRecord> {
-    this.#count('iam:PutRolePolicy');
+    this.recordCall('iam:PutRolePolicy');
     const role = this.#roles.get(roleName);
     if (!role) throw new PortError('ERR_FAILED', `role ${roleName} does not exist`, 'NoSuchEntity');
     if (role.serviceLinked) throw new PortError('ERR_FAILED', `role ${roleName} is service-linked`, 'UnmodifiableEntity');
@@ -190,7 +190,7 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
   // ── KMS ──────────────────────────────────────────────────────────────────────────────────
 
   async createKey(request: NewKeyRequest): Promise<CallRecord & KeyRecord> {
-    this.#count('kms:CreateKey');
+    this.recordCall('kms:CreateKey');
     parsePolicyDocument(request.policy, 'CreateKey Policy');
     const keyId = randomUUID();
     const arn = `arn:${this.#base.account.partition}:kms:${this.#base.account.region}:${this.#base.account.accountId}:key/${keyId}`;
@@ -213,9 +213,9 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
   }
 
   async findKeyByTag(tagKey: string, tagValue: string): Promise<KeyRecord | undefined> {
-    this.#count('kms:ListKeys');
+    this.recordCall('kms:ListKeys');
     for (const key of this.#keys.values()) {
-      this.#count('kms:ListResourceTags');
+      this.recordCall('kms:ListResourceTags');
       if (key.metadata.tags[tagKey] === tagValue) return { keyArn: key.metadata.arn, keyId: key.metadata.keyId };
     }
     return undefined;
@@ -232,7 +232,7 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
   }
 
   async updateAlias(aliasName: string, targetKeyId: string): Promise<CallRecord> {
-    this.#count('kms:UpdateAlias');
+    this.recordCall('kms:UpdateAlias');
     const current = this.#aliases.get(aliasName);
     if (current === undefined) throw new PortError('ERR_FAILED', `alias ${aliasName} does not exist`, 'NotFoundException');
     const target = this.#key(undefined, targetKeyId);
@@ -299,7 +299,7 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
   }
 
   #key(api: string | undefined, keyIdOrArn: string): SandboxKey {
-    if (api) this.#count(api);
+    if (api) this.recordCall(api);
     const keyId = keyIdOrArn.includes(':key/') ? (keyIdOrArn.split(':key/')[1] as string) : keyIdOrArn;
     const key = this.#keys.get(keyId);
     if (!key) throw new PortError('ERR_FAILED', `key ${keyIdOrArn} does not exist`, 'NotFoundException');
@@ -315,7 +315,7 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
   }
 
   #user(api: string, userName: string): Mutable<IamUser> {
-    this.#count(api);
+    this.recordCall(api);
     const user = this.#users.get(userName);
     if (!user) throw noSuchEntity(`user ${userName}`);
     return user;
@@ -331,7 +331,8 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
     return `arn:${partition}:kms:${region}:${accountId}:${aliasName}`;
   }
 
-  #count(api: string): void {
+  /** Counts one AWS-equivalent call; the other sandbox services count through this too. */
+  recordCall(api: string): void {
     this.apiCalls.set(api, (this.apiCalls.get(api) ?? 0) + 1);
   }
 

@@ -6,6 +6,7 @@ import {
   createSecretKey,
   generateKeyPair,
   type KeyObject,
+  type RSAPSSKeyPairKeyObjectOptions,
   randomBytes,
   sign,
   timingSafeEqual,
@@ -134,16 +135,14 @@ export const generateKeyLike = async (algorithm: KeyAlgorithm): Promise<KeyObjec
     case 'RSA':
       return (await generateKeyPairAsync('rsa', { modulusLength: algorithm.modulusLength, publicExponent: 0x10001 }))
         .privateKey;
-    case 'RSA-PSS':
-      return (
-        await generateKeyPairAsync('rsa-pss', {
-          modulusLength: algorithm.modulusLength,
-          publicExponent: 0x10001,
-          ...(algorithm.hashAlgorithm === undefined ? {} : { hashAlgorithm: algorithm.hashAlgorithm }),
-          ...(algorithm.mgf1HashAlgorithm === undefined ? {} : { mgf1HashAlgorithm: algorithm.mgf1HashAlgorithm }),
-          ...(algorithm.saltLength === undefined ? {} : { saltLength: algorithm.saltLength }),
-        })
-      ).privateKey;
+    case 'RSA-PSS': {
+      const options: RSAPSSKeyPairKeyObjectOptions = { modulusLength: algorithm.modulusLength, publicExponent: 0x10001 };
+      if (algorithm.hashAlgorithm !== undefined) options.hashAlgorithm = algorithm.hashAlgorithm;
+      if (algorithm.mgf1HashAlgorithm !== undefined) options.mgf1HashAlgorithm = algorithm.mgf1HashAlgorithm;
+      // @types/node declares saltLength as a string; node:crypto requires a number.
+      if (algorithm.saltLength !== undefined) (options as { saltLength?: number }).saltLength = algorithm.saltLength;
+      return (await generateKeyPairAsync('rsa-pss', options)).privateKey;
+    }
     case 'EC':
       return (await generateKeyPairAsync('ec', { namedCurve: opensslCurveName(algorithm.curve) })).privateKey;
     case 'OKP':

@@ -39,7 +39,6 @@ import {
   hasPrivatePart,
   isJwkLike,
   isKeyMember,
-  isPlainObject,
   type JsonObject,
   keyIdFor,
   keyMembersOf,
@@ -127,8 +126,11 @@ interface ClassifiedBlock {
 const classify = (text: string, where: string): ClassifiedBlock[] =>
   findPemBlocks(text, where).map((block, index) => ({ block, role: roleOf(block), index }));
 
-const blockLocation = (where: string, { block, index }: ClassifiedBlock): string =>
-  `${where}, PEM block ${index + 1} (${block.label})`;
+const blockName = ({ block, index }: ClassifiedBlock): string => `PEM block ${index + 1} (${block.label})`;
+
+/** `prefix, PEM block n (LABEL)`: in messages `prefix` names the value, in derived locations the field. */
+const blockLocation = (prefix: string, entry: ClassifiedBlock): string =>
+  prefix === '' ? blockName(entry) : `${prefix}, ${blockName(entry)}`;
 
 /** True when a certificate in `block` certifies `key`; such a certificate cannot survive rotation. */
 const certifies = (block: PemBlock, key: KeyObject, where: string): boolean => {
@@ -152,19 +154,22 @@ const refuseCertificatesOf = (blocks: readonly ClassifiedBlock[], key: KeyObject
   }
 };
 
-/** The public blocks of `blocks` that belong to `key`. */
-const matchingPublicBlocks = (blocks: readonly ClassifiedBlock[], key: KeyObject, where: string): DerivedSlot[] =>
+/**
+ * The public blocks of `blocks` that belong to `key`. `place` locates the PEM text inside the
+ * value (`''` for the whole value, `field "x"` for a member), `where` names it in messages.
+ */
+const matchingPublicBlocks = (blocks: readonly ClassifiedBlock[], key: KeyObject, where: string, place: string): DerivedSlot[] =>
   blocks.flatMap((entry): DerivedSlot[] => {
     if (entry.role.role !== 'public') return [];
     const publicKey = loadPublicPem(entry.block.text, entry.role.pemType, blockLocation(where, entry));
-    return sameKeyMaterial(publicKey, key) ? [{ location: blockLocation(where, entry), kind: 'public', key: publicKey }] : [];
+    return sameKeyMaterial(publicKey, key) ? [{ location: blockLocation(place, entry), kind: 'public', key: publicKey }] : [];
   });
 
 const rewritePemBlocks = (
   text: string,
   blocks: readonly ClassifiedBlock[],
   derived: readonly DerivedSlot[],
-  where: string,
+  place: string,
   newKey: KeyObject,
 ): string =>
   splice(
@@ -174,7 +179,7 @@ const rewritePemBlocks = (
       if (role.role === 'private') {
         return [{ start: block.start, end: block.end, text: matchLineEndings(privatePem(newKey, role.pemType), block.text) }];
       }
-      if (role.role === 'public' && derived.some((slot) => slot.location === blockLocation(where, entry))) {
+      if (role.role === 'public' && derived.some((slot) => slot.location === blockLocation(place, entry))) {
         return [{ start: block.start, end: block.end, text: matchLineEndings(publicPem(newKey, role.pemType), block.text) }];
       }
       return [];
@@ -189,7 +194,7 @@ interface PemPrivateKey {
 }
 
 /** Loads the one private key of a PEM text and the public blocks that belong to it. */
-const parsePemText = (text: string, where: string): PemPrivateKey => {
+const parsePemText = (text: string, where: string, place: string): PemPrivateKey => {
   const blocks = classify(text, where);
   const privates = blocks.filter(({ role }) => role.role === 'private' || role.role === 'unsupported-private');
   if (privates.length === 0) {
@@ -209,8 +214,8 @@ const parsePemText = (text: string, where: string): PemPrivateKey => {
   const pemType = (entry.role as { pemType: PrivatePemType }).pemType;
   const key = loadPrivatePem(entry.block.text, pemType, blockLocation(where, entry));
   refuseCertificatesOf(blocks, key, where);
-  const derived = matchingPublicBlocks(blocks, key, where);
-  return { key, pemType, derived, rewrite: (newKey) => rewritePemBlocks(text, blocks, derived, where, newKey) };
+  const derived = matchingPublicBlocks(blocks, key, where, place);
+  return { key, pemType, derived, rewrite: (newKey) => rewritePemBlocks(text, blocks, derived, place, newKey) };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -254,7 +259,7 @@ const parseJsonSafely = (text: string): { ok: true; value: unknown } | { ok: fal
 // The value as a whole
 
 const parseWholePem = (value: string, source: string): ParsedSecret => {
-  const pem = parsePemText(value, source);
+  const pem = parsePemText(value, source, '');
   return {
     shape: { kind: 'pem' },
     encoding: { format: 'pem', pemType: pem.pemType },
@@ -363,7 +368,7 @@ const parseJsonFields = (value: string, root: JsonObject, source: string): Parse
   let rewriteHolder: (newKey: KeyObject, newKid: string | undefined) => string;
   const { content } = holder;
   if (content.kind === 'pem') {
-    const pem = parsePemText(content.text, holder.where);
+    const pem = parsePemText(content.text, holder.where, `field ${JSON.stringify(holder.span.key)}`);
     key = pem.key;
     encoding = { format: 'pem', pemType: pem.pemType };
     shapeEncoding = 'pem';
@@ -397,13 +402,13 @@ const parseJsonFields = (value: string, root: JsonObject, source: string): Parse
     const location = `field ${JSON.stringify(span.key)}`;
     if (sibling.kind === 'pem') {
       refuseCertificatesOf(sibling.blocks, key, where);
-      const matching = matchingPublicBlocks(sibling.blocks, key, where);
+      const matching = matchingPublicBlocks(sibling.blocks, key, where, location);
       if (matching.length > 0) {
         derived.push(...matching);
         rewriters.push({
           start: span.valueStart,
           end: span.valueEnd,
-          rewrite: (newKey) => JSON.stringify(rewritePemBlocks(sibling.text, sibling.blocks, matching, where, newKey)),
+          rewrite: (newKey) => JSON.stringify(rewritePemBlocks(sibling.text, sibling.blocks, matching, location, newKey)),
         });
       }
     } else if (sibling.kind === 'jwk' || sibling.kind === 'jwk-json') {

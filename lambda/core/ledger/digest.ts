@@ -5,6 +5,8 @@ import { isLedgerError, LedgerError } from './errors.js';
 import { compareLeaves, digestRoot } from './merkle.js';
 import type { Digest, DigestHeader, DigestLeaf, DigestSigner, LedgerEntry } from './types.js';
 
+export type { Digest, DigestHeader, DigestLeaf, DigestSignature, DigestSigner } from './types.js';
+
 /**
  * Signed digests. Hash chains alone cannot show that a whole case was deleted, or that a
  * case was rewritten from some entry on with every hash recomputed. A digest closes that gap:

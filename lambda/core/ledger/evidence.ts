@@ -79,6 +79,8 @@ export interface CaseEvidence {
 }
 
 const CONTAINMENT_TYPES = new Set([
+  'attach-quarantine-policy',
+  'revoke-grant',
   'deactivate-access-key',
   'delete-access-key',
   'delete-login-profile',
@@ -100,8 +102,10 @@ const ROTATION_TYPES = new Set([
   'schedule-key-deletion',
   'rotate-secret',
   'rotate-parameter',
-  'publish-jwks',
-  'revoke-tokens',
+  'publish-public-key',
+  'unpublish-public-key',
+  'revoke-key-id',
+  'revoke-subject',
 ]);
 
 /**
@@ -140,10 +144,12 @@ const validTime = (value: unknown): string | undefined => {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 };
 
+/** The effective time an HR event states, looking in the event and in an EventBridge `detail`. */
 const eventTime = (event: unknown): string | undefined => {
-  const candidates = isRecord(event) ? [event, isRecord(event.detail) ? event.detail : {}] : [];
-  for (const candidate of candidates) {
-    for (const field of EVENT_TIME_FIELDS) {
+  const candidates = isRecord(event) ? [isRecord(event.detail) ? event.detail : {}, event] : [];
+  // Field priority beats nesting: `detail.effectiveAt` wins over EventBridge's own `time`.
+  for (const field of EVENT_TIME_FIELDS) {
+    for (const candidate of candidates) {
       const time = validTime(candidate[field]);
       if (time !== undefined) return time;
     }
@@ -213,14 +219,18 @@ export const buildCaseEvidence = (entries: readonly LedgerEntry[], verification:
       case 'identity-resolved':
         for (const arn of Array.isArray(data.principals) ? data.principals : []) if (typeof arn === 'string') principals.add(arn);
         break;
-      case 'plan-made':
-        for (const planned of Array.isArray(data.actions) ? data.actions : []) {
+      case 'plan-made': {
+        // Either `{ actions: [...] }` or the whole plan, `{ plan: { steps: [...] } }`.
+        const plan = isRecord(data.plan) ? data.plan : {};
+        const plannedList: unknown[] = Array.isArray(data.actions) ? data.actions : Array.isArray(plan.steps) ? plan.steps : [];
+        for (const planned of plannedList) {
           if (!isRecord(planned)) continue;
           const id = asString(planned.id);
           if (id === undefined) continue;
           actionFor(id, asString(planned.type) ?? 'unknown', asString(planned.target) ?? '');
         }
         break;
+      }
       case 'action-started':
       case 'action-succeeded':
       case 'action-failed': {
@@ -274,9 +284,9 @@ export const buildCaseEvidence = (entries: readonly LedgerEntry[], verification:
   const all = [...actions.values()];
   const concerns: string[] = [];
   const stage = (category: ActionCategory): { at?: string; state: Milestone['state']; pending: MutableAction[] } => {
-    // Deferred steps (a key deletion due in days) are reported with their due date and do
-    // not hold back the stage they belong to.
-    const relevant = all.filter((a) => categorize(a.actionType) === category && !(deferred.has(a.actionId) && a.outcome !== 'succeeded'));
+    // Deferred steps (a key deletion due after a grace period) are listed with their due
+    // date; they neither hold back nor stretch the stage they belong to.
+    const relevant = all.filter((a) => categorize(a.actionType) === category && !deferred.has(a.actionId));
     if (relevant.length === 0) return { state: 'not-applicable', pending: [] };
     const pending = relevant.filter((a) => a.outcome !== 'succeeded');
     if (pending.length > 0) return { state: 'incomplete', pending };
@@ -289,7 +299,7 @@ export const buildCaseEvidence = (entries: readonly LedgerEntry[], verification:
   for (const action of all) {
     if (action.outcome === 'failed') concerns.push(`Action ${action.actionId} (${action.actionType} on ${action.target}) failed.`);
     else if (action.outcome === 'started') concerns.push(`Action ${action.actionId} (${action.actionType} on ${action.target}) started but never finished.`);
-    else if (action.outcome === 'planned') concerns.push(`Action ${action.actionId} (${action.actionType} on ${action.target}) was planned but never run.`);
+    else if (action.outcome === 'planned' && !deferred.has(action.actionId)) concerns.push(`Action ${action.actionId} (${action.actionType} on ${action.target}) was planned but never run.`);
   }
   const accepted = tokenChecks.filter((t) => t.outcome !== 'rejected');
   for (const check of accepted) concerns.push(`A token signed by ${check.kid || check.keyArn} was still ${check.outcome} at ${check.at}.`);

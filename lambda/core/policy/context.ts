@@ -28,7 +28,10 @@ export interface RequestContext {
   readonly principal: PrincipalContext;
   readonly action: string;
   readonly resource: ResourceContext;
-  /** Extra condition keys whose values are known (e.g. kms:KeySpec). Keys are case-insensitive. */
+  /**
+   * Extra condition keys whose values are known (e.g. kms:KeySpec). Keys are case-insensitive.
+   * An empty array marks a key known to be absent from the request.
+   */
   readonly context?: Readonly<Record<string, string | readonly string[]>>;
 }
 

@@ -327,12 +327,12 @@ class Evaluation {
       this.scanPrincipalless(compileDocument(source.document), source.id, source.kind, identity);
     }
     const boundary = best();
-    if (this.hasBoundary && this.denied === undefined) {
+    if (!this.hasBoundary) boundary.tri = YES;
+    else if (this.denied === undefined) {
       const source = policies.permissionsBoundary as PolicySource;
       this.scanPrincipalless(compileDocument(source.document), source.id, source.kind, boundary);
-    } else {
-      boundary.tri = YES;
     }
+    // `run` turns the recorded Deny into the decision.
     if (this.denied !== undefined) return IMPLICIT_DENY;
     if (principal.type === 'root') {
       // The root user is not governed by identity policies: it has every permission in its account.

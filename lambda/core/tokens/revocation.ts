@@ -17,16 +17,17 @@ export const REVOCATION_TABLE_KEY = {
 
 export type RevocationItem = KidRevocationItem | SubjectRevocationItem;
 
-export interface KidRevocationItem {
+// Type aliases, not interfaces: items must be assignable to plain attribute maps.
+export type KidRevocationItem = {
   readonly pk: `kid#${string}`;
   readonly kind: 'kid';
   readonly kid: string;
   readonly revokedAt: string;
   readonly caseId: string;
   readonly keyArn: string;
-}
+};
 
-export interface SubjectRevocationItem {
+export type SubjectRevocationItem = {
   readonly pk: `sub#${string}`;
   readonly kind: 'sub';
   readonly sub: string;
@@ -35,7 +36,7 @@ export interface SubjectRevocationItem {
   /** The instant as given, for people reading the table. */
   readonly notBeforeIso: string;
   readonly caseId: string;
-}
+};
 
 export function kidItemKey(kid: string): `kid#${string}` {
   return `kid#${kid}`;

@@ -1,0 +1,119 @@
+/**
+ * Finds the items a `Resource` pattern can cover without testing every item: exact ARNs by hash,
+ * `prefix*` patterns by binary search over the sorted ARNs, and only the remaining wildcard shapes
+ * by a scan. Results are cached per pattern, and patterns repeat a lot (one managed policy is
+ * attached to hundreds of roles), so each distinct pattern is resolved once per snapshot.
+ *
+ * This is a pre-filter: it may return items the policy evaluation then denies, never fewer.
+ */
+
+const REGEX_SPECIAL = /[.+^${}()|[\]\\/]/g;
+
+/** Regex source of an IAM wildcard pattern: `*` any run of characters, `?` exactly one. */
+export function globSource(pattern: string): string {
+  let out = '';
+  for (const ch of pattern) {
+    if (ch === '*') out += '.*';
+    else if (ch === '?') out += '.';
+    else out += ch.replace(REGEX_SPECIAL, '\\$&');
+  }
+  return out;
+}
+
+const globCache = new Map<string, RegExp>();
+const globCacheCi = new Map<string, RegExp>();
+
+/** Whether `value` matches the IAM wildcard pattern (case-sensitive unless `ignoreCase`). */
+export function globMatches(pattern: string, value: string, ignoreCase = false): boolean {
+  if (pattern === '*') return true;
+  if (!pattern.includes('*') && !pattern.includes('?')) {
+    return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  }
+  const cache = ignoreCase ? globCacheCi : globCache;
+  let re = cache.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(`^${globSource(pattern)}$`, ignoreCase ? 'is' : 's');
+    if (cache.size > 50_000) cache.clear();
+    cache.set(pattern, re);
+  }
+  return re.test(value);
+}
+
+/** `ArnLike` matching: the first five colon-separated segments are matched one by one. */
+export function arnLikeMatches(pattern: string, value: string): boolean {
+  const p = pattern.split(':');
+  const v = value.split(':');
+  if (p.length < 6 || v.length < 6) return globMatches(pattern, value);
+  for (let i = 0; i < 5; i++) if (!globMatches(p[i] as string, v[i] as string)) return false;
+  return globMatches(p.slice(5).join(':'), v.slice(5).join(':'));
+}
+
+/** Replaces every `${…}` policy variable by `*`, so the pattern covers whatever the variable resolves to. */
+export function widenVariables(pattern: string): string {
+  return pattern.includes('${') ? pattern.replace(/\$\{[^}]*\}/g, '*') : pattern;
+}
+
+/** An index of ARNs (duplicates allowed: several items may share a resource ARN). */
+export class ArnIndex {
+  readonly size: number;
+  private readonly exact = new Map<string, number[]>();
+  private readonly sorted: readonly string[];
+  private readonly sortedItems: readonly number[];
+  private readonly cache = new Map<string, readonly number[]>();
+  private readonly everything: readonly number[];
+
+  constructor(arns: readonly string[]) {
+    this.size = arns.length;
+    const order = arns.map((_, i) => i).sort((a, b) => {
+      const x = arns[a] as string;
+      const y = arns[b] as string;
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+    this.sorted = order.map((i) => arns[i] as string);
+    this.sortedItems = order;
+    arns.forEach((arn, i) => {
+      const list = this.exact.get(arn);
+      if (list === undefined) this.exact.set(arn, [i]);
+      else list.push(i);
+    });
+    this.everything = arns.map((_, i) => i);
+  }
+
+  /** Every item. */
+  all(): readonly number[] {
+    return this.everything;
+  }
+
+  /** Items an IAM `Resource` pattern may cover (variables widened to wildcards). */
+  match(rawPattern: string): readonly number[] {
+    const cached = this.cache.get(rawPattern);
+    if (cached !== undefined) return cached;
+    const pattern = widenVariables(rawPattern);
+    let result: readonly number[];
+    if (pattern === '*') result = this.everything;
+    else if (!pattern.includes('*') && !pattern.includes('?')) result = this.exact.get(pattern) ?? [];
+    else if (pattern.indexOf('*') === pattern.length - 1 && !pattern.includes('?')) result = this.prefix(pattern.slice(0, -1));
+    else {
+      const re = new RegExp(`^${globSource(pattern)}$`, 's');
+      const hits: number[] = [];
+      for (let i = 0; i < this.sorted.length; i++) if (re.test(this.sorted[i] as string)) hits.push(this.sortedItems[i] as number);
+      result = hits.sort((a, b) => a - b);
+    }
+    if (this.cache.size > 200_000) this.cache.clear();
+    this.cache.set(rawPattern, result);
+    return result;
+  }
+
+  private prefix(prefix: string): readonly number[] {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.sorted[mid] as string) < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const hits: number[] = [];
+    for (let i = lo; i < this.sorted.length && (this.sorted[i] as string).startsWith(prefix); i++) hits.push(this.sortedItems[i] as number);
+    return hits.sort((a, b) => a - b);
+  }
+}
