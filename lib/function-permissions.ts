@@ -29,12 +29,23 @@ export function jwksObjectArns(locations: readonly string[]): string[] {
   return locations.map((arn) => (arn.includes('/') ? arn : `${arn}/*`));
 }
 
+/** The buckets of those locations. */
+export function jwksBucketOnlyArns(locations: readonly string[]): string[] {
+  return [...new Set(locations.map((arn) => arn.split('/')[0] as string))];
+}
+
 function jwksStatements(scope: IConstruct, jwksBucketArns: readonly string[]): PolicyStatement[] {
   const a = arns(scope);
   const statements = [
     new PolicyStatement({
       sid: 'JwksInParameters',
-      actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:ListTagsForResource'],
+      actions: [
+        'ssm:GetParameter',
+        'ssm:GetParameterHistory',
+        'ssm:PutParameter',
+        'ssm:LabelParameterVersion',
+        'ssm:ListTagsForResource',
+      ],
       resources: [a.ssm('parameter/*')],
     }),
     // SecureString parameters are encrypted with keys Sever does not own; only through SSM.
@@ -52,15 +63,47 @@ function jwksStatements(scope: IConstruct, jwksBucketArns: readonly string[]): P
         actions: ['s3:GetObject', 's3:PutObject'],
         resources: jwksObjectArns(jwksBucketArns),
       }),
+      // So a JWKS document that does not exist yet reads as 404 rather than 403.
+      new PolicyStatement({
+        sid: 'JwksBucketList',
+        actions: ['s3:ListBucket'],
+        resources: jwksBucketOnlyArns(jwksBucketArns),
+      }),
     );
   }
   return statements;
 }
 
+/** Sever's schedule group and the role its schedules run as. */
+export interface SchedulerTarget {
+  readonly groupName: string;
+  readonly roleArn: string;
+}
+
+/**
+ * Creating one-time schedules in Sever's own group, passing only the scheduler role (which can
+ * invoke nothing but the deferred function).
+ */
+export function schedulerStatements(scope: IConstruct, scheduler: SchedulerTarget): PolicyStatement[] {
+  const a = arns(scope);
+  return [
+    new PolicyStatement({
+      sid: 'ScheduleDeferredSteps',
+      actions: ['scheduler:CreateSchedule'],
+      resources: [a.scheduler(`schedule/${scheduler.groupName}/*`)],
+    }),
+    new PolicyStatement({
+      sid: 'PassSchedulerRole',
+      actions: ['iam:PassRole'],
+      resources: [scheduler.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    }),
+  ];
+}
+
 /** What the revoke function may reach besides the ledger and registry. */
 export interface RevokeDependencies {
-  readonly schedulerGroupName: string;
-  readonly schedulerRoleArn: string;
+  readonly scheduler: SchedulerTarget;
   readonly rotationFunctionArn: string;
   readonly jwksBucketArns: readonly string[];
 }
@@ -158,20 +201,16 @@ export function revokeStatements(scope: IConstruct, deps: RevokeDependencies): P
       resources: ['*'],
     }),
     ...jwksStatements(scope, deps.jwksBucketArns),
-    new PolicyStatement({
-      sid: 'ScheduleDeferredSteps',
-      actions: ['scheduler:CreateSchedule'],
-      resources: [a.scheduler(`schedule/${deps.schedulerGroupName}/*`)],
-    }),
-    new PolicyStatement({
-      sid: 'PassSchedulerRole',
-      actions: ['iam:PassRole'],
-      resources: [deps.schedulerRoleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-    }),
+    ...schedulerStatements(scope, deps.scheduler),
     new PolicyStatement({
       sid: 'OrganizationsRead',
-      actions: ['organizations:ListPoliciesForTarget', 'organizations:DescribePolicy', 'organizations:ListParents'],
+      actions: [
+        'organizations:DescribeOrganization',
+        'organizations:ListRoots',
+        'organizations:ListParents',
+        'organizations:ListPoliciesForTarget',
+        'organizations:DescribePolicy',
+      ],
       resources: ['*'],
     }),
   ];
@@ -179,9 +218,13 @@ export function revokeStatements(scope: IConstruct, deps: RevokeDependencies): P
 
 /**
  * The deferred function: after the grace period, disable the old keys, schedule their deletion
- * and drop their kids from the JWKS.
+ * and drop their kids from the JWKS. It resumes the case's plan, which may hand a step still
+ * not due back to the scheduler.
  */
-export function deferredStatements(scope: IConstruct, jwksBucketArns: readonly string[]): PolicyStatement[] {
+export function deferredStatements(
+  scope: IConstruct,
+  deps: { readonly scheduler: SchedulerTarget; readonly jwksBucketArns: readonly string[] },
+): PolicyStatement[] {
   const a = arns(scope);
   return [
     new PolicyStatement({
@@ -194,7 +237,8 @@ export function deferredStatements(scope: IConstruct, jwksBucketArns: readonly s
       actions: ['kms:ListAliases'],
       resources: ['*'],
     }),
-    ...jwksStatements(scope, jwksBucketArns),
+    ...jwksStatements(scope, deps.jwksBucketArns),
+    ...schedulerStatements(scope, deps.scheduler),
   ];
 }
 

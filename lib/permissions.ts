@@ -4,6 +4,8 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
+import { LEDGER_IAM_ACTIONS } from '../lambda/adapters/aws/ledger-table.js';
+import { revocationReaderPolicyStatement, revocationWriterPolicyStatement } from '../lambda/core/tokens/revocation.js';
 
 /** IAM path of every role and managed policy Sever creates; the self-protection deny covers it. */
 export const SEVER_IAM_PATH = '/sever/';
@@ -125,10 +127,6 @@ export function selfProtectionStatements(scope: IConstruct, targets: SelfProtect
   return statements;
 }
 
-function tableResources(access: TableAccess): string[] {
-  return [access.table.tableArn, ...access.indexNames.map((name) => `${access.table.tableArn}/index/${name}`)];
-}
-
 /** Use of a table's CMK, only through DynamoDB on that table's behalf. */
 export function tableKeyStatement(scope: IConstruct, access: TableAccess, actions: readonly string[], sid: string): PolicyStatement {
   return new PolicyStatement({
@@ -139,40 +137,61 @@ export function tableKeyStatement(scope: IConstruct, access: TableAccess, action
   });
 }
 
+const WRITE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+const READ_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+// Only these reach into indexes; the others act on the table itself.
+const INDEX_ACTIONS = new Set(['dynamodb:Query', 'dynamodb:Scan']);
+
+/** How a function uses the ledger; the actions come from the ledger adapter's `LEDGER_IAM_ACTIONS`. */
+export type LedgerRole = keyof typeof LEDGER_IAM_ACTIONS;
+
 /**
- * An append-only ledger writer: PutItem for new entries, GetItem/Query to read a case's head.
- * Never UpdateItem, DeleteItem, BatchWriteItem, PartiQL or transactions.
+ * Ledger access for one role: `writer` (PutItem, Query for the case head), `digester` (adds
+ * Scan for the first digest) or `reader`. Never UpdateItem, DeleteItem, BatchWriteItem, PartiQL
+ * or transactions: an entry, once written, cannot be changed by any Sever principal.
+ *
+ * @example
+ * ```ts
+ * for (const statement of ledgerStatements(this, ledger, 'writer')) fn.addToRolePolicy(statement);
+ * ```
  */
-export function ledgerWriterStatements(scope: IConstruct, ledger: TableAccess): PolicyStatement[] {
-  return [
-    new PolicyStatement({ sid: 'LedgerAppend', actions: ['dynamodb:PutItem'], resources: [ledger.table.tableArn] }),
-    new PolicyStatement({
-      sid: 'LedgerReadHead',
-      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
-      resources: tableResources(ledger),
-    }),
-    tableKeyStatement(scope, ledger, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], 'LedgerKey'),
-  ];
+export function ledgerStatements(scope: IConstruct, ledger: TableAccess, role: LedgerRole): PolicyStatement[] {
+  const actions: readonly string[] = LEDGER_IAM_ACTIONS[role];
+  const forbidden = actions.filter((action) => FORBIDDEN_LEDGER_ACTIONS.includes(action));
+  if (forbidden.length > 0) throw new Error(`ledger role "${role}" lists forbidden actions: ${forbidden.join(', ')}`);
+  const onTable = actions.filter((action) => !INDEX_ACTIONS.has(action));
+  const onIndexes = actions.filter((action) => INDEX_ACTIONS.has(action));
+  const tableArn = ledger.table.tableArn;
+  const statements: PolicyStatement[] = [];
+  if (onTable.length > 0) {
+    statements.push(new PolicyStatement({ sid: 'LedgerTable', actions: onTable, resources: [tableArn] }));
+  }
+  if (onIndexes.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'LedgerQuery',
+        actions: onIndexes,
+        resources: [tableArn, ...ledger.indexNames.map((name) => `${tableArn}/index/${name}`)],
+      }),
+    );
+  }
+  const writes = actions.includes('dynamodb:PutItem');
+  statements.push(tableKeyStatement(scope, ledger, writes ? WRITE_KEY_ACTIONS : READ_KEY_ACTIONS, writes ? 'LedgerKey' : 'LedgerKeyRead'));
+  return statements;
 }
 
-/** Read-only ledger access; `scan` adds Scan and DescribeTable for whole-ledger verification. */
-export function ledgerReaderStatements(scope: IConstruct, ledger: TableAccess, options: { scan: boolean }): PolicyStatement[] {
-  const actions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-  if (options.scan) actions.push('dynamodb:Scan', 'dynamodb:DescribeTable');
-  return [
-    new PolicyStatement({ sid: 'LedgerRead', actions, resources: tableResources(ledger) }),
-    tableKeyStatement(scope, ledger, ['kms:Decrypt', 'kms:DescribeKey'], 'LedgerKeyRead'),
-  ];
-}
-
-/** Writes revocation records (new kids, revoked tokens); reads them back for idempotency. */
+/** Records revocations with conditional PutItems only (the registry adapter's own statement). */
 export function registryWriterStatements(scope: IConstruct, registry: TableAccess): PolicyStatement[] {
   return [
-    new PolicyStatement({
-      sid: 'RegistryWrite',
-      actions: ['dynamodb:PutItem', 'dynamodb:GetItem'],
-      resources: [registry.table.tableArn],
-    }),
-    tableKeyStatement(scope, registry, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], 'RegistryKey'),
+    PolicyStatement.fromJson(revocationWriterPolicyStatement(registry.table.tableArn)),
+    tableKeyStatement(scope, registry, WRITE_KEY_ACTIONS, 'RegistryKey'),
+  ];
+}
+
+/** What a relying service's verifier needs: read the registry and decrypt it through DynamoDB. */
+export function registryReaderStatements(scope: IConstruct, registry: TableAccess): PolicyStatement[] {
+  return [
+    PolicyStatement.fromJson(revocationReaderPolicyStatement(registry.table.tableArn)),
+    tableKeyStatement(scope, registry, READ_KEY_ACTIONS, 'RegistryKeyRead'),
   ];
 }

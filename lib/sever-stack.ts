@@ -1,7 +1,7 @@
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -24,8 +24,8 @@ import {
 import { type HandlerName, assertLocalEsbuild, handlerEntry } from './paths.js';
 import {
   SEVER_IAM_PATH,
-  ledgerReaderStatements,
-  ledgerWriterStatements,
+  ledgerStatements,
+  registryReaderStatements,
   registryWriterStatements,
   selfProtectionStatements,
 } from './permissions.js';
@@ -141,31 +141,17 @@ export class SeverStack extends Stack {
         },
       }),
     );
-    for (const statement of ledgerWriterStatements(this, ledger)) ingest.addToRolePolicy(statement);
+    for (const statement of ledgerStatements(this, ledger, 'writer')) ingest.addToRolePolicy(statement);
 
-    const deferred = new SeverFunction(this, 'Deferred', {
-      ...common,
-      entry: entry('deferred'),
-      description: 'Runs deferred steps: disables old keys after the grace period, schedules deletion, prunes JWKS',
-      memorySize: 512,
-      timeout: Duration.minutes(2),
-      reservedConcurrentExecutions: reserve(2),
-      environment: {
-        LEDGER_TABLE_NAME: ledger.table.tableName,
-        REVOCATION_TABLE_NAME: registry.table.tableName,
-        PROTECTED_PRINCIPAL_ARNS: JSON.stringify(config.protectedPrincipalArns),
-        KEY_DELETION_WINDOW_DAYS: String(config.keyDeletionWindowDays),
-        DELETE_USERS: 'false',
-      },
+    // The deferred function's ARN is in its own environment (the scheduling port targets it),
+    // so its name is fixed and its ARN built from it rather than referenced.
+    const deferredFunctionName = `${this.stackName}-deferred`;
+    const deferredFunctionArn = this.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: deferredFunctionName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    for (const statement of [
-      ...ledgerWriterStatements(this, ledger),
-      ...registryWriterStatements(this, registry),
-      ...deferredStatements(this, config.jwksBucketArns),
-    ]) {
-      deferred.addToRolePolicy(statement);
-    }
-
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
@@ -180,9 +166,38 @@ export class SeverStack extends Stack {
       new PolicyStatement({
         sid: 'InvokeDeferred',
         actions: ['lambda:InvokeFunction'],
-        resources: [deferred.functionArn],
+        resources: [deferredFunctionArn],
       }),
     );
+
+    const scheduler = { groupName: SCHEDULE_GROUP_NAME, roleArn: this.schedulerRole.roleArn };
+
+    const deferred = new SeverFunction(this, 'Deferred', {
+      ...common,
+      entry: entry('deferred'),
+      functionName: deferredFunctionName,
+      description: 'Runs deferred steps: disables old keys after the grace period, schedules deletion, prunes JWKS',
+      memorySize: 512,
+      timeout: Duration.minutes(2),
+      reservedConcurrentExecutions: reserve(2),
+      environment: {
+        LEDGER_TABLE_NAME: ledger.table.tableName,
+        REVOCATION_TABLE_NAME: registry.table.tableName,
+        PROTECTED_PRINCIPAL_ARNS: JSON.stringify(config.protectedPrincipalArns),
+        SCHEDULER_GROUP_NAME: SCHEDULE_GROUP_NAME,
+        SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
+        DEFERRED_FUNCTION_ARN: deferredFunctionArn,
+        KEY_DELETION_WINDOW_DAYS: String(config.keyDeletionWindowDays),
+        DELETE_USERS: 'false',
+      },
+    });
+    for (const statement of [
+      ...ledgerStatements(this, ledger, 'writer'),
+      ...registryWriterStatements(this, registry),
+      ...deferredStatements(this, { scheduler, jwksBucketArns: config.jwksBucketArns }),
+    ]) {
+      deferred.addToRolePolicy(statement);
+    }
 
     const rotateSecret = new SeverFunction(this, 'RotateSecret', {
       ...common,
@@ -214,24 +229,25 @@ export class SeverStack extends Stack {
         PROTECTED_PRINCIPAL_ARNS: JSON.stringify(config.protectedPrincipalArns),
         SCHEDULER_GROUP_NAME: SCHEDULE_GROUP_NAME,
         SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
-        DEFERRED_FUNCTION_ARN: deferred.functionArn,
+        DEFERRED_FUNCTION_ARN: deferredFunctionArn,
         ROTATION_FUNCTION_ARN: rotateSecret.functionArn,
         KEY_DELETION_WINDOW_DAYS: String(config.keyDeletionWindowDays),
         DELETE_USERS: 'false',
       },
     });
     for (const statement of [
-      ...ledgerWriterStatements(this, ledger),
+      ...ledgerStatements(this, ledger, 'writer'),
       ...registryWriterStatements(this, registry),
       ...revokeStatements(this, {
-        schedulerGroupName: SCHEDULE_GROUP_NAME,
-        schedulerRoleArn: this.schedulerRole.roleArn,
+        scheduler,
         rotationFunctionArn: rotateSecret.functionArn,
         jwksBucketArns: config.jwksBucketArns,
       }),
     ]) {
       revoke.addToRolePolicy(statement);
     }
+    // Schedules revoke creates target the deferred function by its constructed ARN.
+    revoke.node.addDependency(deferred);
     revoke.function.addEventSource(
       new SqsEventSource(this.intake.queue, {
         batchSize: 1,
@@ -251,7 +267,7 @@ export class SeverStack extends Stack {
       reservedConcurrentExecutions: reserve(1),
       environment: { LEDGER_TABLE_NAME: ledger.table.tableName, DIGEST_KEY_ID: digestKey.keyArn },
     });
-    for (const statement of ledgerWriterStatements(this, ledger)) digest.addToRolePolicy(statement);
+    for (const statement of ledgerStatements(this, ledger, 'digester')) digest.addToRolePolicy(statement);
     digest.addToRolePolicy(
       new PolicyStatement({ sid: 'DigestSign', actions: ['kms:Sign'], resources: [digestKey.keyArn] }),
     );
@@ -260,7 +276,6 @@ export class SeverStack extends Stack {
       schedule: Schedule.rate(Duration.minutes(15)),
       targets: [
         new LambdaFunction(digest.function, {
-          event: RuleTargetInput.fromObject({ source: 'sever.digest' }),
           retryAttempts: 2,
           maxEventAge: Duration.minutes(10),
         }),
@@ -275,7 +290,7 @@ export class SeverStack extends Stack {
       timeout: Duration.seconds(28),
       environment: { LEDGER_TABLE_NAME: ledger.table.tableName, DIGEST_KEY_ID: digestKey.keyArn },
     });
-    for (const statement of ledgerReaderStatements(this, ledger, { scan: true })) auditApi.addToRolePolicy(statement);
+    for (const statement of ledgerStatements(this, ledger, 'reader')) auditApi.addToRolePolicy(statement);
     auditApi.addToRolePolicy(
       new PolicyStatement({
         sid: 'DigestVerify',
@@ -305,7 +320,7 @@ export class SeverStack extends Stack {
       handler: auditApi.function,
       logRetentionDays: config.logRetentionDays,
       tracing: config.tracing,
-      ledgerRead: ledgerReaderStatements(this, ledger, { scan: true }),
+      ledgerRead: ledgerStatements(this, ledger, 'reader'),
       digestKey,
     });
     if (config.manageApiGatewayAccount) {
@@ -318,19 +333,7 @@ export class SeverStack extends Stack {
       managedPolicyName: VERIFIER_POLICY_NAME,
       path: SEVER_IAM_PATH,
       description: 'Sever: lets a relying service read the revocation registry to reject revoked tokens',
-      statements: [
-        new PolicyStatement({
-          sid: 'RegistryRead',
-          actions: ['dynamodb:GetItem', 'dynamodb:Scan'],
-          resources: [registry.table.tableArn],
-        }),
-        new PolicyStatement({
-          sid: 'RegistryKeyRead',
-          actions: ['kms:Decrypt', 'kms:DescribeKey'],
-          resources: [registry.key.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
-        }),
-      ],
+      statements: registryReaderStatements(this, registry),
     });
 
     // --- alarms ----------------------------------------------------------------------------
@@ -416,6 +419,11 @@ export class SeverStack extends Stack {
       'Disables and schedules deletion of the superseded keys revoke rotated, which can be any KMS key in the account; Sever\'s own keys are excluded by an explicit deny.',
     );
     ack(deferred, 'Resource::*', 'kms:ListAliases has no resource-level scoping.');
+    ack(
+      deferred,
+      account('scheduler', `schedule/${SCHEDULE_GROUP_NAME}/*`),
+      'Only schedules in Sever\'s own schedule group, for steps of a resumed case that are still not due.',
+    );
     ack(deferred, account('ssm', 'parameter/*'), anyParameter);
 
     ack(

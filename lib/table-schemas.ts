@@ -1,6 +1,9 @@
+import { LEDGER_TABLE } from '../lambda/adapters/aws/ledger-table.js';
+import { REVOCATION_TABLE_KEY } from '../lambda/core/tokens/revocation.js';
+
 /**
- * Key schemas of Sever's tables, as the stack creates them. The names must match what the
- * DynamoDB adapters read and write.
+ * Key schemas of Sever's tables, taken from the constants the DynamoDB adapters and the sandbox
+ * use, so the deployed tables cannot drift from the code that reads and writes them.
  */
 
 export interface KeyAttribute {
@@ -23,19 +26,20 @@ export interface TableSchema {
   readonly timeToLiveAttribute?: string;
 }
 
-/** The ledger: one item per entry, `pk` the case, `sk` the entry's sequence number. */
+/** The ledger: `pk` = `CASE#<caseId>` or `DIGEST`, `sk` = seq (Number); sparse indexes. */
 export const LEDGER_TABLE_SCHEMA: TableSchema = {
-  partitionKey: { name: 'pk', type: 'S' },
-  sortKey: { name: 'sk', type: 'S' },
-  indexes: [
-    { indexName: 'byEmployee', partitionKey: { name: 'employeeId', type: 'S' }, sortKey: { name: 'at', type: 'S' } },
-    { indexName: 'byResource', partitionKey: { name: 'resourceArn', type: 'S' }, sortKey: { name: 'at', type: 'S' } },
-    { indexName: 'byDay', partitionKey: { name: 'day', type: 'S' }, sortKey: { name: 'at', type: 'S' } },
-  ],
+  partitionKey: LEDGER_TABLE.partitionKey,
+  sortKey: LEDGER_TABLE.sortKey,
+  indexes: LEDGER_TABLE.globalSecondaryIndexes.map((index) => ({
+    indexName: index.indexName,
+    partitionKey: index.partitionKey,
+    sortKey: index.sortKey,
+    projection: index.projection,
+  })),
 };
 
-/** The revocation registry: one item per revoked key id or token, keyed by `pk`. */
+/** The revocation registry: one item per revoked kid (`kid#…`) or subject (`sub#…`). */
 export const REGISTRY_TABLE_SCHEMA: TableSchema = {
-  partitionKey: { name: 'pk', type: 'S' },
+  partitionKey: REVOCATION_TABLE_KEY.partitionKey,
   indexes: [],
 };

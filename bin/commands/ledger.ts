@@ -24,6 +24,8 @@ export interface LedgerCommandIo {
 export interface LedgerCommandDeps {
   /** @default the system clock */
   readonly clock?: Clock;
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const USAGE = `Usage:
@@ -175,7 +177,7 @@ const csvRow = (entry: LedgerEntry): string =>
     .join(',');
 
 /** Keeps terminal output to one line per entry whatever the data holds (no control characters). */
-const oneLine = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g, ' ');
+const oneLine = (text: string): string => text.replace(/\p{Cc}/gu, ' ');
 
 const textRow = (entry: LedgerEntry): string =>
   oneLine(`${entry.at}  ${entry.caseId} #${entry.seq}  ${entry.type}  employee=${entry.employeeId}${entry.resourceArn === undefined ? '' : `  ${entry.resourceArn}`}`);
@@ -218,8 +220,9 @@ const summaryLine = (report: VerificationReport): string => {
 
 const runVerify = async (values: Values, backend: Backend, io: LedgerCommandIo): Promise<number> => {
   const caseIds = values.case === undefined ? undefined : [values.case];
+  const verifier = await backend.verifier();
   const audit = await backend.ledger.readAudit(caseIds === undefined ? {} : { caseIds });
-  const report = await verifyLedger(audit, { verifier: await backend.verifier(), ...(caseIds === undefined ? {} : { caseIds }) });
+  const report = await verifyLedger(audit, { verifier, ...(caseIds === undefined ? {} : { caseIds }) });
   const empty = caseIds !== undefined && report.entriesChecked === 0 && report.findings.every((f) => f.caseId !== values.case);
   if (values.json === true) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -239,8 +242,9 @@ const runReport = async (values: Values, backend: Backend, io: LedgerCommandIo, 
   const out = values.out;
   if (caseId === undefined) throw new UsageError('report needs --case ID');
   if (out === undefined) throw new UsageError('report needs --out FILE.html');
+  const verifier = await backend.verifier();
   const audit = await backend.ledger.readAudit({ caseIds: [caseId] });
-  const report = await verifyLedger(audit, { verifier: await backend.verifier(), caseIds: [caseId] });
+  const report = await verifyLedger(audit, { verifier, caseIds: [caseId] });
   const entries = audit.cases.find((c) => c.caseId === caseId)?.entries ?? [];
   if (entries.length === 0) {
     io.stderr.write(`sever ledger report: case ${oneLine(caseId)} has no readable entries.\n`);
@@ -292,7 +296,7 @@ export async function runLedger(argv: string[], io: LedgerCommandIo, deps: Ledge
 
   let backend: Backend | undefined;
   try {
-    backend = await openBackend(values, clock, process.env);
+    backend = await openBackend(values, clock, deps.env ?? process.env);
     switch (command) {
       case 'query':
         return await runQuery(values, backend, io, clock);

@@ -19,7 +19,6 @@ export async function runPlan(argv: string[], io: CommandIo): Promise<number> {
       'termination-type': { type: 'string', default: 'involuntary' },
       'protected-principal': { type: 'string', multiple: true, default: [] },
       json: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: true },
     },
   });
   if (!values.snapshot || !values.employee) throw new UsageError('--snapshot and --employee are required');

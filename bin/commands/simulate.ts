@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
 import type { StepOutcome } from '../../lambda/core/execute/execute-plan.js';
 import { verifyLedger } from '../../lambda/core/ledger/verify.js';
-import { REPLACES_TAG } from '../../lambda/core/plan/build-plan.js';
+import { formatEventIssues, parseTerminationEvent } from '../../lambda/core/events/termination.js';
+import { buildPlan, DEFAULT_PLAN_CONFIG, REPLACES_TAG } from '../../lambda/core/plan/build-plan.js';
+import { computeReach } from '../../lambda/core/reach/compute-reach.js';
+import { parseSnapshot } from '../../lambda/core/snapshot/parse.js';
 import { Sandbox } from '../../lambda/adapters/sandbox/sandbox.js';
 import { type CommandIo, readJsonFile, readSnapshotDir, UsageError, writeLine } from './io.js';
 
-export const SIMULATE_USAGE = 'Usage: sever simulate --snapshot DIR --events FILE [--ledger DIR] [--json]';
+export const SIMULATE_USAGE = 'Usage: sever simulate --snapshot DIR --events FILE [--ledger DIR] [--json] [--dry-run]';
 
 export interface SimulationResult {
   readonly cases: {
@@ -88,11 +91,18 @@ export async function simulate(options: {
 export async function runSimulate(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { snapshot: { type: 'string' }, events: { type: 'string' }, ledger: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      snapshot: { type: 'string' },
+      events: { type: 'string' },
+      ledger: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+    },
   });
   if (!values.snapshot || !values.events) throw new UsageError('--snapshot and --events are required');
   const events = await readJsonFile(values.events);
   if (!Array.isArray(events)) throw new UsageError(`${values.events}: expected a JSON array of EventBridge events`);
+  if (values['dry-run']) return printDryRun(values.snapshot, events, values.json, io);
   const result = await simulate({ snapshotDir: values.snapshot, events, ...(values.ledger ? { ledgerDir: values.ledger } : {}) });
   if (values.json) {
     writeLine(io.stdout, JSON.stringify(result, null, 2));
@@ -111,4 +121,32 @@ export async function runSimulate(argv: string[], io: CommandIo): Promise<number
     writeLine(io.stdout, `Ledger: ${result.ledger.entries} entries, ${result.ledger.verified ? 'verified' : 'VERIFICATION FAILED'}`);
   }
   return result.cases.some((c) => c.status === 'failed') ? 1 : 0;
+}
+
+/** `--dry-run`: the plan each event would produce against the snapshot; nothing runs, nothing is recorded. */
+async function printDryRun(snapshotDir: string, events: readonly unknown[], json: boolean, io: CommandIo): Promise<number> {
+  const snapshot = parseSnapshot(await readSnapshotDir(snapshotDir));
+  const plans = events.map((raw, index) => {
+    const parsed = parseTerminationEvent(raw);
+    if (!parsed.ok) return { index, rejected: formatEventIssues(parsed.issues) };
+    const reach = computeReach(snapshot, parsed.event.detail.employeeId);
+    const plan = buildPlan({ snapshot, reach, event: parsed.event, now: new Date(), config: DEFAULT_PLAN_CONFIG });
+    return { index, ...plan };
+  });
+  if (json) {
+    writeLine(io.stdout, JSON.stringify({ dryRun: true, plans }, null, 2));
+    return 0;
+  }
+  for (const plan of plans) {
+    if ('rejected' in plan) {
+      writeLine(io.stdout, `event ${plan.index}: rejected: ${plan.rejected}`);
+      continue;
+    }
+    writeLine(io.stdout, `event ${plan.index}: ${plan.caseId} employee ${plan.employeeId}: ${plan.steps.length} steps (dry run: nothing changed)`);
+    for (const step of plan.steps) {
+      writeLine(io.stdout, `  ${step.type.padEnd(26)} ${step.target}${step.notBefore ? `  (not before ${step.notBefore})` : ''}`);
+    }
+    for (const skipped of plan.skipped) writeLine(io.stdout, `  skipped ${skipped.target}: ${skipped.reason}`);
+  }
+  return 0;
 }

@@ -143,6 +143,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
 class JwtVerifier implements Verifier {
   readonly #clock: Clock;
+  readonly #systemClock: boolean;
   readonly #maxStalenessMs: number;
   readonly #refreshAfterMs: number;
   readonly #retryIntervalMs: number;
@@ -152,9 +153,11 @@ class JwtVerifier implements Verifier {
   readonly #jwks: Cached<LoadedJwks>;
   readonly #registry: Cached<RevocationSnapshot>;
   readonly #refreshable: boolean;
+  #lastForcedJwksRefresh = Number.NEGATIVE_INFINITY;
 
   constructor(options: VerifierOptions) {
     this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#systemClock = options.clock === undefined;
     this.#maxStalenessMs = positive(options.maxStalenessMs ?? 30_000, 'maxStalenessMs');
     const fraction = options.refreshAfterFraction ?? 0.5;
     if (!(fraction > 0 && fraction <= 1)) {
@@ -185,7 +188,13 @@ class JwtVerifier implements Verifier {
     if (registryPending !== undefined) await registryPending;
     const jwksPending = this.#ensureJwks(nowMs);
     if (jwksPending !== undefined) await jwksPending;
-    const result = await jwtVerify(token, this.#resolveKey, { ...this.#joseOptions, currentDate: now });
+    // With the system clock jose reads the same time itself; the shared options object then
+    // saves an allocation per call on the hot path.
+    const result = await jwtVerify(
+      token,
+      this.#resolveKey,
+      this.#systemClock ? this.#joseOptions : { ...this.#joseOptions, currentDate: now },
+    );
     this.#checkSubject(result);
     return result;
   }
@@ -261,31 +270,37 @@ class JwtVerifier implements Verifier {
     }
   }
 
-  /** jose calls this after it has checked `alg` against the allow-list, before the signature. */
-  readonly #resolveKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
+  /**
+   * jose calls this after it has checked `alg` against the allow-list, before the signature.
+   * Not `async`: on the hot path it hands back jose's own key lookup without another promise.
+   */
+  readonly #resolveKey = (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
     const kid = header.kid;
     if (typeof kid !== 'string' || kid === '') {
       throw new SeverVerifyError('ERR_KID_MISSING', 'The token header has no "kid"; its key cannot be checked for revocation');
     }
-    // Checked before the JWKS: a revoked key is usually also gone from the JWKS, and
-    // "revoked" is the truer answer than "unknown".
     const registry = this.#registry.value;
     if (registry === undefined) {
       throw new SeverVerifyError('ERR_REGISTRY_STALE', 'The revocation registry has never been read');
     }
+    // Checked before the JWKS: a revoked key is usually also gone from the JWKS, and
+    // "revoked" is the truer answer than "unknown".
     if (registry.kids.has(kid)) {
       throw new SeverVerifyError('ERR_KEY_REVOKED', `Signing key "${kid}" was revoked`);
     }
-    let jwks = this.#jwks.value;
+    const jwks = this.#jwks.value;
+    if (jwks?.kids.has(kid)) return jwks.keySet(header, token);
+    return this.#resolveUnknownKid(kid, header, token);
+  };
+
+  async #resolveUnknownKid(kid: string, header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
+    await this.#refreshForUnknownKid();
+    const jwks = this.#jwks.value;
     if (jwks === undefined || !jwks.kids.has(kid)) {
-      await this.#refreshForUnknownKid();
-      jwks = this.#jwks.value;
-      if (jwks === undefined || !jwks.kids.has(kid)) {
-        throw new SeverVerifyError('ERR_UNKNOWN_KID', `Signing key "${kid}" is not in the JWKS`);
-      }
+      throw new SeverVerifyError('ERR_UNKNOWN_KID', `Signing key "${kid}" is not in the JWKS`);
     }
     return jwks.keySet(header, token);
-  };
+  }
 
   async #refreshForUnknownKid(): Promise<void> {
     const jwks = this.#jwks;
@@ -294,7 +309,11 @@ class JwtVerifier implements Verifier {
       await this.#bounded(jwks.inFlight);
       return;
     }
-    if (this.#clock.now().getTime() - jwks.attemptedAt >= this.#unknownKidCooldownMs) {
+    // Only forced refreshes count against the cooldown: a rollover right after a scheduled
+    // refresh must still be picked up, while a flood of made-up kids costs one fetch per cooldown.
+    const nowMs = this.#clock.now().getTime();
+    if (nowMs - this.#lastForcedJwksRefresh >= this.#unknownKidCooldownMs) {
+      this.#lastForcedJwksRefresh = nowMs;
       await this.#bounded(jwks.refresh());
     }
   }
@@ -382,7 +401,7 @@ function jwksSource(options: VerifierOptions): JSONWebKeySet | JwksSource {
 }
 
 function loadJwks(set: JSONWebKeySet): LoadedJwks {
-  let keySet;
+  let keySet: LoadedJwks['keySet'];
   try {
     keySet = createLocalJWKSet(set);
   } catch (cause) {

@@ -11,10 +11,12 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /**
- * The marker a handler logs (anywhere in the line, text or JSON) when a case ends failed. The
- * metric filter counts log events containing it.
+ * Matches the handlers' structured error lines (`{"level":"error",...}` from `log()` in
+ * `lambda/handlers/environment.ts`): the revoke and deferred functions write one when a case
+ * ends failed or cannot be processed. A regex, not a JSON pattern, because the Lambda runtime
+ * prefixes each line with a timestamp and request id, so the event itself is not JSON.
  */
-export const CASE_FAILED_LOG_MARKER = 'sever.case.failed';
+export const CASE_FAILED_FILTER_PATTERN = '%level.:.error%';
 
 /** Namespace and name of the failed-case metric. */
 export const FAILED_CASES_METRIC = { namespace: 'Sever', metricName: 'FailedCases' } as const;
@@ -65,11 +67,14 @@ export class SeverAlarms extends Construct {
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       0,
     );
+    // Visible messages are ones no revoke is working on; in-flight retries are invisible, so
+    // ten minutes of waiting messages means the consumer has stopped, not that a case failed.
     this.add(
       'QueueStuck',
-      'The oldest termination event has waited over 15 minutes',
-      props.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      Duration.minutes(15).toSeconds(),
+      'Termination events have waited 10 minutes without being picked up',
+      props.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Minimum' }),
+      0,
+      10,
     );
     for (const [name, fn] of Object.entries(props.functions)) {
       this.add(
@@ -83,7 +88,7 @@ export class SeverAlarms extends Construct {
     props.caseLogGroups.forEach((logGroup, index) => {
       new MetricFilter(this, `FailedCasesFilter${index}`, {
         logGroup,
-        filterPattern: FilterPattern.literal(`"${CASE_FAILED_LOG_MARKER}"`),
+        filterPattern: FilterPattern.literal(CASE_FAILED_FILTER_PATTERN),
         metricNamespace: FAILED_CASES_METRIC.namespace,
         metricName: FAILED_CASES_METRIC.metricName,
         metricValue: '1',
@@ -97,12 +102,12 @@ export class SeverAlarms extends Construct {
     );
   }
 
-  private add(id: string, description: string, metric: Metric, threshold: number): void {
+  private add(id: string, description: string, metric: Metric, threshold: number, evaluationPeriods = 1): void {
     const alarm = new Alarm(this, id, {
       alarmDescription: `Sever: ${description}`,
       metric,
       threshold,
-      evaluationPeriods: 1,
+      evaluationPeriods,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });

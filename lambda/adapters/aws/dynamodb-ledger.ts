@@ -131,7 +131,8 @@ const map = (item: Item, name: string): Item => {
   return value;
 };
 
-const itemToEntry = (item: Item): LedgerEntry => {
+/** Reads an entry item; throws (plain Error naming the attribute) when the item is not one. */
+export const itemToEntry = (item: Item): LedgerEntry => {
   const actor = map(item, 'actor');
   const resourceArn = item.resourceArn === undefined ? undefined : str(item, 'resourceArn');
   return {
@@ -148,7 +149,8 @@ const itemToEntry = (item: Item): LedgerEntry => {
   };
 };
 
-const entryToItem = (entry: LedgerEntry): Item => ({
+/** The item of an entry: keys, the hashed attributes, and the derived `day`. */
+export const entryToItem = (entry: LedgerEntry): Item => ({
   [LEDGER_TABLE.partitionKey.name]: { S: `${LEDGER_TABLE.casePartitionPrefix}${entry.caseId}` },
   [LEDGER_TABLE.sortKey.name]: { N: String(entry.seq) },
   caseId: { S: entry.caseId },
@@ -165,7 +167,8 @@ const entryToItem = (entry: LedgerEntry): Item => ({
   hash: { S: entry.hash },
 });
 
-const itemToDigest = (item: Item): Digest => {
+/** Reads a digest item; throws (plain Error naming the attribute) when the item is not one. */
+export const itemToDigest = (item: Item): Digest => {
   const leaves = item.leaves?.L;
   if (leaves === undefined) throw new Error('leaves is not a list');
   const version = num(item, 'version');
@@ -189,7 +192,8 @@ const itemToDigest = (item: Item): Digest => {
   };
 };
 
-const digestToItem = (digest: Digest): Item => ({
+/** The item of a digest. */
+export const digestToItem = (digest: Digest): Item => ({
   [LEDGER_TABLE.partitionKey.name]: { S: LEDGER_TABLE.digestPartition },
   [LEDGER_TABLE.sortKey.name]: { N: String(digest.seq) },
   version: { N: String(digest.version) },
@@ -370,6 +374,8 @@ export class DynamoDbLedger implements Ledger, DigestStore {
   readonly #maxAppendAttempts: number;
   readonly #retryBaseDelayMs: number;
   readonly #maxWindowDays: number;
+  /** Last entry this instance appended, per case. */
+  readonly #heads = new Map<string, LedgerEntry>();
 
   constructor(options: DynamoDbLedgerOptions) {
     this.tableName = options.tableName;
@@ -461,14 +467,19 @@ export class DynamoDbLedger implements Ledger, DigestStore {
     validateInput(input);
     const pk = this.#casePk(input.caseId);
     for (let attempt = 1; attempt <= this.#maxAppendAttempts; attempt += 1) {
-      const headItem = await this.#lastItem(pk);
-      const head = headItem === undefined ? undefined : parseStrict(headItem, itemToEntry, this.tableName);
+      // The head this writer appended last is usually still the head: skip the read. If another
+      // writer got there first the conditional put fails and the head is read afresh.
+      const head = this.#heads.get(input.caseId) ?? (await this.#readHead(pk));
       const entry = sealEntry(input, {
-        seq: headItem === undefined ? FIRST_SEQ : sortKeyOf(headItem) + 1,
+        seq: head === undefined ? FIRST_SEQ : head.seq + 1,
         at: this.#clock.now().toISOString(),
         prevHash: head?.hash ?? GENESIS_HASH,
       });
-      if (await this.#putNew(entryToItem(entry))) return entry;
+      if (await this.#putNew(entryToItem(entry))) {
+        this.#heads.set(input.caseId, entry);
+        return entry;
+      }
+      this.#heads.delete(input.caseId);
       // Full jitter spreads the losers so the next round has fewer collisions.
       const cap = this.#retryBaseDelayMs * 2 ** Math.min(attempt, 6);
       await sleep(Math.random() * cap);
@@ -487,6 +498,11 @@ export class DynamoDbLedger implements Ledger, DigestStore {
   async readCase(caseId: string): Promise<LedgerEntry[]> {
     const items = await this.#readPartition(this.#casePk(caseId));
     return items.map((item) => parseStrict(item, itemToEntry, this.tableName));
+  }
+
+  async #readHead(pk: AttributeValue): Promise<LedgerEntry | undefined> {
+    const item = await this.#lastItem(pk);
+    return item === undefined ? undefined : parseStrict(item, itemToEntry, this.tableName);
   }
 
   /** The last entry of a case, read consistently. */
@@ -673,6 +689,37 @@ export class DynamoDbLedger implements Ledger, DigestStore {
   async latestDigest(): Promise<Digest | undefined> {
     const item = await this.#lastItem({ S: LEDGER_TABLE.digestPartition });
     return item === undefined ? undefined : parseStrict(item, itemToDigest, this.tableName);
+  }
+
+  async digestsSince(since: string): Promise<Digest[]> {
+    const from = parseTime(since, 'since');
+    const digests: Digest[] = [];
+    let start: Item | undefined;
+    // Newest first, stopping at the first digest older than `since`: digests are made in
+    // time order, so the rest are older still.
+    do {
+      const page = await this.#send('Query', () =>
+        this.#client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': LEDGER_TABLE.partitionKey.name },
+            ExpressionAttributeValues: { ':pk': { S: LEDGER_TABLE.digestPartition } },
+            ScanIndexForward: false,
+            ConsistentRead: true,
+            Limit: 25,
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const digest = parseStrict(item, itemToDigest, this.tableName);
+        if (digest.at < from) return digests;
+        digests.push(digest);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return digests;
   }
 
   /** Every digest in seq order. */

@@ -1,5 +1,6 @@
 import {
   GetObjectCommand,
+  type GetObjectCommandOutput,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -15,7 +16,7 @@ import {
   DEFAULT_JWKS_MAX_ATTEMPTS,
   updateJwksConditionally,
 } from '../../core/tokens/publish.js';
-import { awsErrorName, translateAwsError } from './errors.js';
+import { awsErrorName, awsRequestId, toPortError } from './errors.js';
 
 export interface S3JwksPublisherOptions {
   /** @default new S3Client(clientConfig) */
@@ -74,14 +75,14 @@ export class S3JwksPublisher {
 
   async read(location: S3JwksLocation): Promise<VersionedJwks | undefined> {
     const uri = formatJwksLocation(location);
-    let output;
+    let output: GetObjectCommandOutput;
     try {
       output = await this.#client.send(
         new GetObjectCommand({ Bucket: location.bucket, Key: location.key, ...this.#owner() }),
       );
     } catch (error) {
       if (awsErrorName(error) === 'NoSuchKey') return undefined;
-      throw translateAwsError(error, { service: 's3', operation: 'GetObject', resource: uri });
+      throw toPortError(error, { operation: 's3:GetObject', resource: uri });
     }
     if (output.Body === undefined || output.ETag === undefined) {
       throw new TokensError('ERR_JWKS_DOCUMENT_INVALID', `JWKS at ${uri} came back without a body or ETag`);
@@ -120,13 +121,13 @@ export class S3JwksPublisher {
       if (output.ETag === undefined) {
         throw new TokensError('ERR_JWKS_DOCUMENT_INVALID', `PutObject on ${formatJwksLocation(location)} returned no ETag`);
       }
-      const requestId = output.$metadata.requestId;
+      const requestId = awsRequestId(output);
       return requestId === undefined
         ? { written: true, version: output.ETag }
         : { written: true, version: output.ETag, requestId };
     } catch (error) {
       if (isConditionalWriteConflict(error)) return { written: false };
-      throw translateAwsError(error, { service: 's3', operation: 'PutObject', resource: formatJwksLocation(location) });
+      throw toPortError(error, { operation: 's3:PutObject', resource: formatJwksLocation(location) });
     }
   }
 

@@ -1,7 +1,10 @@
 import {
   GetParameterCommand,
+  type GetParameterCommandOutput,
   GetParameterHistoryCommand,
+  type ParameterHistory,
   PutParameterCommand,
+  type PutParameterCommandOutput,
   SSMClient,
   type SSMClientConfig,
 } from '@aws-sdk/client-ssm';
@@ -18,8 +21,7 @@ import {
 import type { JwksDocument, PublicJwk, SsmJwksLocation, VersionedJwks } from '../../core/tokens/model.js';
 import type { JwksChange } from '../../core/tokens/ports.js';
 import { DEFAULT_JWKS_MAX_ATTEMPTS } from '../../core/tokens/publish.js';
-import { awsErrorName, translateAwsError } from './errors.js';
-import { allItems, tokenNext } from './snapshot-pages.js';
+import { awsErrorName, awsRequestId, sendForPort, toPortError } from './errors.js';
 
 export interface SsmJwksPublisherOptions {
   /** @default new SSMClient(clientConfig) */
@@ -129,12 +131,12 @@ export class SsmJwksPublisher {
   }
 
   async #read(location: SsmJwksLocation): Promise<StoredParameter | undefined> {
-    let output;
+    let output: GetParameterCommandOutput;
     try {
       output = await this.#client.send(new GetParameterCommand({ Name: location.name }));
     } catch (error) {
       if (awsErrorName(error) === 'ParameterNotFound') return undefined;
-      throw translateAwsError(error, { service: 'ssm', operation: 'GetParameter', resource: location.name });
+      throw toPortError(error, { operation: 'ssm:GetParameter', resource: location.name });
     }
     const parameter = output.Parameter;
     if (parameter?.Value === undefined || parameter.Version === undefined) {
@@ -163,29 +165,33 @@ export class SsmJwksPublisher {
       Tier: 'Intelligent-Tiering',
       ...(overwrite ? {} : { Type: 'String', Description: 'JSON Web Key Set (public signing keys)' }),
     });
-    let output;
+    let output: PutParameterCommandOutput;
     try {
       output = await this.#client.send(command);
     } catch (error) {
       if (!overwrite && awsErrorName(error) === 'ParameterAlreadyExists') return undefined;
-      throw translateAwsError(error, { service: 'ssm', operation: 'PutParameter', resource: location.name });
+      throw toPortError(error, { operation: 'ssm:PutParameter', resource: location.name });
     }
     if (output.Version === undefined) {
       throw new TokensError('ERR_JWKS_DOCUMENT_INVALID', `PutParameter on ${location.name} returned no version`);
     }
-    const requestId = output.$metadata.requestId;
+    const requestId = awsRequestId(output);
     return requestId === undefined ? { version: output.Version } : { version: output.Version, requestId };
   }
 
   /** The documents of versions strictly between `after` and `before`. */
   async #versionsBetween(location: SsmJwksLocation, after: number, before: number): Promise<JwksDocument[]> {
-    const history = await allItems(
-      { service: 'ssm', operation: 'GetParameterHistory', resource: location.name },
-      (NextToken) =>
-        this.#client.send(new GetParameterHistoryCommand({ Name: location.name, MaxResults: 50, NextToken })),
-      tokenNext,
-      (page) => page.Parameters,
-    );
+    const history: ParameterHistory[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await sendForPort({ operation: 'ssm:GetParameterHistory', resource: location.name }, () =>
+        this.#client.send(new GetParameterHistoryCommand({ Name: location.name, MaxResults: 50, NextToken: token })),
+      );
+      history.push(...(page.Parameters ?? []));
+      // History is at most 100 versions (two pages); a token that does not move would loop forever.
+      nextToken = page.NextToken === token ? undefined : page.NextToken;
+    } while (nextToken !== undefined && nextToken !== '');
     const wanted = history.filter(
       (entry) => entry.Version !== undefined && entry.Version > after && entry.Version < before,
     );

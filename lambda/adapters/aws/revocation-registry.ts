@@ -7,7 +7,7 @@ import type {
   SubjectRevocationDetails,
 } from '../../core/tokens/ports.js';
 import { kidRevocationItem, type RevocationItem, subjectRevocationItem } from '../../core/tokens/revocation.js';
-import { awsErrorName, translateAwsError } from './errors.js';
+import { awsErrorName, awsRequestId, toPortError } from './errors.js';
 
 export interface DynamoDbRevocationRegistryOptions {
   readonly tableName: string;
@@ -60,12 +60,12 @@ export class DynamoDbRevocationRegistry implements RevocationRegistry {
           ...(values === undefined ? {} : { ExpressionAttributeValues: values }),
         }),
       );
-      const requestId = output.$metadata.requestId;
+      const requestId = awsRequestId(output);
       return requestId === undefined ? { changed: true } : { changed: true, requestId };
     } catch (error) {
       // The registry already holds an equal or stronger revocation: the goal already holds.
       if (awsErrorName(error) === 'ConditionalCheckFailedException') return { changed: false };
-      throw translateAwsError(error, { service: 'dynamodb', operation: 'PutItem', resource: `${this.#tableName}/${item.pk}` });
+      throw toPortError(error, { operation: 'dynamodb:PutItem', resource: `${this.#tableName}/${item.pk}` });
     }
   }
 }

@@ -107,7 +107,7 @@ export async function handleTermination<R extends ReachSummary>(
   const execution = await timed('execute', () =>
     executePlan(plan, ports, { actor, ...(deps.retry ? { retry: deps.retry } : {}) }),
   );
-  if (execution.status !== 'scheduled') await closeOnce(caseId, employeeId, execution, deps);
+  if (execution.status === 'completed') await closeOnce(caseId, employeeId, deps);
   return { kind: 'processed', caseId, event, ...(reach ? { reach } : {}), plan, execution, timings };
 }
 
@@ -123,29 +123,19 @@ export async function resumeCase(
   const plan = recordedPlan(history);
   if (!plan) throw new Error(`case ${caseId} has no recorded plan to resume`);
   const execution = await executePlan(plan, deps.ports, { actor: deps.actor, ...(deps.retry ? { retry: deps.retry } : {}) });
-  if (execution.status !== 'scheduled') await closeOnce(caseId, plan.employeeId, execution, deps);
+  if (execution.status === 'completed') await closeOnce(caseId, plan.employeeId, deps);
   return execution;
 }
 
+/** A case is closed only when every step has succeeded; a failed case stays open for a retry. */
 async function closeOnce(
   caseId: string,
   employeeId: string,
-  execution: ExecutionReport,
   deps: Pick<CaseDependencies<ReachSummary>, 'ports' | 'actor'>,
 ): Promise<void> {
   const history = await deps.ports.ledger.readCase(caseId);
-  const lastClose = history.filter((e) => e.type === 'case-closed').at(-1);
-  if (lastClose?.data.status === execution.status) return;
-  await deps.ports.ledger.append({
-    caseId,
-    employeeId,
-    type: 'case-closed',
-    actor: deps.actor,
-    data: {
-      status: execution.status,
-      failedSteps: execution.steps.filter((s) => s.outcome === 'failed' || s.outcome === 'blocked').map((s) => s.id),
-    },
-  });
+  if (history.some((e) => e.type === 'case-closed')) return;
+  await deps.ports.ledger.append({ caseId, employeeId, type: 'case-closed', actor: deps.actor, data: { status: 'completed' } });
 }
 
 function recordedPlan(history: readonly LedgerEntry[]): Plan | undefined {

@@ -40,6 +40,17 @@ export const isJwkLike = (value: unknown): value is JsonObject => isPlainObject(
 /** True when a JWK carries secret material: `d` for key pairs, `k` for symmetric keys. */
 export const hasPrivatePart = (jwk: JsonObject): boolean => (jwk.kty === 'oct' ? 'k' in jwk : 'd' in jwk);
 
+/** node:crypto decodes base64url leniently (it stops at the first bad character); JWKs get no such slack. */
+const requireBase64urlMembers = (jwk: JsonObject, where: string): void => {
+  for (const member of KEY_MEMBERS) {
+    if (member === 'crv' || !(member in jwk)) continue;
+    const value = jwk[member];
+    if (typeof value !== 'string' || !BASE64URL.test(value) || value.length % 4 === 1) {
+      throw new KeygenError('ERR_KEY_MALFORMED', `${where}: JWK (kty ${String(jwk.kty)}) member "${member}" is not non-empty base64url`);
+    }
+  }
+};
+
 const refuseCertificateMembers = (jwk: JsonObject, where: string): void => {
   const bound = CERTIFICATE_MEMBERS.filter((member) => member in jwk);
   if (bound.length > 0) {
@@ -78,6 +89,7 @@ export const loadPrivateJwk = (jwk: JsonObject, where: string): KeyObject => {
   if ('oth' in jwk) {
     throw new KeygenError('ERR_KEY_UNSUPPORTED', `${where}: multi-prime RSA JWK (member "oth") is not supported`);
   }
+  requireBase64urlMembers(jwk, where);
   try {
     // node:crypto validates member types and curve names; we only keep its error code.
     return createPrivateKey({ key: jwk as JsonWebKeyInput['key'], format: 'jwk' });
@@ -89,6 +101,7 @@ export const loadPrivateJwk = (jwk: JsonObject, where: string): KeyObject => {
 /** Loads a public JWK, used to tell whether a public key next to a private key belongs to it. */
 export const loadPublicJwk = (jwk: JsonObject, where: string): KeyObject => {
   refuseCertificateMembers(jwk, where);
+  requireBase64urlMembers(jwk, where);
   try {
     return createPublicKey({ key: jwk as JsonWebKeyInput['key'], format: 'jwk' });
   } catch (error) {
@@ -103,13 +116,11 @@ type JsonWebKeyInput = Extract<Parameters<typeof createPrivateKey>[0], { format:
 
 /** Loads the private key of one PEM block. */
 export const loadPrivatePem = (blockText: string, pemType: PrivatePemType, where: string): KeyObject => {
-  let key: KeyObject;
   try {
-    key = createPrivateKey({ key: blockText, format: 'pem' });
+    return createPrivateKey({ key: blockText, format: 'pem' });
   } catch (error) {
     throw new KeygenError('ERR_KEY_MALFORMED', `${where}: PEM block "${pemType}" does not load as a private key (${codeOf(error)})`);
   }
-  return key;
 };
 
 /** Loads the public key of one PEM block. */
@@ -164,12 +175,45 @@ export const privatePem = (key: KeyObject, pemType: PrivatePemType): string => {
 export const publicPem = (key: KeyObject, pemType: PublicPemType): string =>
   String(createPublicKey(key).export({ type: pemType === 'RSA PUBLIC KEY' ? 'pkcs1' : 'spki', format: 'pem' })).trimEnd();
 
+/** One DER element header: where its content starts and ends. */
+const derElement = (der: Buffer, offset: number): { tag: number; start: number; end: number } => {
+  const tag = der[offset] ?? 0;
+  let length = der[offset + 1] ?? 0;
+  let start = offset + 2;
+  if (length & 0x80) {
+    const octets = length & 0x7f;
+    length = 0;
+    for (let index = 0; index < octets; index += 1) length = length * 256 + (der[start + index] ?? 0);
+    start += octets;
+  }
+  return { tag, start, end: start + length };
+};
+
+const PSS_ALGS: Readonly<Record<string, string>> = { sha256: 'PS256', sha384: 'PS384', sha512: 'PS512' };
+
 /**
- * The public part as a JWK, or `undefined` when there is none (HMAC) or JOSE has no encoding for
- * it (RSA-PSS keys restricted by PKCS#8 parameters).
+ * node:crypto cannot export RSA-PSS keys as JWK, but their SubjectPublicKeyInfo carries the same
+ * PKCS#1 RSAPublicKey as a plain RSA key; only the algorithm identifier differs.
+ */
+const rsaPssPublicJwk = (key: KeyObject): JWK => {
+  const spkiDer = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const outer = derElement(spkiDer, 0);
+  const algorithmId = derElement(spkiDer, outer.start);
+  const bits = derElement(spkiDer, algorithmId.end);
+  // Skip the BIT STRING's unused-bits octet.
+  const rsaPublicKey = spkiDer.subarray(bits.start + 1, bits.end);
+  const jwk = createPublicKey({ key: rsaPublicKey, format: 'der', type: 'pkcs1' }).export({ format: 'jwk' }) as JWK;
+  const alg = PSS_ALGS[key.asymmetricKeyDetails?.hashAlgorithm ?? ''];
+  return alg === undefined ? jwk : { ...jwk, alg };
+};
+
+/**
+ * The public part as a JWK, or `undefined` for HMAC keys, which have none. RSA-PSS keys come out
+ * as `kty: RSA` with `alg` PS256/384/512 when the key restricts its hash.
  */
 export const publicJwkOf = (key: KeyObject): JWK | undefined => {
-  if (key.type === 'secret' || key.asymmetricKeyType === 'rsa-pss') return undefined;
+  if (key.type === 'secret') return undefined;
+  if (key.asymmetricKeyType === 'rsa-pss') return rsaPssPublicJwk(key);
   return createPublicKey(key).export({ format: 'jwk' }) as JWK;
 };
 
@@ -185,13 +229,10 @@ export const keyMembersOf = (key: KeyObject, includePrivate: boolean): JsonObjec
  * instead, because their thumbprint is a hash of the secret itself and kids travel in every
  * token header, which would hand out an offline check for guesses of a short secret.
  */
-export const keyIdFor = async (key: KeyObject): Promise<string | undefined> => {
-  if (key.type === 'secret') return randomBytes(16).toString('base64url');
-  const jwk = publicJwkOf(key);
-  return jwk === undefined ? undefined : calculateJwkThumbprint(jwk, 'sha256');
-};
+export const keyIdFor = async (key: KeyObject): Promise<string | undefined> =>
+  key.type === 'secret' ? randomBytes(16).toString('base64url') : thumbprintOf(key);
 
-/** RFC 7638 thumbprint of the public part; `undefined` for HMAC and RSA-PSS keys. */
+/** RFC 7638 thumbprint of the public part; `undefined` for HMAC keys. */
 export const thumbprintOf = async (key: KeyObject): Promise<string | undefined> => {
   const jwk = publicJwkOf(key);
   return jwk === undefined ? undefined : calculateJwkThumbprint(jwk, 'sha256');
@@ -249,9 +290,11 @@ export const selfTest = (key: KeyObject, where: string): void => {
         ok = verify(hash, message, { key: createPublicKey(key), ...options }, signature);
         break;
       }
-      case 'EC':
-        ok = verify(ecHash[algorithm.curve] ?? 'sha256', message, createPublicKey(key), sign(ecHash[algorithm.curve] ?? 'sha256', message, key));
+      case 'EC': {
+        const hash = ecHash[algorithm.curve] ?? 'sha256';
+        ok = verify(hash, message, createPublicKey(key), sign(hash, message, key));
         break;
+      }
       case 'OKP':
         ok = verify(null, message, createPublicKey(key), sign(null, message, key));
         break;
@@ -269,5 +312,5 @@ export const codeOf = (error: unknown): string => {
   return typeof code === 'string' ? code : 'no error code';
 };
 
-/** Members of `jwk` that are key material, in the JWK's own order. */
+/** True for JWK members that carry key material (replaced on rotation) rather than metadata. */
 export const isKeyMember = (member: string): boolean => KEY_MEMBERS.includes(member);

@@ -73,10 +73,10 @@ export interface SecretKeyInfo {
   readonly algorithmName: string;
   /**
    * The key id: the JWK's own `kid` when it has one, else the RFC 7638 thumbprint of the public
-   * part. Absent for an HMAC key without `kid` and for RSA-PSS keys (no JWK form).
+   * part. Absent for an HMAC key without `kid`.
    */
   readonly kid?: string;
-  /** The public part with `kid` (and the private JWK's `alg`/`use`); absent for HMAC and RSA-PSS. */
+  /** The public part with `kid` (and the private JWK's `alg`/`use`); absent for HMAC keys. */
   readonly publicJwk?: JWK;
   /** Places in the value that follow the key (public keys, key ids), e.g. `field "publicKey"`. */
   readonly derived: readonly string[];

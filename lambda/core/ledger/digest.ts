@@ -19,6 +19,8 @@ export type { Digest, DigestHeader, DigestLeaf, DigestSignature, DigestSigner } 
 export interface DigestStore {
   /** The digest with the highest seq, or undefined before the first. */
   latestDigest(): Promise<Digest | undefined>;
+  /** Digests made at or after `since`, in any order. */
+  digestsSince(since: string): Promise<Digest[]>;
   /**
    * Ids of cases with an entry whose `at` is at or after `since`; every case when `since`
    * is undefined. Extra ids are harmless; a missing one would leave a case undigested.
@@ -159,7 +161,13 @@ export const createDigest = async (options: CreateDigestOptions): Promise<Digest
     const previous = await store.latestDigest();
     const since = previous === undefined ? undefined : subtractMs(previous.at, overlapMs);
     const caseIds = [...new Set(await store.casesChangedSince(since))].sort();
-    const committed = new Map((previous?.leaves ?? []).map((leaf) => [leaf.caseId, leaf]));
+    // A case whose head has not moved was committed by a digest made after that head was
+    // written, so at or after `since`: only those digests need consulting.
+    const committed = new Map<string, DigestLeaf>();
+    const recent = since === undefined ? [] : await store.digestsSince(since);
+    for (const digest of [...recent].sort((a, b) => a.seq - b.seq)) {
+      for (const leaf of digest.leaves) committed.set(leaf.caseId, leaf);
+    }
 
     const leaves: DigestLeaf[] = [];
     for (const caseId of caseIds) {

@@ -64,10 +64,16 @@ const STATE_LABEL: Record<Milestone['state'], string> = {
   'not-applicable': 'Not needed',
 };
 
+/** Flattens nested objects into `detail.email`-style rows; arrays stay JSON. */
+const flatten = (value: Record<string, unknown>, prefix = ''): [string, unknown][] =>
+  Object.entries(value).flatMap(([k, v]): [string, unknown][] =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, v]],
+  );
+
 const renderHrEvent = (event: unknown): string => {
   if (event === undefined) return '<p class="bad">The ledger holds no HR event for this case.</p>';
   if (typeof event === 'object' && event !== null && !Array.isArray(event)) {
-    const rows = Object.entries(event as Record<string, unknown>)
+    const rows = flatten(event as Record<string, unknown>)
       .map(([k, v]) => `<tr><th scope="row">${e(k)}</th><td>${typeof v === 'object' && v !== null ? `<pre>${e(json(v))}</pre>` : e(String(v))}</td></tr>`)
       .join('');
     return `<table class="kv">${rows}</table>`;
@@ -93,7 +99,7 @@ const renderResources = (evidence: CaseEvidence): string => {
       resource.actions.map(
         (a, index) => `<tr class="${a.outcome}">
 ${index === 0 ? `<td rowspan="${resource.actions.length}" class="resource"><code>${e(resource.resource)}</code></td>` : ''}
-<td>${e(a.actionType)}<div class="muted">${e(a.category)} · ${e(a.actionId)}</div></td>
+<td>${e(a.actionType)}${a.target !== '' && a.target !== resource.resource ? `<div>on <code>${e(a.target)}</code></div>` : ''}<div class="muted">${e(a.category)} · ${e(a.actionId)}</div></td>
 <td>${state(a.before)}</td>
 <td>${state(a.after)}</td>
 <td>${e(OUTCOME_LABEL[a.outcome])}${a.dueAt === undefined ? '' : `<div class="muted">due ${time(a.dueAt)}</div>`}${a.error === undefined ? '' : `<div class="bad">${state(a.error)}</div>`}</td>
@@ -170,7 +176,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px sol
 .muted{color:#57606a;font-size:.85em}.good{color:#116329}.bad{color:#a40e26;font-weight:600}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #d0d7de}
 table.kv th{width:14rem;font-weight:600}pre{margin:0;white-space:pre-wrap;word-break:break-word;font-size:.85em}
-code{font-size:.85em;word-break:break-all}.hash{font-size:.7em}
+code{font-size:.85em;word-break:break-all}.hash{font-size:.7em}td.resource{min-width:14rem}
 tr.failed td,tr.started td,tr.planned td{background:#ffebe9}tr.deferred td{background:#fff8c5}
 .timeline{list-style:none;padding:0}.milestone{border-left:4px solid #d0d7de;padding:.3rem .8rem;margin:.3rem 0}
 .milestone.done{border-color:#2da44e}.milestone.incomplete{border-color:#cf222e}.milestone .label{font-weight:600;display:inline-block;min-width:9rem}

@@ -147,19 +147,22 @@ export const verifyCaseChain = (auditCase: AuditCase): LedgerFinding[] => {
     highest = Math.max(highest, entry.seq);
   }
 
-  const present = new Set<number>([...valid.map((e) => e.seq), ...malformed.map((m) => m.position)]);
-  const last = Math.max(0, ...present);
-  for (let seq = 1; seq <= last; seq += 1) {
-    if (present.has(seq)) continue;
-    let end = seq;
-    while (end + 1 <= last && !present.has(end + 1)) end += 1;
-    findings.push(
-      finding('ERR_ENTRY_MISSING', `Case ${caseId}: ${range(seq, end)} missing (the chain has entries up to seq ${last}).`, {
-        caseId,
-        seq,
-      }),
-    );
-    seq = end;
+  // Gaps come from the sorted seqs themselves, so a forged huge seq costs nothing to check.
+  const present = [...new Set<number>([...valid.map((e) => e.seq), ...malformed.map((m) => m.position)])]
+    .filter((seq) => Number.isSafeInteger(seq) && seq >= 1)
+    .sort((a, b) => a - b);
+  const last = present.at(-1) ?? 0;
+  let expected = 1;
+  for (const seq of present) {
+    if (seq > expected) {
+      findings.push(
+        finding('ERR_ENTRY_MISSING', `Case ${caseId}: ${range(expected, seq - 1)} missing (the chain has entries up to seq ${last}).`, {
+          caseId,
+          seq: expected,
+        }),
+      );
+    }
+    expected = seq + 1;
   }
 
   const bySeq = new Map<number, LedgerEntry>();
@@ -256,7 +259,13 @@ export const verifyDigestChain = async (
   for (const digest of digests) {
     const expectedSeq = (previous?.seq ?? 0) + 1;
     if (digest.seq !== expectedSeq) {
-      const skipped = digest.seq > expectedSeq && ![...Array(digest.seq - expectedSeq).keys()].every((i) => malformedPositions.has(expectedSeq + i));
+      let skipped = false;
+      if (digest.seq > expectedSeq) {
+        // Positions held by malformed digests are reported as forged, not as missing.
+        const gap = digest.seq - expectedSeq;
+        skipped = gap > malformedPositions.size;
+        for (let seq = expectedSeq; !skipped && seq < digest.seq; seq += 1) skipped = !malformedPositions.has(seq);
+      }
       if (digest.seq < expectedSeq) {
         findings.push(
           finding('ERR_DIGEST_CHAIN_BROKEN', `Digest seq ${digest.seq} is stored after digest seq ${expectedSeq - 1}.`, { digestSeq: digest.seq }),
@@ -369,7 +378,7 @@ export const verifyLedger = async (audit: LedgerAudit, options: VerifyLedgerOpti
   }
 
   for (const auditCase of cases.values()) {
-    const lastSeq = Math.max(0, ...auditCase.entries.map((e) => (Number.isSafeInteger(e.seq) ? e.seq : 0)));
+    const lastSeq = auditCase.entries.reduce((max, e) => (Number.isSafeInteger(e.seq) && e.seq > max ? e.seq : max), 0);
     const covered = committedSeq.get(auditCase.caseId) ?? 0;
     if (lastSeq > covered) {
       findings.push(

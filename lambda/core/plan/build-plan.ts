@@ -12,7 +12,11 @@ import type { Plan, PlannedStep, StepSpec } from './steps.js';
 /** What the planner needs from reach analysis (a subset of the `sever plan --json` report). */
 export interface ReachSummary {
   readonly principals: readonly string[];
-  readonly reachablePrincipals: readonly { readonly arn: string }[];
+  readonly reachablePrincipals: readonly {
+    readonly arn: string;
+    /** The witness path by which the engineer can become this principal. */
+    readonly path: readonly { readonly to: string; readonly via: string }[];
+  }[];
   readonly reach: readonly { readonly resourceArn: string; readonly kind: string; readonly access: string }[];
 }
 
@@ -40,6 +44,8 @@ export const DEFAULT_PLAN_CONFIG: PlanConfig = {
 export const GRACE_TAG = 'sever:grace-seconds';
 export const JWKS_TAG = 'sever:jwks';
 export const REPLACES_TAG = 'sever:replaces';
+/** On a machine user: the access key ids its owning system issued, space- or comma-separated. */
+export const KNOWN_ACCESS_KEYS_TAG = 'sever:known-access-keys';
 
 /** One case per HR event: a retried or duplicated event lands in the same case. */
 export function caseIdFor(event: TerminationEvent): string {
@@ -83,6 +89,8 @@ export function buildPlan(input: {
     }
     planContainment(user, snapshot, config, add);
   }
+
+  planMintedAccessKeys({ snapshot, reach, ownUsers, isProtected, skipped }, add);
 
   const identities = sessionIdentities(event, ownUsers);
   const roles = reach.reachablePrincipals
@@ -195,6 +203,50 @@ function planContainment(user: IamUser, snapshot: AccountSnapshot, config: PlanC
     add({ type: 'remove-user-from-group', userName: u, groupName: group }, `${user.arn}#group/${group}`, 'group membership grants permissions');
   }
   if (config.deleteUsers) add({ type: 'delete-user', userName: u }, `${user.arn}#delete`, 'configured to delete users after containment');
+}
+
+/**
+ * An engineer who could call iam:CreateAccessKey on another user may have minted a key for it and
+ * kept it. Keys created during their tenure that the owning system does not list are deactivated
+ * (not deleted: the owner decides); the others are reported, not touched.
+ */
+function planMintedAccessKeys(
+  context: {
+    snapshot: AccountSnapshot;
+    reach: ReachSummary;
+    ownUsers: readonly IamUser[];
+    isProtected: (arn: string) => boolean;
+    skipped: { target: string; reason: string }[];
+  },
+  add: AddStep,
+): void {
+  const { snapshot, reach, ownUsers, isProtected, skipped } = context;
+  const joined = ownUsers.map((u) => (u.createDate ? Date.parse(u.createDate) : Number.NaN)).filter((t) => !Number.isNaN(t));
+  // Without a known start, every key counts as minted during the tenure: fail closed.
+  const tenureStart = joined.length > 0 ? Math.min(...joined) : Number.NEGATIVE_INFINITY;
+  for (const principal of reach.reachablePrincipals) {
+    const minted = principal.path.some((step) => step.to === principal.arn && step.via.split('+').includes('iam:CreateAccessKey'));
+    const user = snapshot.users.find((u) => u.arn === principal.arn);
+    if (!minted || !user || ownUsers.includes(user)) continue;
+    const known = new Set((user.tags[KNOWN_ACCESS_KEYS_TAG] ?? '').split(/[\s,]+/).filter(Boolean));
+    for (const key of snapshot.credentials.get(user.name)?.accessKeys ?? []) {
+      if (key.status !== 'Active') continue;
+      const created = key.createDate ? Date.parse(key.createDate) : Number.POSITIVE_INFINITY;
+      if (isProtected(user.arn)) {
+        skipped.push({ target: key.accessKeyId, reason: `access key of protected ${user.arn}: review by hand` });
+      } else if (known.has(key.accessKeyId)) {
+        skipped.push({ target: key.accessKeyId, reason: `listed by ${user.name}'s owning system (${KNOWN_ACCESS_KEYS_TAG}): left active` });
+      } else if (created < tenureStart) {
+        skipped.push({ target: key.accessKeyId, reason: `created before the engineer joined: left active, reported` });
+      } else {
+        add(
+          { type: 'deactivate-access-key', userName: user.name, accessKeyId: key.accessKeyId },
+          key.accessKeyId,
+          `the engineer could mint access keys for ${user.name}; this one dates from their tenure and its owner does not list it`,
+        );
+      }
+    }
+  }
 }
 
 function planKeyRotation(

@@ -123,9 +123,14 @@ function compareOne(op: ParsedOperator, cv: CompiledValue, requestValue: string,
     case 'invalid':
       return UNK;
     case 'template': {
-      const pieces = instantiate(cv.parts, request);
-      if (pieces === ABSENT) return NO;
-      if (pieces === UNKNOWN) return UNK;
+      const instantiated = instantiate(cv.parts, request);
+      if (instantiated === ABSENT) return NO;
+      const pieces = instantiated.pieces;
+      if (instantiated.unknown) {
+        // The unknown parts stand as wildcards: no match is certain, a match only possible.
+        if (op.family === 'string-ignore-case') return UNK;
+        return piecesMatcher(pieces, op.family === 'arn' ? 'arn' : 'plain')(requestValue) ? UNK : NO;
+      }
       switch (op.family) {
         case 'string':
           return piecesText(pieces) === requestValue ? YES : NO;

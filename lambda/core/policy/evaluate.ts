@@ -1,8 +1,8 @@
 import { compileDocument, filterMatches } from './compile.js';
-import type { CompiledDocument, CompiledStatement } from './compile.js';
+import type { CompiledStatement } from './compile.js';
 import { evaluateCondition } from './conditions.js';
-import { ABSENT, NO, UNK, UNKNOWN, YES } from './context.js';
-import type { RequestContext, Tri } from './context.js';
+import { ABSENT, NO, UNK, YES } from './context.js';
+import type { PrincipalContext, RequestContext, Tri } from './context.js';
 import { instantiate, piecesMatcher } from './patterns.js';
 import {
   ACCOUNT,
@@ -103,6 +103,18 @@ export const RCP_SERVICES: ReadonlySet<string> = new Set(['s3', 'sts', 'sqs', 's
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
+const rcpCoverage = new Map<string, boolean>();
+
+/** Whether RCPs govern the action's service; memoised per action string. */
+function rcpCovers(action: string): boolean {
+  let covered = rcpCoverage.get(action);
+  if (covered === undefined) {
+    covered = RCP_SERVICES.has(action.slice(0, action.indexOf(':')).toLowerCase());
+    if (rcpCoverage.size < 10_000) rcpCoverage.set(action, covered);
+  }
+  return covered;
+}
+
 const IMPLICIT_DENY: Decision = Object.freeze({
   decision: 'implicit-deny',
   conditional: false,
@@ -110,27 +122,95 @@ const IMPLICIT_DENY: Decision = Object.freeze({
   allowedBy: EMPTY,
 });
 
-/** A statement located in its policy. */
+// ── Indexes ──────────────────────────────────────────────────────────────────────────────────
+//
+// Every policy layer (a principal's identity policies, a boundary, a key policy, the SCPs of an
+// organization …) is indexed once per action: the statements whose Action/NotAction covers it,
+// split into Allows and Denies. The index hangs off the object the caller passes (the identity
+// array, the PolicySource, the SCP level arrays) in a WeakMap, so the reach engine, which reuses
+// those objects across millions of calls, pays one lookup per layer instead of a scan of every
+// statement.
+
+/** A statement located in its policy, with its reference built once. */
 interface Located {
   readonly statement: CompiledStatement;
-  readonly policyId: string;
-  readonly policyKind: PolicySource['kind'];
+  readonly ref: StatementRef;
 }
 
-/** Best Allow found so far in one layer (or one principal-match strength of the resource layer). */
-interface Best {
-  tri: Tri;
-  witness: Located | undefined;
+interface Slice {
+  readonly allows: readonly Located[];
+  readonly denies: readonly Located[];
 }
 
-const best = (): Best => ({ tri: NO, witness: undefined });
+const EMPTY_SLICE: Slice = { allows: EMPTY, denies: EMPTY };
 
-function offer(target: Best, tri: Tri, statement: CompiledStatement, policyId: string, policyKind: PolicySource['kind']): void {
-  if (tri > target.tri) {
-    target.tri = tri;
-    target.witness = { statement, policyId, policyKind };
+class LayerIndex {
+  private readonly byAction = new Map<string, Slice>();
+
+  constructor(private readonly statements: readonly Located[]) {}
+
+  static of(sources: readonly { readonly id: string; readonly kind: PolicySource['kind']; readonly document: PolicyDocument }[]): LayerIndex {
+    const located: Located[] = [];
+    for (const source of sources) {
+      for (const statement of compileDocument(source.document).statements) {
+        const sid = statement.statement.sid;
+        const ref: StatementRef =
+          sid === undefined
+            ? { policyId: source.id, policyKind: source.kind, statementIndex: statement.index }
+            : { policyId: source.id, policyKind: source.kind, statementIndex: statement.index, sid };
+        located.push({ statement, ref });
+      }
+    }
+    return new LayerIndex(located);
+  }
+
+  slice(action: string): Slice {
+    const cached = this.byAction.get(action);
+    if (cached !== undefined) return cached;
+    const lower = action.toLowerCase();
+    const allows: Located[] = [];
+    const denies: Located[] = [];
+    for (const l of this.statements) {
+      if (filterMatches(l.statement.actions, lower)) (l.statement.deny ? denies : allows).push(l);
+    }
+    const slice = allows.length === 0 && denies.length === 0 ? EMPTY_SLICE : { allows, denies };
+    this.byAction.set(action, slice);
+    return slice;
   }
 }
+
+const identityIndexes = new WeakMap<readonly PolicySource[], LayerIndex>();
+const sourceIndexes = new WeakMap<PolicySource, LayerIndex>();
+const orgIndexes = { scp: new WeakMap<object, LayerIndex[]>(), rcp: new WeakMap<object, LayerIndex[]>() };
+
+function identityIndex(sources: readonly PolicySource[]): LayerIndex {
+  let index = identityIndexes.get(sources);
+  if (index === undefined) {
+    index = LayerIndex.of(sources);
+    identityIndexes.set(sources, index);
+  }
+  return index;
+}
+
+function sourceIndex(source: PolicySource): LayerIndex {
+  let index = sourceIndexes.get(source);
+  if (index === undefined) {
+    index = LayerIndex.of([source]);
+    sourceIndexes.set(source, index);
+  }
+  return index;
+}
+
+function orgIndex(kind: 'scp' | 'rcp', levels: readonly (readonly PolicyDocument[])[]): LayerIndex[] {
+  let index = orgIndexes[kind].get(levels);
+  if (index === undefined) {
+    index = levels.map((level, l) => LayerIndex.of(level.map((document, i) => ({ id: `${kind}[${l}][${i}]`, kind, document }))));
+    orgIndexes[kind].set(levels, index);
+  }
+  return index;
+}
+
+// ── Statement tests ──────────────────────────────────────────────────────────────────────────
 
 const min = (a: Tri, b: Tri): Tri => (a < b ? a : b);
 
@@ -148,10 +228,10 @@ function resourceTri(s: CompiledStatement, request: RequestContext): Tri {
       }
       continue;
     }
-    const pieces = instantiate(r.parts, request);
-    if (pieces === ABSENT) continue;
-    if (pieces === UNKNOWN) result = UNK;
-    else if (piecesMatcher(pieces, 'plain')(arn)) {
+    const instantiated = instantiate(r.parts, request);
+    if (instantiated === ABSENT || !piecesMatcher(instantiated.pieces, 'plain')(arn)) continue;
+    if (instantiated.unknown) result = UNK;
+    else {
       result = YES;
       break;
     }
@@ -173,31 +253,32 @@ function conditionsTri(s: CompiledStatement, request: RequestContext): Tri {
 function bodyTri(s: CompiledStatement, request: RequestContext): Tri {
   const r = resourceTri(s, request);
   if (r === NO) return NO;
-  return min(r, conditionsTri(s, request));
+  return s.conditions.length === 0 ? r : min(r, conditionsTri(s, request));
 }
 
-function refOf(located: Located): StatementRef {
-  const sid = located.statement.statement.sid;
-  return sid === undefined
-    ? { policyId: located.policyId, policyKind: located.policyKind, statementIndex: located.statement.index }
-    : { policyId: located.policyId, policyKind: located.policyKind, statementIndex: located.statement.index, sid };
+/**
+ * How a resource-side statement names the principal. A statement without Principal or
+ * NotPrincipal is invalid there and never applies, except in RCPs (which always name `*`).
+ */
+function principalMatch(s: CompiledStatement, principal: PrincipalContext, rcp: boolean, hasBoundary: boolean): PrincipalMatch {
+  if (s.principals === undefined) return rcp ? DIRECT : NONE;
+  if (!s.notPrincipal) return matchPrincipal(s.principals, principal);
+  if (s.deny) return exemptFromNotPrincipalDeny(s.principals, principal, hasBoundary) ? NONE : DIRECT;
+  return matchNotPrincipalAllow(s.principals, principal);
 }
 
 /** The UNKNOWN parts of a statement, re-evaluated only when a decision is reported. */
 function unknownsOf(located: Located, request: RequestContext, out: UnknownCondition[]): void {
   const s = located.statement;
-  const ref = refOf(located);
+  const ref = located.ref;
   if (s.resources !== undefined) {
     for (const r of s.resources) {
-      if (r.parts === undefined || instantiate(r.parts, request) !== UNKNOWN) continue;
+      if (r.parts === undefined) continue;
+      const instantiated = instantiate(r.parts, request);
+      if (instantiated === ABSENT || !instantiated.unknown || !piecesMatcher(instantiated.pieces, 'plain')(request.resource.arn)) continue;
       for (const part of r.parts) {
         if (part.kind !== 'variable') continue;
-        out.push({
-          ...ref,
-          operator: s.notResource ? 'NotResource' : 'Resource',
-          key: part.key.name,
-          values: [r.pattern],
-        });
+        out.push({ ...ref, operator: s.notResource ? 'NotResource' : 'Resource', key: part.key.name, values: [r.pattern] });
         break;
       }
     }
@@ -207,201 +288,106 @@ function unknownsOf(located: Located, request: RequestContext, out: UnknownCondi
   }
 }
 
-const scpIdCache = new WeakMap<readonly PolicyDocument[], string[]>();
+// ── Evaluation ───────────────────────────────────────────────────────────────────────────────
+//
+// authorize() is synchronous and calls no user code, so one set of scratch slots serves every
+// call: a denial allocates nothing. Slots: the identity layer, the boundary, the three ways a
+// resource-side policy can name the principal, then one per SCP level and one per RCP level.
 
-function orgPolicyId(kind: 'scp' | 'rcp', level: readonly PolicyDocument[], levelIndex: number, index: number): string {
-  let ids = scpIdCache.get(level);
-  if (ids === undefined) {
-    ids = level.map((_, i) => `${kind}[${levelIndex}][${i}]`);
-    scpIdCache.set(level, ids);
+const IDENTITY = 0;
+const BOUNDARY = 1;
+/** RESOURCE + PrincipalMatch (ACCOUNT 1, ROLE 2, DIRECT 3) → slots 2, 3, 4. */
+const RESOURCE = 1;
+const ORG = 5;
+
+const IDENTITY_PATH: readonly number[] = [IDENTITY, BOUNDARY];
+const DIRECT_PATH: readonly number[] = [RESOURCE + DIRECT];
+const ROLE_PATH: readonly number[] = [RESOURCE + ROLE, BOUNDARY];
+const DELEGATED_PATH: readonly number[] = [RESOURCE + ACCOUNT, IDENTITY, BOUNDARY];
+
+let tri = new Uint8Array(16);
+let witness: (Located | undefined)[] = new Array<Located | undefined>(16).fill(undefined);
+let unknownDenies: Located[] = [];
+let denied: Located | undefined;
+
+function reset(slots: number): void {
+  if (tri.length < slots) {
+    tri = new Uint8Array(slots * 2);
+    witness = new Array<Located | undefined>(slots * 2).fill(undefined);
   }
-  return ids[index] as string;
+  tri.fill(NO, 0, slots);
+  witness.fill(undefined, 0, slots);
+  if (unknownDenies.length > 0) unknownDenies = [];
+  denied = undefined;
 }
 
-/** One authorize() call: scans every applicable policy once, then combines the layers. */
-class Evaluation {
-  readonly actionLower: string;
-  readonly hasBoundary: boolean;
-  unknownDenies: Located[] | undefined;
-  /** The first Deny that applies for certain; once set, scanning stops. */
-  denied: Located | undefined;
-
-  constructor(
-    readonly request: RequestContext,
-    readonly policies: PolicySet,
-  ) {
-    this.actionLower = request.action.toLowerCase();
-    this.hasBoundary = policies.permissionsBoundary !== undefined && request.principal.type !== 'root';
+function offer(slot: number, t: Tri, located: Located): void {
+  if (t > (tri[slot] as number)) {
+    tri[slot] = t;
+    witness[slot] = located;
   }
+}
 
-  /** Records an applicable Deny; true when it denies for certain (scanning can stop). */
-  private deny(tri: Tri, statement: CompiledStatement, policyId: string, policyKind: PolicySource['kind']): boolean {
-    if (tri === YES) {
-      this.denied = { statement, policyId, policyKind };
-      return true;
-    }
-    (this.unknownDenies ??= []).push({ statement, policyId, policyKind });
-    return false;
+/** Records an applicable Deny; true when it denies for certain (scanning can stop). */
+function deny(t: Tri, located: Located): boolean {
+  if (t === YES) {
+    denied = located;
+    return true;
   }
+  unknownDenies.push(located);
+  return false;
+}
 
-  /** Identity, boundary and SCP documents: no Principal element applies. */
-  scanPrincipalless(doc: CompiledDocument, policyId: string, policyKind: PolicySource['kind'], target: Best): void {
-    const action = this.actionLower;
-    for (const s of doc.statements) {
-      if (!s.deny && target.tri === YES) continue;
-      if (!filterMatches(s.actions, action)) continue;
-      const tri = bodyTri(s, this.request);
-      if (tri === NO) continue;
-      if (!s.deny) offer(target, tri, s, policyId, policyKind);
-      else if (this.deny(tri, s, policyId, policyKind)) return;
-    }
+/** Identity, boundary and SCP statements: no Principal element applies. True when a Deny is certain. */
+function scanPrincipalless(slice: Slice, slot: number, request: RequestContext): boolean {
+  for (const l of slice.denies) {
+    const t = bodyTri(l.statement, request);
+    if (t !== NO && deny(t, l)) return true;
   }
-
-  /**
-   * Resource-side documents (resource, key and trust policies, RCPs). Allows are sorted by how they
-   * name the principal: `byMatch[ACCOUNT | ROLE | DIRECT]`. A statement without Principal or
-   * NotPrincipal is invalid there and never applies, except in RCPs (which always name `*`).
-   */
-  scanResourceSide(doc: CompiledDocument, policyId: string, policyKind: PolicySource['kind'], byMatch: readonly Best[]): void {
-    const action = this.actionLower;
-    const principal = this.request.principal;
-    for (const s of doc.statements) {
-      if (!filterMatches(s.actions, action)) continue;
-      let match: PrincipalMatch;
-      if (s.principals === undefined) match = policyKind === 'rcp' ? DIRECT : NONE;
-      else if (!s.notPrincipal) match = matchPrincipal(s.principals, principal);
-      else if (s.deny) match = exemptFromNotPrincipalDeny(s.principals, principal, this.hasBoundary) ? NONE : DIRECT;
-      else match = matchNotPrincipalAllow(s.principals, principal);
-      if (match === NONE) continue;
-      if (!s.deny && (byMatch[match] as Best).tri === YES) continue;
-      const tri = bodyTri(s, this.request);
-      if (tri === NO) continue;
-      if (!s.deny) offer(byMatch[match] as Best, tri, s, policyId, policyKind);
-      else if (this.deny(tri, s, policyId, policyKind)) return;
-    }
+  for (const l of slice.allows) {
+    const t = bodyTri(l.statement, request);
+    offer(slot, t, l);
+    if (t === YES) break;
   }
+  return false;
+}
 
-  scanOrg(kind: 'scp' | 'rcp', levels: readonly (readonly PolicyDocument[])[]): Best[] {
-    return levels.map((level, levelIndex) => {
-      const target = best();
-      const byMatch = [best(), target, target, target];
-      level.forEach((document, index) => {
-        if (this.denied !== undefined) return;
-        const id = orgPolicyId(kind, level, levelIndex, index);
-        if (kind === 'scp') this.scanPrincipalless(compileDocument(document), id, kind, target);
-        else this.scanResourceSide(compileDocument(document), id, kind, byMatch);
-      });
-      return target;
-    });
+/** Resource-side statements: Allows land in the slot for how they name the principal. True when a Deny is certain. */
+function scanResourceSide(slice: Slice, base: number, rcp: boolean, request: RequestContext, hasBoundary: boolean): boolean {
+  const principal = request.principal;
+  for (const l of slice.denies) {
+    if (principalMatch(l.statement, principal, rcp, hasBoundary) === NONE) continue;
+    const t = bodyTri(l.statement, request);
+    if (t !== NO && deny(t, l)) return true;
   }
-
-  run(): Decision {
-    const decision = this.scanAndCombine();
-    if (this.denied === undefined) return decision;
-    return {
-      decision: 'explicit-deny',
-      conditional: false,
-      unknownConditions: EMPTY,
-      allowedBy: EMPTY,
-      deniedBy: refOf(this.denied),
-    };
+  for (const l of slice.allows) {
+    const match = principalMatch(l.statement, principal, rcp, hasBoundary);
+    if (match === NONE) continue;
+    const slot = rcp ? base : base + match;
+    if (tri[slot] === YES) continue;
+    offer(slot, bodyTri(l.statement, request), l);
   }
+  return false;
+}
 
-  /** Scans every applicable policy (stopping at the first certain Deny), then combines the layers. */
-  private scanAndCombine(): Decision {
-    const { request, policies } = this;
-    const principal = request.principal;
-    const scp = this.scanOrg('scp', policies.scps);
-    const service = this.actionLower.slice(0, this.actionLower.indexOf(':'));
-    const rcp = policies.resourceMode !== 'none' && RCP_SERVICES.has(service) ? this.scanOrg('rcp', policies.rcps) : [];
+function explicitDeny(located: Located): Decision {
+  return { decision: 'explicit-deny', conditional: false, unknownConditions: EMPTY, allowedBy: EMPTY, deniedBy: located.ref };
+}
 
-    const resource = [best(), best(), best(), best()];
-    const resourceSource = policies.resourceMode === 'none' ? undefined : policies.resource;
-    if (resourceSource !== undefined && this.denied === undefined) {
-      this.scanResourceSide(compileDocument(resourceSource.document), resourceSource.id, resourceSource.kind, resource);
-    }
-
-    const identity = best();
-    for (const source of policies.identity) {
-      if (this.denied !== undefined) return IMPLICIT_DENY;
-      this.scanPrincipalless(compileDocument(source.document), source.id, source.kind, identity);
-    }
-    const boundary = best();
-    if (!this.hasBoundary) boundary.tri = YES;
-    else if (this.denied === undefined) {
-      const source = policies.permissionsBoundary as PolicySource;
-      this.scanPrincipalless(compileDocument(source.document), source.id, source.kind, boundary);
-    }
-    // `run` turns the recorded Deny into the decision.
-    if (this.denied !== undefined) return IMPLICIT_DENY;
-    if (principal.type === 'root') {
-      // The root user is not governed by identity policies: it has every permission in its account.
-      identity.tri = YES;
-      identity.witness = undefined;
-    }
-
-    const gate = (levels: readonly Best[]): Tri => levels.reduce<Tri>((acc, level) => min(acc, level.tri), YES);
-    const orgTri = min(gate(scp), gate(rcp));
-    if (orgTri === NO) return IMPLICIT_DENY;
-
-    const identityPath: readonly Best[] = [identity, boundary];
-    const direct: readonly Best[] = [resource[DIRECT] as Best];
-    const viaRole: readonly Best[] = [resource[ROLE] as Best, boundary];
-    const delegated: readonly Best[] = [resource[ACCOUNT] as Best, identity, boundary];
-    let paths: readonly (readonly Best[])[];
-    switch (policies.resourceMode) {
-      case 'none':
-        paths = [identityPath];
-        break;
-      case 'resource-policy':
-        paths = [identityPath, direct, viaRole];
-        break;
-      case 'kms-key':
-        paths = [direct, viaRole, delegated];
-        break;
-      case 'trust-policy':
-        paths = principal.type === 'root' ? [] : [direct, viaRole, delegated];
-        break;
-    }
-    let chosen: readonly Best[] | undefined;
-    let pathTri: Tri = NO;
-    for (const path of paths) {
-      const tri = path.reduce<Tri>((acc, layer) => min(acc, layer.tri), YES);
-      if (tri > pathTri) {
-        pathTri = tri;
-        chosen = path;
-      }
-    }
-    const finalTri = min(orgTri, pathTri);
-    if (finalTri === NO || chosen === undefined) return IMPLICIT_DENY;
-
-    const witnesses = [...chosen, ...scp, ...rcp];
-    const allowedBy: StatementRef[] = [];
-    const unknownConditions: UnknownCondition[] = [];
-    const seen = new Set<Located>();
-    for (const layer of witnesses) {
-      const w = layer.witness;
-      if (w === undefined || seen.has(w)) continue;
-      seen.add(w);
-      allowedBy.push(refOf(w));
-      if (layer.tri === UNK) unknownsOf(w, request, unknownConditions);
-    }
-    for (const d of this.unknownDenies ?? EMPTY) unknownsOf(d, request, unknownConditions);
-    return {
-      decision: 'allow',
-      conditional: finalTri === UNK || unknownConditions.length > 0,
-      unknownConditions,
-      allowedBy,
-    };
-  }
+/** The lowest truth over slots [from, to). */
+function all(from: number, to: number): Tri {
+  let t: Tri = YES;
+  for (let i = from; i < to; i++) if ((tri[i] as number) < t) t = tri[i] as Tri;
+  return t;
 }
 
 /**
  * Decides whether `request.principal` may perform `request.action` on `request.resource` given
  * every policy that applies, within one account. See the module comment for the rules.
  *
- * Fast enough for reach analysis over whole organisations: documents are compiled once (cached on
- * the document object), actions are memoised per statement, and a denial allocates nothing.
+ * Fast enough for reach analysis over whole organisations: each layer is indexed once per action
+ * (on the identity array, PolicySource and SCP/RCP level arrays the caller passes: reuse them
+ * across calls), and a denial allocates nothing.
  *
  * @example
  * ```ts
@@ -417,5 +403,88 @@ class Evaluation {
  * ```
  */
 export function authorize(request: RequestContext, policies: PolicySet): Decision {
-  return new Evaluation(request, policies).run();
+  const action = request.action;
+  const principal = request.principal;
+  const isRoot = principal.type === 'root';
+  const boundary = isRoot ? undefined : policies.permissionsBoundary;
+  const hasBoundary = boundary !== undefined;
+  const rcpApplies = policies.resourceMode !== 'none' && policies.rcps.length > 0 && rcpCovers(action);
+  const scpLevels = policies.scps.length === 0 ? EMPTY : orgIndex('scp', policies.scps);
+  const rcpLevels = rcpApplies ? orgIndex('rcp', policies.rcps) : EMPTY;
+  const rcpBase = ORG + scpLevels.length;
+  const slots = rcpBase + rcpLevels.length;
+  reset(slots);
+
+  // 1. Every Deny of every applicable policy; the first certain one decides.
+  // 2. Allows, layer by layer, each slot keeping its best (certain before conditional) witness.
+  for (let i = 0; i < scpLevels.length; i++) {
+    if (scanPrincipalless((scpLevels[i] as LayerIndex).slice(action), ORG + i, request)) return explicitDeny(denied as Located);
+  }
+  for (let i = 0; i < rcpLevels.length; i++) {
+    if (scanResourceSide((rcpLevels[i] as LayerIndex).slice(action), rcpBase + i, true, request, hasBoundary)) return explicitDeny(denied as Located);
+  }
+  const resource = policies.resourceMode === 'none' ? undefined : policies.resource;
+  if (resource !== undefined && scanResourceSide(sourceIndex(resource).slice(action), RESOURCE, false, request, hasBoundary)) {
+    return explicitDeny(denied as Located);
+  }
+  if (policies.identity.length > 0 && scanPrincipalless(identityIndex(policies.identity).slice(action), IDENTITY, request)) {
+    return explicitDeny(denied as Located);
+  }
+  if (boundary === undefined) tri[BOUNDARY] = YES;
+  else if (scanPrincipalless(sourceIndex(boundary).slice(action), BOUNDARY, request)) return explicitDeny(denied as Located);
+  if (isRoot) {
+    // The root user is not governed by identity policies: it has every permission in its account.
+    tri[IDENTITY] = YES;
+    witness[IDENTITY] = undefined;
+  }
+
+  // 3. Every SCP and RCP level must allow.
+  const orgTri = all(ORG, slots);
+  if (orgTri === NO) return IMPLICIT_DENY;
+
+  // 4. Some path through identity, boundary and resource policy must allow (see rule 6).
+  const identityPath = min(tri[IDENTITY] as Tri, tri[BOUNDARY] as Tri);
+  const direct = tri[RESOURCE + DIRECT] as Tri;
+  const viaRole = min(tri[RESOURCE + ROLE] as Tri, tri[BOUNDARY] as Tri);
+  const delegated = min(tri[RESOURCE + ACCOUNT] as Tri, identityPath);
+  // Candidate paths in order of preference; the first with the highest truth wins.
+  let best: Tri = NO;
+  let path: readonly number[] = EMPTY;
+  switch (policies.resourceMode) {
+    case 'none':
+      best = identityPath;
+      path = IDENTITY_PATH;
+      break;
+    case 'resource-policy':
+      best = identityPath;
+      path = IDENTITY_PATH;
+      if (direct > best) [best, path] = [direct, DIRECT_PATH];
+      if (viaRole > best) [best, path] = [viaRole, ROLE_PATH];
+      break;
+    case 'kms-key':
+    case 'trust-policy':
+      if (policies.resourceMode === 'trust-policy' && isRoot) break; // the root user cannot assume roles
+      best = direct;
+      path = DIRECT_PATH;
+      if (viaRole > best) [best, path] = [viaRole, ROLE_PATH];
+      if (delegated > best) [best, path] = [delegated, DELEGATED_PATH];
+      break;
+  }
+  const finalTri = min(orgTri, best);
+  if (finalTri === NO) return IMPLICIT_DENY;
+
+  // 5. Report: the witnesses of the chosen path and of every SCP/RCP level, and what was unknown.
+  const allowedBy: StatementRef[] = [];
+  const unknownConditions: UnknownCondition[] = [];
+  const report = (slot: number): void => {
+    const w = witness[slot];
+    if (w === undefined) return;
+    allowedBy.push(w.ref);
+    if (tri[slot] === UNK) unknownsOf(w, request, unknownConditions);
+  };
+  for (const slot of path) report(slot);
+  for (let slot = ORG; slot < slots; slot++) report(slot);
+  for (const d of unknownDenies) unknownsOf(d, request, unknownConditions);
+  return { decision: 'allow', conditional: finalTri === UNK || unknownConditions.length > 0, unknownConditions, allowedBy };
 }
+

@@ -202,15 +202,22 @@ function variableValue(
   return value.length === 0 ? (part.fallback ?? ABSENT) : UNKNOWN;
 }
 
+/** A template with its variables substituted. */
+export interface Instantiated {
+  readonly pieces: readonly PatternPiece[];
+  /**
+   * True when some variable cannot be known offline; it then stands as a `*` wildcard in
+   * `pieces`, so a non-match is certain and a match only possible.
+   */
+  readonly unknown: boolean;
+}
+
 /**
  * Substitutes the variables of a template into pattern pieces: template text keeps its wildcards,
  * variable values and escapes are literal. ABSENT when a variable has no value and no default
- * (the element then matches nothing), UNKNOWN when a value cannot be known offline.
+ * (the element then matches nothing).
  */
-export function instantiate(
-  parts: readonly TemplatePart[],
-  request: RequestContext,
-): PatternPiece[] | typeof ABSENT | typeof UNKNOWN {
+export function instantiate(parts: readonly TemplatePart[], request: RequestContext): Instantiated | typeof ABSENT {
   const pieces: PatternPiece[] = [];
   let unknown = false;
   for (const part of parts) {
@@ -219,11 +226,13 @@ export function instantiate(
     else {
       const value = variableValue(part, request);
       if (value === ABSENT) return ABSENT;
-      if (value === UNKNOWN) unknown = true;
-      else pieces.push({ glob: false, text: value });
+      if (value === UNKNOWN) {
+        unknown = true;
+        pieces.push({ glob: true, text: '*' });
+      } else pieces.push({ glob: false, text: value });
     }
   }
-  return unknown ? UNKNOWN : pieces;
+  return { pieces, unknown };
 }
 
 /** The text a template stands for when compared exactly (StringEquals …): every piece literal. */

@@ -23,74 +23,68 @@ export const ACCOUNT: PrincipalMatch = 1;
 export const ROLE: PrincipalMatch = 2;
 export const DIRECT: PrincipalMatch = 3;
 
-interface SessionRef {
-  readonly partition: string;
-  readonly accountId: string;
-  readonly roleName: string;
-}
-
 /** A principal block indexed for constant-time lookups. Service, Federated and CanonicalUser principals never match IAM identities. */
 export interface CompiledPrincipals {
   readonly everyone: boolean;
   readonly arns: ReadonlySet<string>;
-  /** Account ids named by root ARN (`partition` kept) or bare id (`partition` `*`). */
-  readonly accounts: readonly { readonly partition: string; readonly accountId: string }[];
-  readonly sessions: readonly SessionRef[];
+  /** Accounts named by root ARN (`arn:aws:iam::111122223333:root`). */
+  readonly rootArns: ReadonlySet<string>;
+  /** Accounts named by bare id (`111122223333`): any partition. */
+  readonly accountIds: ReadonlySet<string>;
+  /** Role sessions, as `<root ARN of the role's account>|<role name>`: the caller picks the session name. */
+  readonly sessions: ReadonlySet<string>;
 }
 
-const ROOT_ARN = /^arn:([^:]+):iam::(\d{12}):root$/;
+const ROOT_ARN = /^arn:[^:]+:iam::\d{12}:root$/;
 const BARE_ACCOUNT = /^\d{12}$/;
 const SESSION_ARN = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
 
 export function compilePrincipals(block: PrincipalBlock): CompiledPrincipals {
-  if (block === '*') return { everyone: true, arns: new Set(), accounts: [], sessions: [] };
-  let everyone = false;
   const arns = new Set<string>();
-  const accounts: { partition: string; accountId: string }[] = [];
-  const sessions: SessionRef[] = [];
-  for (const value of block.AWS ?? []) {
-    if (value === '*') {
-      everyone = true;
-      continue;
+  const rootArns = new Set<string>();
+  const accountIds = new Set<string>();
+  const sessions = new Set<string>();
+  let everyone = block === '*';
+  for (const value of block === '*' ? [] : (block.AWS ?? [])) {
+    if (value === '*') everyone = true;
+    else if (ROOT_ARN.test(value)) rootArns.add(value);
+    else if (BARE_ACCOUNT.test(value)) accountIds.add(value);
+    else {
+      const session = SESSION_ARN.exec(value);
+      if (session !== null) sessions.add(`arn:${session[1]}:iam::${session[2]}:root|${session[3]}`);
+      else arns.add(value);
     }
-    const root = ROOT_ARN.exec(value);
-    if (root !== null) {
-      accounts.push({ partition: root[1] as string, accountId: root[2] as string });
-      continue;
-    }
-    if (BARE_ACCOUNT.test(value)) {
-      accounts.push({ partition: '*', accountId: value });
-      continue;
-    }
-    const session = SESSION_ARN.exec(value);
-    if (session !== null) {
-      sessions.push({ partition: session[1] as string, accountId: session[2] as string, roleName: session[3] as string });
-      continue;
-    }
-    arns.add(value);
   }
-  return { everyone, arns, accounts, sessions };
+  return { everyone, arns, rootArns, accountIds, sessions };
 }
 
-function partitionOf(arn: string): string {
-  const end = arn.indexOf(':', 4);
-  return end === -1 ? '' : arn.slice(4, end);
+/** Facts about the requesting principal derived from its ARN; computed once per principal. */
+interface PrincipalFacts {
+  readonly principal: PrincipalContext;
+  /** `arn:<partition>:iam::<account>:root`. */
+  readonly rootArn: string;
+  /** Session key of a role (see {@link CompiledPrincipals.sessions}); empty for users and root. */
+  readonly sessionKey: string;
+}
+
+// The reach engine asks about one principal many times in a row: a one-entry cache suffices.
+let lastFacts: PrincipalFacts | undefined;
+
+function factsOf(principal: PrincipalContext): PrincipalFacts {
+  if (lastFacts !== undefined && lastFacts.principal === principal) return lastFacts;
+  const partitionEnd = principal.arn.indexOf(':', 4);
+  const partition = partitionEnd === -1 ? 'aws' : principal.arn.slice(4, partitionEnd);
+  const rootArn = `arn:${partition}:iam::${principal.accountId}:root`;
+  lastFacts = { principal, rootArn, sessionKey: principal.type === 'role' ? `${rootArn}|${principal.name}` : '' };
+  return lastFacts;
 }
 
 function namesAccount(p: CompiledPrincipals, principal: PrincipalContext): boolean {
-  for (const a of p.accounts) {
-    if (a.accountId === principal.accountId && (a.partition === '*' || a.partition === partitionOf(principal.arn))) return true;
-  }
-  return false;
+  return (p.accountIds.size > 0 && p.accountIds.has(principal.accountId)) || (p.rootArns.size > 0 && p.rootArns.has(factsOf(principal).rootArn));
 }
 
-/** A role session ARN names a role when account and role name agree; the caller picks the session name. */
 function namesSession(p: CompiledPrincipals, principal: PrincipalContext): boolean {
-  if (principal.type !== 'role') return false;
-  for (const s of p.sessions) {
-    if (s.accountId === principal.accountId && s.roleName === principal.name && s.partition === partitionOf(principal.arn)) return true;
-  }
-  return false;
+  return principal.type === 'role' && p.sessions.size > 0 && p.sessions.has(factsOf(principal).sessionKey);
 }
 
 /** How strongly a `Principal` element names the requesting principal. */

@@ -1,5 +1,5 @@
 import { authorize, statementMayMatchAction } from '../policy/index.js';
-import type { Decision, PolicySet, StatementRef } from '../policy/index.js';
+import type { Decision, PolicySet } from '../policy/index.js';
 import type { PolicySource, Statement } from '../policy/types.js';
 import type { AccountSnapshot, Tags } from '../snapshot/model.js';
 import { ArnIndex, widenVariables } from './arn-index.js';
@@ -7,11 +7,13 @@ import { ESCALATION_CATALOG } from './escalation-catalog.js';
 import type { EscalationPath, RequiredPermission } from './escalation-catalog.js';
 import { decryptContext, GRANT_USE_OPERATION, signingMaterial } from './material.js';
 import type { MaterialRecord } from './material.js';
-import { allowStatements, clauseFingerprint, identityValue, ProjectionCache, scanDocument, statementScope } from './policy-scan.js';
-import type { ProjectedPolicy } from './policy-scan.js';
+import { ActionMask, allowStatements, clauseFingerprint, identityValue, ProjectionCache, scanDocument, statementScope } from './policy-scan.js';
+import type { IdentityClause, ProjectedPolicy } from './policy-scan.js';
 import { PrincipalDirectory } from './principals.js';
 import type { PrincipalRecord } from './principals.js';
-import type { ReachAccess, ReachCondition, StatementCitation, StepEffect } from './types.js';
+import { isConditional } from './steps.js';
+import type { StepSpec, Verdict } from './steps.js';
+import type { ReachAccess, ReachCondition, StatementCitation } from './types.js';
 
 /**
  * The reach graph of one snapshot. Nodes are principal states: a user or role as it is, or as an
@@ -62,29 +64,17 @@ export interface Table {
   readonly star: readonly number[];
 }
 
-export interface StepTemplate {
-  readonly to: string;
-  readonly via: string;
-  readonly policy: string;
-  readonly statement: string | number;
-  readonly effect: StepEffect;
-  readonly escalation?: string;
-  readonly allowedBy: readonly StatementCitation[];
-  readonly conditions?: readonly ReachCondition[];
-  readonly grantId?: string;
-}
-
 interface Derived {
   readonly conditional: boolean;
-  readonly step: StepTemplate;
-  /** Item and tables the output was derived from, so a node whose policies are named explicitly can skip a shared output. */
+  readonly spec: StepSpec;
+  /** Item and tables the output was derived from, so a node whose principal a resource policy names can skip a shared output. */
   readonly item: number;
   readonly tables: readonly Table[];
 }
 
 export interface EdgeOut extends Derived {
-  /** Principal index of the principal the node can become. */
-  readonly target: number;
+  /** Principal indices of the principals the node can become. */
+  readonly targets: readonly number[];
 }
 
 export interface ModOut extends Derived {
@@ -111,8 +101,10 @@ export interface OutputSet {
 export interface NodeOutputs {
   /** Shared by every node with the same share key (same object). */
   readonly shared: OutputSet;
+  /** Shared by every node with the same class key: items whose resource policy tests principal attributes. */
+  readonly cls: OutputSet;
   readonly own: OutputSet;
-  /** Items (per table) this node's principal is named in: their shared outputs do not apply. */
+  /** Items (per table) this node's principal is named in: their shared and class outputs do not apply. */
   readonly overrides: ReadonlyMap<Table, ReadonlySet<number>> | undefined;
 }
 
@@ -125,18 +117,40 @@ export interface Node {
   readonly groups: readonly number[];
   readonly identity: readonly PolicySource[];
   readonly boundary: PolicySource | undefined;
+  /** Equal for nodes whose decisions agree on every item whose resource policy does not name them or test their attributes. */
   readonly shareKey: string;
+  /** Equal for nodes that also agree on items whose resource policy tests principal attributes. */
+  readonly classKey: string;
+  /** Per tracked action (see {@link ActionMask}): may an identity policy allow it? */
+  readonly mask: Uint8Array;
   outputs?: NodeOutputs;
 }
 
-interface Verdict {
-  readonly decision: Decision;
-  readonly projected: ProjectedPolicy | undefined;
-}
+/** Actions the engine asks about besides those of the escalation catalogue. */
+const BASE_ACTIONS = [
+  'sts:AssumeRole',
+  'iam:CreateAccessKey',
+  'iam:DeleteAccessKey',
+  'iam:CreateLoginProfile',
+  'iam:UpdateLoginProfile',
+  'kms:Sign',
+  'kms:GenerateMac',
+  'kms:PutKeyPolicy',
+  'kms:CreateGrant',
+  'kms:Decrypt',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecret',
+  'secretsmanager:PutResourcePolicy',
+  'ssm:GetParameter',
+  'ssm:GetParameters',
+  'ssm:GetParameterHistory',
+  'ssm:PutParameter',
+] as const;
 
 interface SharedAllowed {
   readonly map: ReadonlyMap<number, Verdict>;
-  /** Candidates whose resource policy depends on the principal's identity: decided per node. */
+  /** Candidates whose resource policy tests principal tags or identity: decided per class. */
   readonly sensitive: readonly number[];
 }
 
@@ -144,6 +158,11 @@ interface SharedState {
   readonly allowed: Map<string, SharedAllowed>;
   readonly probes: Map<string, Verdict | null>;
   readonly rewritten: Map<number, Verdict | null>;
+  outputs?: OutputSet;
+}
+
+interface ClassState {
+  readonly allowed: Map<string, ReadonlyMap<number, Verdict>>;
   outputs?: OutputSet;
 }
 
@@ -155,11 +174,11 @@ interface Use {
 
 const useKey = (u: Use): string => `${u.table.name}|${u.action}|${u.extra === undefined ? '' : JSON.stringify(u.extra)}`;
 
-/** A way of reading decisions: for the share key as a whole, or for one node. */
+/** A way of reading decisions: for the share key, for the class, or for one node. */
 interface View {
   readonly node: Node;
-  readonly shared: boolean;
-  items(uses: readonly Use[]): Iterable<number>;
+  readonly level: 'shared' | 'class' | 'own';
+  items(uses: readonly Use[]): readonly number[];
   get(use: Use, item: number): Verdict | undefined;
 }
 
@@ -182,79 +201,6 @@ export interface EngineOptions {
   readonly maxAddedGroups: number;
 }
 
-const citationOf = (ref: StatementRef, projected: ProjectedPolicy | undefined): StatementCitation => {
-  const remap = projected !== undefined && (ref.policyKind === 'resource' || ref.policyKind === 'trust');
-  const index = remap ? (projected.indexMap[ref.statementIndex] ?? ref.statementIndex) : ref.statementIndex;
-  return { policy: ref.policyId, statement: ref.sid ?? index };
-};
-
-function conditionsOf(verdict: Verdict): ReachCondition[] {
-  return verdict.decision.unknownConditions.map((u) => {
-    const c = citationOf(u, verdict.projected);
-    return { policy: c.policy, statement: c.statement, operator: u.operator, key: u.key, values: u.values };
-  });
-}
-
-function mergeConditions(lists: readonly (readonly ReachCondition[])[]): ReachCondition[] {
-  const seen = new Set<string>();
-  const out: ReachCondition[] = [];
-  for (const list of lists) {
-    for (const c of list) {
-      const k = JSON.stringify([c.policy, c.statement, c.operator, c.key, c.values]);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      out.push(c);
-    }
-  }
-  return out;
-}
-
-/** Builds a step from the verdicts that allow it; the first identity statement (else the first statement) is the one cited. */
-function stepOf(
-  to: string,
-  via: string,
-  effect: StepEffect,
-  verdicts: readonly Verdict[],
-  extra: { escalation?: string; conditions?: readonly ReachCondition[]; citations?: readonly StatementCitation[] } = {},
-): StepTemplate {
-  const allowedBy: StatementCitation[] = [];
-  const seen = new Set<string>();
-  let primary: StatementCitation | undefined;
-  for (const v of verdicts) {
-    for (const ref of v.decision.allowedBy) {
-      const c = citationOf(ref, v.projected);
-      const k = `${c.policy}#${c.statement}`;
-      if (!seen.has(k)) {
-        seen.add(k);
-        allowedBy.push(c);
-      }
-      if (primary === undefined && ref.policyKind === 'identity') primary = c;
-    }
-  }
-  for (const c of extra.citations ?? []) {
-    const k = `${c.policy}#${c.statement}`;
-    if (!seen.has(k)) {
-      seen.add(k);
-      allowedBy.push(c);
-    }
-  }
-  primary ??= allowedBy.find((c) => !c.policy.startsWith('scp[') && !c.policy.startsWith('rcp[')) ?? allowedBy[0];
-  const conditions = mergeConditions([...verdicts.map(conditionsOf), extra.conditions ?? []]);
-  return {
-    to,
-    via,
-    policy: primary?.policy ?? 'unknown',
-    statement: primary?.statement ?? 0,
-    effect,
-    ...(extra.escalation !== undefined ? { escalation: extra.escalation } : {}),
-    allowedBy,
-    ...(conditions.length > 0 ? { conditions } : {}),
-  };
-}
-
-const isConditional = (verdicts: readonly Verdict[], extra: readonly ReachCondition[] = []): boolean =>
-  extra.length > 0 || verdicts.some((v) => v.decision.conditional);
-
 const assumption = (path: EscalationPath, text: string): ReachCondition => ({
   policy: ASSUMPTION_POLICY,
   statement: path.id,
@@ -262,6 +208,14 @@ const assumption = (path: EscalationPath, text: string): ReachCondition => ({
   key: 'sever:Precondition',
   values: [text],
 });
+
+const NONE: readonly number[] = Object.freeze([]);
+
+const sortedUnion = (lists: Iterable<Iterable<number>>): readonly number[] => {
+  const set = new Set<number>();
+  for (const list of lists) for (const i of list) set.add(i);
+  return set.size === 0 ? NONE : [...set].sort((a, b) => a - b);
+};
 
 /** The reach graph of one snapshot; build once, explore many times. */
 export class ReachEngine {
@@ -288,13 +242,16 @@ export class ReachEngine {
   private readonly nodes: Node[] = [];
   private readonly nodeByKey = new Map<string, Node>();
   private readonly shared = new Map<string, SharedState>();
+  private readonly classes = new Map<string, ClassState>();
   private readonly profileIds = new Map<string, number>();
   private readonly serviceTrusts = new Map<string, ReadonlyMap<number, ServiceTrust>>();
   /** Principal ARN → grants naming it as grantee: use/control of signing keys, and Decrypt of the keys protecting secrets/parameters. */
   private readonly grantsByGrantee = new Map<string, { material: number; grantId: string; operations: readonly string[]; decrypt: boolean }[]>();
-  private referencedTagKeys: readonly string[] | undefined;
+  private resourceSide: { readonly tagKeys: readonly string[]; readonly clauses: readonly IdentityClause[]; readonly variables: boolean } | undefined;
   private readonly roleByName = new Map<string, number>();
   private readonly rewrittenTrust: ProjectedPolicy;
+  private readonly materialItem = new Map<string, number>();
+  private readonly actionMask = new ActionMask([...BASE_ACTIONS, ...ESCALATION_CATALOG.flatMap((p) => p.permissions.map((q) => q.action))]);
 
   constructor(snapshot: AccountSnapshot, options: EngineOptions) {
     this.snapshot = snapshot;
@@ -309,10 +266,7 @@ export class ReachEngine {
     const roles = d.principals.filter((p) => p.type === 'role');
     const users = d.principals.filter((p) => p.type === 'user');
     const customer = d.policies.filter((p) => p.customerManaged);
-    const kmsSign = this.materials.filter((m) => m.kind === 'kms-sign');
-    const kmsMac = this.materials.filter((m) => m.kind === 'kms-mac');
-    const secrets = this.materials.filter((m) => m.kind === 'secret');
-    const parameters = this.materials.filter((m) => m.kind === 'ssm-parameter');
+    const of = (kind: MaterialRecord['kind']): MaterialRecord[] => this.materials.filter((m) => m.kind === kind);
     const materialItem = (m: MaterialRecord): TableItem => ({
       arn: m.arn,
       tags: m.tags,
@@ -336,24 +290,29 @@ export class ReachEngine {
         ref: m.index,
       };
     };
-    for (const m of [...secrets, ...parameters]) {
+    for (const m of [...of('secret'), ...of('ssm-parameter')]) {
       if (m.protection?.kind === 'missing') {
         warnings.push(`KMS key ${m.protection.keyId} protecting ${m.arn} is not in the snapshot: kms:Decrypt on it is assumed`);
       }
     }
+    const secrets = of('secret');
+    const parameters = of('ssm-parameter');
     this.tables = {
       roleTrust: this.table('role-trust', 'trust-policy', roles.map((r) => ({ arn: r.arn, tags: r.tags, ...(r.trust ? { policy: r.trust } : {}), ref: r.index }))),
       roleIam: this.table('role', 'none', roles.map((r) => ({ arn: r.arn, tags: r.tags, ref: r.index }))),
       userIam: this.table('user', 'none', users.map((u) => ({ arn: u.arn, tags: u.tags, ref: u.index }))),
       groupIam: this.table('group', 'none', d.groups.map((g) => ({ arn: g.arn, tags: {}, ref: g.index }))),
       policyIam: this.table('policy', 'none', customer.map((p) => ({ arn: p.arn, tags: {}, ref: p.index }))),
-      kmsSign: this.table('kms-sign', 'kms-key', kmsSign.map(materialItem)),
-      kmsMac: this.table('kms-mac', 'kms-key', kmsMac.map(materialItem)),
+      kmsSign: this.table('kms-sign', 'kms-key', of('kms-sign').map(materialItem)),
+      kmsMac: this.table('kms-mac', 'kms-key', of('kms-mac').map(materialItem)),
       secrets: this.table('secret', 'resource-policy', secrets.map(materialItem)),
       secretDecrypt: this.table('secret-decrypt', 'kms-key', secrets.map(decryptItem)),
       parameters: this.table('parameter', 'none', parameters.map(materialItem)),
       parameterDecrypt: this.table('parameter-decrypt', 'kms-key', parameters.map(decryptItem)),
     };
+    for (const t of [this.tables.kmsSign, this.tables.kmsMac, this.tables.secrets, this.tables.parameters]) {
+      t.items.forEach((it, i) => this.materialItem.set(`${t.name}|${it.ref}`, i));
+    }
     this.rewrittenTrust = this.projections.project(REWRITTEN_TRUST, () => true);
     this.indexGrants();
     this.warnings = warnings;
@@ -453,6 +412,12 @@ export class ReachEngine {
       identity = list;
     }
     const boundary = effectiveUnbounded ? undefined : p.boundary;
+    const shareKey = this.shareKey(p, identity, boundary);
+    const mask = new Uint8Array(this.actionMask.size);
+    for (const source of identity) {
+      const m = this.actionMask.of(source);
+      for (let i = 0; i < m.length; i++) mask[i] |= m[i] as number;
+    }
     const node: Node = {
       id: this.nodes.length,
       principal: p,
@@ -461,7 +426,9 @@ export class ReachEngine {
       groups: extra,
       identity,
       boundary,
-      shareKey: this.shareKey(p, identity, boundary),
+      shareKey,
+      classKey: `${shareKey}#${this.resourceSideKey(p)}`,
+      mask,
     };
     this.nodes.push(node);
     this.nodeByKey.set(key, node);
@@ -472,29 +439,26 @@ export class ReachEngine {
     return this.nodes[id] as Node;
   }
 
-  private tagKeys(): readonly string[] {
-    if (this.referencedTagKeys !== undefined) return this.referencedTagKeys;
-    const keys = new Set<string>();
-    const scan = (doc: PolicySource['document'] | undefined): void => {
-      if (doc !== undefined) for (const k of scanDocument(doc).tagKeys) keys.add(k);
-    };
-    for (const mp of this.snapshot.managedPolicies.values()) scan(mp.document);
-    for (const p of [...this.snapshot.users, ...this.snapshot.roles, ...this.snapshot.groups]) for (const i of p.inlinePolicies) scan(i.document);
-    for (const r of this.snapshot.roles) scan(r.trustPolicy);
-    for (const k of this.snapshot.kmsKeys) scan(k.policy);
-    for (const s of this.snapshot.secrets) scan(s.resourcePolicy);
-    for (const level of [...this.snapshot.organization.serviceControlPolicies, ...this.snapshot.organization.resourceControlPolicies]) {
-      for (const doc of level) scan(doc);
+  /** What a principal's tags and identity-condition outcomes look like to a set of documents. */
+  private attributeKey(p: PrincipalRecord, tagKeys: Iterable<string>, clauses: readonly IdentityClause[], variables: boolean): string {
+    if (variables) return `arn:${p.arn}`;
+    const lowerTags = new Map(Object.entries(p.tags).map(([k, v]) => [k.toLowerCase(), v]));
+    let out = '';
+    for (const k of [...new Set(tagKeys)].sort()) if (lowerTags.has(k)) out += `${k}=${lowerTags.get(k) as string}\u0000`;
+    out += '|';
+    const who = { type: p.type, arn: p.arn, name: p.name, id: p.context.id };
+    for (const clause of clauses) {
+      if (clause.values.some((v) => v.includes('${'))) return `arn:${p.arn}`;
+      out += `${clauseFingerprint(clause, identityValue(clause.key, who))};`;
     }
-    this.referencedTagKeys = [...keys].sort();
-    return this.referencedTagKeys;
+    return out;
   }
 
   /**
-   * Nodes with equal share keys get equal decisions on every request whose resource policy does
-   * not name them and does not test their identity: same identity policies and boundary, same
-   * type, same values for every principal tag any policy looks at, and the same outcome of every
-   * identity test in their own policies, boundary, SCPs and RCPs.
+   * Nodes with equal share keys get equal decisions on every request whose resource policy
+   * neither names them nor tests their attributes: same identity policies and boundary, same
+   * type, and the same look to their own policies, boundary, SCPs and RCPs (the tags those
+   * documents test, the outcome of every identity condition in them).
    */
   private shareKey(p: PrincipalRecord, identity: readonly PolicySource[], boundary: PolicySource | undefined): string {
     const profile = `${identity.map((s) => s.id).join('\n')}#${boundary?.id ?? ''}#${p.type}`;
@@ -503,25 +467,42 @@ export class ReachEngine {
       profileId = this.profileIds.size;
       this.profileIds.set(profile, profileId);
     }
-    const lowerTags = new Map(Object.entries(p.tags).map(([k, v]) => [k.toLowerCase(), v]));
-    const tags = this.tagKeys()
-      .filter((k) => lowerTags.has(k))
-      .map((k) => `${k}=${lowerTags.get(k) as string}`)
-      .join('\u0000');
     const docs = [...identity.map((s) => s.document), ...(boundary !== undefined ? [boundary.document] : [])];
     for (const level of [...this.snapshot.organization.serviceControlPolicies, ...this.snapshot.organization.resourceControlPolicies]) {
       docs.push(...level);
     }
-    let fp = '';
+    const tagKeys: string[] = [];
+    const clauses: IdentityClause[] = [];
+    let variables = false;
     for (const doc of docs) {
       const scan = scanDocument(doc);
-      if (scan.identityVariables) return `${profileId}|${tags}|arn:${p.arn}`;
-      for (const clause of scan.clauses) {
-        if (clause.values.some((v) => v.includes('${'))) return `${profileId}|${tags}|arn:${p.arn}`;
-        fp += `${clauseFingerprint(clause, identityValue(clause.key, { type: p.type, arn: p.arn, name: p.name, id: p.context.id }))};`;
-      }
+      tagKeys.push(...scan.tagKeys);
+      clauses.push(...scan.clauses);
+      variables ||= scan.identityVariables;
     }
-    return `${profileId}|${tags}|${fp}`;
+    return `${profileId}|${this.attributeKey(p, tagKeys, clauses, variables)}`;
+  }
+
+  /** How a principal looks to every resource-side policy (trust, key and secret policies) that tests principal attributes. */
+  private resourceSideKey(p: PrincipalRecord): string {
+    if (this.resourceSide === undefined) {
+      const tagKeys = new Set<string>();
+      const clauses = new Map<string, IdentityClause>();
+      let variables = false;
+      const scan = (doc: PolicySource['document'] | undefined): void => {
+        if (doc === undefined) return;
+        const s = scanDocument(doc);
+        for (const k of s.tagKeys) tagKeys.add(k);
+        for (const c of s.clauses) clauses.set(JSON.stringify(c), c);
+        variables ||= s.identityVariables;
+      };
+      for (const r of this.snapshot.roles) scan(r.trustPolicy);
+      for (const k of this.snapshot.kmsKeys) scan(k.policy);
+      for (const s of this.snapshot.secrets) scan(s.resourcePolicy);
+      this.resourceSide = { tagKeys: [...tagKeys], clauses: [...clauses.values()], variables };
+    }
+    const r = this.resourceSide;
+    return this.attributeKey(p, r.tagKeys, r.clauses, r.variables);
   }
 
   // ── Decisions ────────────────────────────────────────────────────────────────────────────────
@@ -550,9 +531,18 @@ export class ReachEngine {
     );
   }
 
+  /** Whether some identity policy of the node has an Allow that may cover the action. */
+  private mayAllow(node: Node, action: string): boolean {
+    const bit = this.actionMask.bit(action);
+    if (bit >= 0) return node.mask[bit] === 1;
+    for (const source of node.identity) if (allowStatements(source, action).length > 0) return true;
+    return false;
+  }
+
   /** Items a node's identity policies may allow the action on, plus items any resource policy may grant directly. */
   private candidates(node: Node, table: Table, action: string): readonly number[] {
     if (table.items.length === 0) return [];
+    if (!this.mayAllow(node, action)) return table.star;
     const marks = new Uint8Array(table.items.length);
     const out: number[] = [];
     const mark = (list: readonly number[]): void => {
@@ -597,6 +587,15 @@ export class ReachEngine {
     return state;
   }
 
+  private classState(node: Node): ClassState {
+    let state = this.classes.get(node.classKey);
+    if (state === undefined) {
+      state = { allowed: new Map() };
+      this.classes.set(node.classKey, state);
+    }
+    return state;
+  }
+
   /** Decisions valid for every node of the share key (evaluated for `node`, its representative). */
   private sharedAllowed(node: Node, use: Use): SharedAllowed {
     const state = this.sharedState(node);
@@ -605,13 +604,15 @@ export class ReachEngine {
     if (cached !== undefined) return cached;
     const map = new Map<number, Verdict>();
     const sensitive: number[] = [];
+    const gated = use.table.mode === 'kms-key' || use.table.mode === 'trust-policy';
     for (const i of this.candidates(node, use.table, use.action)) {
       const item = use.table.items[i] as TableItem;
       if (item.arn === '') continue;
       const projected = this.generic(item);
       if (projected !== undefined) {
-        if (use.table.mode !== 'none' && use.table.mode !== 'resource-policy' && !projected.projection.hasAllow) continue;
-        if (projected.projection.identitySensitive(use.action)) {
+        // A key or trust policy with no Allow for the account's principals lets none of them in.
+        if (gated && !projected.projection.hasAllow) continue;
+        if (projected.projection.principalSensitive(use.action)) {
           sensitive.push(i);
           continue;
         }
@@ -624,18 +625,27 @@ export class ReachEngine {
     return result;
   }
 
-  /** Decisions only this node gets: items naming its principal, and identity-sensitive items. */
-  private ownAllowed(node: Node, use: Use, shared: SharedAllowed): Map<number, Verdict> {
-    const own = new Map<number, Verdict>();
-    const explicit = this.explicitItems(use.table, node.principal);
-    for (const i of explicit) {
-      const projected = this.specific(use.table.items[i] as TableItem, node.principal);
-      const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
-      if (decision.decision === 'allow') own.set(i, { decision, projected });
-    }
-    for (const i of shared.sensitive) {
-      if (explicit.includes(i)) continue;
+  /** Decisions valid for every node of the class: items whose resource policy tests principal attributes. */
+  private classAllowed(node: Node, use: Use): ReadonlyMap<number, Verdict> {
+    const state = this.classState(node);
+    const key = useKey(use);
+    const cached = state.allowed.get(key);
+    if (cached !== undefined) return cached;
+    const map = new Map<number, Verdict>();
+    for (const i of this.sharedAllowed(node, use).sensitive) {
       const projected = this.generic(use.table.items[i] as TableItem);
+      const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
+      if (decision.decision === 'allow') map.set(i, { decision, projected });
+    }
+    state.allowed.set(key, map);
+    return map;
+  }
+
+  /** Decisions only this node gets: items whose resource policy names its principal. */
+  private ownAllowed(node: Node, use: Use): Map<number, Verdict> {
+    const own = new Map<number, Verdict>();
+    for (const i of this.explicitItems(use.table, node.principal)) {
+      const projected = this.specific(use.table.items[i] as TableItem, node.principal);
       const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
       if (decision.decision === 'allow') own.set(i, { decision, projected });
     }
@@ -649,19 +659,21 @@ export class ReachEngine {
     if (node.outputs !== undefined) return node.outputs;
     const state = this.sharedState(node);
     if (state.outputs === undefined) {
-      const collector: Collector = { edges: [], mods: [], access: [] };
-      const view: View = {
+      state.outputs = this.collect({
         node,
-        shared: true,
-        items: (uses) => {
-          const set = new Set<number>();
-          for (const u of uses) for (const i of this.sharedAllowed(node, u).map.keys()) set.add(i);
-          return [...set].sort((a, b) => a - b);
-        },
+        level: 'shared',
+        items: (uses) => sortedUnion(uses.map((u) => this.sharedAllowed(node, u).map.keys())),
         get: (use, item) => this.sharedAllowed(node, use).map.get(item),
-      };
-      this.derive(view, collector);
-      state.outputs = dedupe(collector);
+      });
+    }
+    const cls = this.classState(node);
+    if (cls.outputs === undefined) {
+      cls.outputs = this.collect({
+        node,
+        level: 'class',
+        items: (uses) => sortedUnion(uses.map((u) => this.classAllowed(node, u).keys())),
+        get: (use, item) => this.classAllowed(node, use).get(item) ?? this.sharedAllowed(node, use).map.get(item),
+      });
     }
     const ownMaps = new Map<string, Map<number, Verdict>>();
     const overrides = new Map<Table, Set<number>>();
@@ -669,7 +681,7 @@ export class ReachEngine {
       const key = useKey(use);
       let own = ownMaps.get(key);
       if (own === undefined) {
-        own = this.ownAllowed(node, use, this.sharedAllowed(node, use));
+        own = this.ownAllowed(node, use);
         ownMaps.set(key, own);
         const explicit = this.explicitItems(use.table, node.principal);
         if (explicit.length > 0) {
@@ -680,54 +692,66 @@ export class ReachEngine {
       }
       return own;
     };
-    const ownView: View = {
-      node,
-      shared: false,
-      items: (uses) => {
-        const set = new Set<number>();
-        for (const u of uses) for (const i of ownOf(u).keys()) set.add(i);
-        return [...set].sort((a, b) => a - b);
+    const own = this.collect(
+      {
+        node,
+        level: 'own',
+        items: (uses) => sortedUnion(uses.map((u) => ownOf(u).keys())),
+        get: (use, item) => {
+          const mine = ownOf(use).get(item);
+          if (mine !== undefined) return mine;
+          if (overrides.get(use.table)?.has(item) === true) return undefined;
+          return this.classAllowed(node, use).get(item) ?? this.sharedAllowed(node, use).map.get(item);
+        },
       },
-      get: (use, item) => {
-        const own = ownOf(use).get(item);
-        if (own !== undefined) return own;
-        if (overrides.get(use.table)?.has(item) === true) return undefined;
-        return this.sharedAllowed(node, use).map.get(item);
-      },
-    };
-    const collector: Collector = { edges: [], mods: [], access: [] };
-    this.derive(ownView, collector);
-    this.grantAccess(node, collector);
-    const own = collector.edges.length + collector.mods.length + collector.access.length === 0 ? EMPTY_SET : dedupe(collector);
-    node.outputs = { shared: state.outputs, own, overrides: overrides.size > 0 ? overrides : undefined };
+      (collector) => this.grantAccess(node, collector),
+    );
+    node.outputs = { shared: state.outputs, cls: cls.outputs, own, overrides: overrides.size > 0 ? overrides : undefined };
     return node.outputs;
   }
 
-  private derive(view: View, out: Collector): void {
-    this.deriveAssume(view, out);
-    this.deriveCredentials(view, out);
-    for (const path of ESCALATION_CATALOG) {
-      switch (path.outcome.kind) {
-        case 'rewrite-trust':
-          this.deriveRewrite(view, out, path);
-          break;
-        case 'escalate-identity':
-          this.deriveEscalation(view, out, path, path.outcome.target);
-          break;
-        case 'join-group':
-          this.deriveJoin(view, out, path);
-          break;
-        case 'remove-boundary':
-          this.deriveUnbound(view, out, path, path.outcome.target);
-          break;
-        case 'workload-role':
-          this.deriveWorkload(view, out, path, path.outcome.servicePrincipals, path.outcome.passRole);
-          break;
-        default:
-          break;
+  private collect(view: View, more?: (c: Collector) => void): OutputSet {
+    const collector: Collector = { edges: [], mods: [], access: [] };
+    this.deriveAssume(view, collector);
+    if (view.level === 'shared') {
+      // IAM users, roles, groups and policies carry no resource policy: nothing to decide per class or node.
+      this.deriveCredentials(view, collector);
+      for (const path of ESCALATION_CATALOG) {
+        switch (path.outcome.kind) {
+          case 'rewrite-trust':
+            this.deriveRewrite(view, collector, path);
+            break;
+          case 'escalate-identity':
+            this.deriveEscalation(view, collector, path, path.outcome.target);
+            break;
+          case 'join-group':
+            this.deriveJoin(view, collector, path);
+            break;
+          case 'remove-boundary':
+            this.deriveUnbound(view, collector, path, path.outcome.target);
+            break;
+          case 'workload-role':
+            this.deriveWorkload(view, collector, path, path.outcome.servicePrincipals, path.outcome.passRole);
+            break;
+          default:
+            break;
+        }
       }
     }
-    this.deriveAccess(view, out);
+    this.deriveAccess(view, collector);
+    more?.(collector);
+    return collector.edges.length + collector.mods.length + collector.access.length === 0 ? EMPTY_SET : dedupe(collector);
+  }
+
+  private edge(out: Collector, t: Table, i: number, verdicts: readonly Verdict[], via: string, escalation: string, conditions?: readonly ReachCondition[]): void {
+    const item = t.items[i] as TableItem;
+    out.edges.push({
+      targets: [item.ref],
+      conditional: isConditional(verdicts, conditions),
+      spec: { to: item.arn, via, effect: 'become', verdicts, escalation, ...(conditions !== undefined && conditions.length > 0 ? { conditions } : {}) },
+      item: i,
+      tables: [t],
+    });
   }
 
   private deriveAssume(view: View, out: Collector): void {
@@ -735,93 +759,61 @@ export class ReachEngine {
     const use: Use = { table: t, action: 'sts:AssumeRole' };
     for (const i of view.items([use])) {
       const v = view.get(use, i);
-      if (v === undefined) continue;
-      const item = t.items[i] as TableItem;
-      out.edges.push({
-        target: item.ref,
-        conditional: v.decision.conditional,
-        step: stepOf(item.arn, 'sts:AssumeRole', 'become', [v], { escalation: 'sts-001' }),
-        item: i,
-        tables: [t],
-      });
+      if (v !== undefined) this.edge(out, t, i, [v], 'sts:AssumeRole', 'sts-001');
     }
   }
 
   private deriveRewrite(view: View, out: Collector, path: EscalationPath): void {
-    if (!view.shared) return;
     const t = this.tables.roleIam;
     const use: Use = { table: t, action: path.permissions[0]?.action ?? 'iam:UpdateAssumeRolePolicy' };
     const state = this.sharedState(view.node);
     for (const i of view.items([use])) {
       const v = view.get(use, i);
       const item = t.items[i] as TableItem;
-      const role = this.directory.principals[item.ref] as PrincipalRecord;
-      if (v === undefined || role.serviceLinked) continue;
+      if (v === undefined || (this.directory.principals[item.ref] as PrincipalRecord).serviceLinked) continue;
       let after = state.rewritten.get(i);
       if (after === undefined) {
         const rewritten: TableItem = { arn: item.arn, tags: item.tags, policy: { id: `${item.arn}#trust-rewritten`, kind: 'trust', document: REWRITTEN_TRUST }, ref: item.ref };
-        const projected = this.rewrittenTrust;
         const scratch: Table = { ...this.tables.roleTrust, items: [rewritten] };
-        const decision = this.decide(view.node, scratch, 0, 'sts:AssumeRole', projected);
-        after = decision.decision === 'allow' ? { decision, projected } : null;
+        const decision = this.decide(view.node, scratch, 0, 'sts:AssumeRole', this.rewrittenTrust);
+        after = decision.decision === 'allow' ? { decision, projected: this.rewrittenTrust } : null;
         state.rewritten.set(i, after);
       }
-      if (after === null) continue;
-      out.edges.push({
-        target: item.ref,
-        conditional: isConditional([v, after]),
-        step: stepOf(item.arn, `${use.action}+sts:AssumeRole`, 'become', [v, after], { escalation: path.id }),
-        item: i,
-        tables: [t],
-      });
+      if (after !== null) this.edge(out, t, i, [v, after], `${use.action}+sts:AssumeRole`, path.id);
     }
   }
 
   private deriveCredentials(view: View, out: Collector): void {
-    if (!view.shared) return;
     const t = this.tables.userIam;
     const create: Use = { table: t, action: 'iam:CreateAccessKey' };
     const del: Use = { table: t, action: 'iam:DeleteAccessKey' };
     const createProfile: Use = { table: t, action: 'iam:CreateLoginProfile' };
     const updateProfile: Use = { table: t, action: 'iam:UpdateLoginProfile' };
-    const edge = (i: number, verdicts: Verdict[], via: string, escalation: string): void => {
-      const item = t.items[i] as TableItem;
-      out.edges.push({
-        target: item.ref,
-        conditional: isConditional(verdicts),
-        step: stepOf(item.arn, via, 'become', verdicts, { escalation }),
-        item: i,
-        tables: [t],
-      });
-    };
+    const user = (i: number): PrincipalRecord => this.directory.principals[(t.items[i] as TableItem).ref] as PrincipalRecord;
     for (const i of view.items([create])) {
       const v = view.get(create, i);
       if (v === undefined) continue;
-      const user = this.directory.principals[(t.items[i] as TableItem).ref] as PrincipalRecord;
-      if (user.accessKeys < 2) edge(i, [v], 'iam:CreateAccessKey', 'iam-002');
+      if (user(i).accessKeys < 2) this.edge(out, t, i, [v], 'iam:CreateAccessKey', 'iam-002');
       else {
         const d = view.get(del, i);
-        if (d !== undefined) edge(i, [d, v], 'iam:DeleteAccessKey+iam:CreateAccessKey', 'iam-003');
+        if (d !== undefined) this.edge(out, t, i, [d, v], 'iam:DeleteAccessKey+iam:CreateAccessKey', 'iam-003');
       }
     }
     for (const i of view.items([createProfile])) {
       const v = view.get(createProfile, i);
-      const user = this.directory.principals[(t.items[i] as TableItem).ref] as PrincipalRecord;
-      if (v !== undefined && user.loginProfile !== true) edge(i, [v], 'iam:CreateLoginProfile', 'iam-004');
+      if (v !== undefined && user(i).loginProfile !== true) this.edge(out, t, i, [v], 'iam:CreateLoginProfile', 'iam-004');
     }
     for (const i of view.items([updateProfile])) {
       const v = view.get(updateProfile, i);
-      const user = this.directory.principals[(t.items[i] as TableItem).ref] as PrincipalRecord;
-      if (v !== undefined && user.loginProfile !== false) edge(i, [v], 'iam:UpdateLoginProfile', 'iam-006');
+      if (v !== undefined && user(i).loginProfile !== false) this.edge(out, t, i, [v], 'iam:UpdateLoginProfile', 'iam-006');
     }
   }
 
   private deriveEscalation(view: View, out: Collector, path: EscalationPath, target: 'user' | 'role' | 'group' | 'managed-policy'): void {
-    if (!view.shared) return;
     const perm = path.permissions[0] as RequiredPermission;
     const t = target === 'user' ? this.tables.userIam : target === 'role' ? this.tables.roleIam : target === 'group' ? this.tables.groupIam : this.tables.policyIam;
     const use: Use = { table: t, action: perm.action };
-    const assumes = path.assumes !== undefined ? [assumption(path, path.assumes)] : [];
+    const assumes = path.assumes !== undefined ? [assumption(path, path.assumes)] : undefined;
     for (const i of view.items([use])) {
       const v = view.get(use, i);
       if (v === undefined) continue;
@@ -844,7 +836,7 @@ export class ReachEngine {
         targets,
         ...(groups.length > 0 ? { groups } : {}),
         conditional: isConditional([v], assumes),
-        step: stepOf(item.arn, perm.action, 'escalate', [v], { escalation: path.id, conditions: assumes }),
+        spec: { to: item.arn, via: perm.action, effect: 'escalate', verdicts: [v], escalation: path.id, ...(assumes !== undefined ? { conditions: assumes } : {}) },
         item: i,
         tables: [t],
       });
@@ -852,7 +844,6 @@ export class ReachEngine {
   }
 
   private deriveJoin(view: View, out: Collector, path: EscalationPath): void {
-    if (!view.shared) return;
     const t = this.tables.groupIam;
     const use: Use = { table: t, action: path.permissions[0]?.action ?? 'iam:AddUserToGroup' };
     for (const i of view.items([use])) {
@@ -863,7 +854,7 @@ export class ReachEngine {
         kind: 'join',
         targets: [item.ref],
         conditional: v.decision.conditional,
-        step: stepOf(item.arn, use.action, 'join-group', [v], { escalation: path.id }),
+        spec: { to: item.arn, via: use.action, effect: 'join-group', verdicts: [v], escalation: path.id },
         item: i,
         tables: [t],
       });
@@ -871,7 +862,6 @@ export class ReachEngine {
   }
 
   private deriveUnbound(view: View, out: Collector, path: EscalationPath, target: 'user' | 'role' | 'managed-policy'): void {
-    if (!view.shared) return;
     const perm = path.permissions[0] as RequiredPermission;
     const t = target === 'user' ? this.tables.userIam : target === 'role' ? this.tables.roleIam : this.tables.policyIam;
     const use: Use = { table: t, action: perm.action };
@@ -890,7 +880,7 @@ export class ReachEngine {
         kind: 'unbound',
         targets,
         conditional: v.decision.conditional,
-        step: stepOf(item.arn, perm.action, 'remove-boundary', [v], { escalation: path.id }),
+        spec: { to: item.arn, via: perm.action, effect: 'remove-boundary', verdicts: [v], escalation: path.id },
         item: i,
         tables: [t],
       });
@@ -902,6 +892,10 @@ export class ReachEngine {
     const state = this.sharedState(node);
     const cached = state.probes.get(perm.action);
     if (cached !== undefined) return cached;
+    if (!this.mayAllow(node, perm.action)) {
+      state.probes.set(perm.action, null);
+      return null;
+    }
     const region = this.snapshot.account.region;
     const partition = this.snapshot.account.partition;
     const fill = (template: string): string =>
@@ -934,31 +928,31 @@ export class ReachEngine {
     return best;
   }
 
-  /** Roles whose trust policy lets the service assume them. */
+  /** Roles whose trust policy lets the service assume them (item index in the role tables → trust). */
   private trusting(service: string): ReadonlyMap<number, ServiceTrust> {
     const cached = this.serviceTrusts.get(service);
     if (cached !== undefined) return cached;
     const result = new Map<number, ServiceTrust>();
-    const t = this.tables.roleTrust;
-    t.items.forEach((item, i) => {
-      const doc = item.policy?.document;
-      if (doc === undefined) return;
+    this.tables.roleTrust.items.forEach((item, i) => {
+      const source = item.policy;
+      if (source === undefined) return;
       const applies = (s: Statement): boolean =>
         statementMayMatchAction(s, 'sts:AssumeRole') &&
         (s.principal === '*' || (s.principal?.AWS ?? []).includes('*') || (s.principal?.Service ?? []).includes(service));
       let allow: ServiceTrust | undefined;
       let denied = false;
       const denyConditions: ReachCondition[] = [];
-      doc.statements.forEach((s, index) => {
+      source.document.statements.forEach((s, index) => {
         if (!applies(s)) return;
-        const conditions = this.undecidedServiceConditions(s, (item.policy as PolicySource).id, index);
+        const conditions = this.undecidedServiceConditions(s, source.id, index);
         if (s.effect === 'Deny') {
           if (conditions.length === 0) denied = true;
           else denyConditions.push(...conditions);
           return;
         }
-        const citation = { policy: (item.policy as PolicySource).id, statement: s.sid ?? index };
-        if (allow === undefined || (allow.conditions.length > 0 && conditions.length === 0)) allow = { conditions, citation };
+        if (allow === undefined || (allow.conditions.length > 0 && conditions.length === 0)) {
+          allow = { conditions, citation: { policy: source.id, statement: s.sid ?? index } };
+        }
       });
       if (allow !== undefined && !denied) {
         const found: ServiceTrust = allow;
@@ -983,8 +977,8 @@ export class ReachEngine {
   }
 
   private deriveWorkload(view: View, out: Collector, path: EscalationPath, services: readonly string[], passes: boolean): void {
-    if (!view.shared) return;
     if (!passes && !this.options.assumeExistingWorkloads) return;
+    for (const perm of path.permissions) if (!this.mayAllow(view.node, perm.action)) return;
     const verdicts: Verdict[] = [];
     for (const perm of path.permissions) {
       if (perm.on === 'passed-role') continue;
@@ -1006,45 +1000,59 @@ export class ReachEngine {
           if (trust === undefined || pass === undefined) continue;
           const item = t.items[i] as TableItem;
           const all = [pass, ...verdicts];
-          const extra = [...trust.conditions, ...assumes];
+          const conditions = [...trust.conditions, ...assumes];
           out.edges.push({
-            target: item.ref,
-            conditional: isConditional(all, extra),
-            step: stepOf(item.arn, via, 'become', all, { escalation: path.id, conditions: extra, citations: [trust.citation] }),
+            targets: [item.ref],
+            conditional: isConditional(all, conditions),
+            spec: { to: item.arn, via, effect: 'become', verdicts: all, escalation: path.id, conditions, citations: [trust.citation] },
             item: i,
             tables: [t],
           });
         }
-      } else {
-        for (const [i, trust] of trusting) {
-          const item = t.items[i] as TableItem;
-          const extra = [...trust.conditions, ...assumes];
-          out.edges.push({
-            target: item.ref,
-            conditional: isConditional(verdicts, extra),
-            step: stepOf(item.arn, via, 'become', verdicts, { escalation: path.id, conditions: extra, citations: [trust.citation] }),
-            item: i,
-            tables: [t],
-          });
-        }
+        continue;
+      }
+      // Existing workloads: one edge to every role the service may assume, grouped by trust conditions.
+      const groups = new Map<string, number[]>();
+      const citations = new Map<number, StatementCitation>();
+      const conditionsOf = new Map<number, readonly ReachCondition[]>();
+      for (const [i, trust] of trusting) {
+        const ref = (t.items[i] as TableItem).ref;
+        const key = JSON.stringify(trust.conditions);
+        const list = groups.get(key);
+        if (list === undefined) groups.set(key, [ref]);
+        else list.push(ref);
+        citations.set(ref, trust.citation);
+        if (trust.conditions.length > 0) conditionsOf.set(ref, trust.conditions);
+      }
+      for (const [key, targets] of groups) {
+        const trustConditions = JSON.parse(key) as ReachCondition[];
+        out.edges.push({
+          targets,
+          conditional: isConditional(verdicts, [...trustConditions, ...assumes]),
+          spec: { via, effect: 'become', verdicts, escalation: path.id, conditions: assumes, targetCitations: citations, targetConditions: conditionsOf },
+          item: -1,
+          tables: [],
+        });
       }
     }
   }
 
   private deriveAccess(view: View, out: Collector): void {
     const t = this.tables;
-    const push = (table: Table, i: number, access: ReachAccess, action: string, verdicts: Verdict[], via = action, conditions: readonly ReachCondition[] = []): void => {
+    const push = (table: Table, i: number, access: ReachAccess, action: string, verdicts: Verdict[], via = action, conditions?: readonly ReachCondition[], extra: Partial<StepSpec> = {}): void => {
       const item = table.items[i] as TableItem;
       out.access.push({
         material: item.ref,
         access,
         action,
         conditional: isConditional(verdicts, conditions),
-        step: stepOf(item.arn, via, 'access', verdicts, { conditions }),
+        spec: { to: item.arn, via, effect: 'access', verdicts, ...(conditions !== undefined ? { conditions } : {}), ...extra },
         item: i,
         tables: table === t.secrets ? [t.secrets, t.secretDecrypt] : table === t.parameters ? [t.parameters, t.parameterDecrypt] : [table],
+        ...(extra.grantId !== undefined ? { grantId: extra.grantId } : {}),
       });
     };
+    const grants = view.level === 'own' ? (this.grantsByGrantee.get(view.node.principal.arn) ?? []) : [];
     for (const table of [t.kmsSign, t.kmsMac, t.secrets, t.parameters]) {
       if (table.items.length === 0) continue;
       const sample = this.materials[(table.items[0] as TableItem).ref] as MaterialRecord;
@@ -1058,13 +1066,12 @@ export class ReachEngine {
       const uses = sample.useActions.map((action): Use => ({ table, action }));
       const decrypt: Use | undefined =
         table === t.secrets ? { table: t.secretDecrypt, action: 'kms:Decrypt' } : table === t.parameters ? { table: t.parameterDecrypt, action: 'kms:Decrypt' } : undefined;
-      const candidates = new Set(view.items(uses));
-      if (decrypt !== undefined) {
-        for (const i of view.items([decrypt])) candidates.add(i);
-        if (!view.shared) for (const g of this.grantsByGrantee.get(view.node.principal.arn) ?? []) if (g.decrypt) candidates.add(this.itemOfMaterial(table, g.material));
+      let candidates = view.items(decrypt === undefined ? uses : [...uses, decrypt]);
+      if (decrypt !== undefined && grants.length > 0) {
+        const extra = grants.filter((g) => g.decrypt).map((g) => this.materialItem.get(`${table.name}|${g.material}`)).filter((i) => i !== undefined);
+        if (extra.length > 0) candidates = sortedUnion([candidates, extra]);
       }
-      for (const i of [...candidates].sort((a, b) => a - b)) {
-        if (i < 0) continue;
+      for (const i of candidates) {
         let best: { use: Use; v: Verdict } | undefined;
         for (const u of uses) {
           const v = view.get(u, i);
@@ -1077,34 +1084,24 @@ export class ReachEngine {
           push(table, i, 'use', best.use.action, [best.v]);
           continue;
         }
+        const via = `${best.use.action}+kms:Decrypt`;
         if (protection.kind === 'missing') {
           const c: ReachCondition = { policy: ASSUMPTION_POLICY, statement: material.arn, operator: 'Assumes', key: 'kms:Decrypt', values: [protection.keyId] };
-          push(table, i, 'use', best.use.action, [best.v], `${best.use.action}+kms:Decrypt`, [c]);
+          push(table, i, 'use', best.use.action, [best.v], via, [c]);
           continue;
         }
         const d = view.get(decrypt, i);
         if (d !== undefined) {
-          push(table, i, 'use', best.use.action, [best.v, d], `${best.use.action}+kms:Decrypt`);
+          push(table, i, 'use', best.use.action, [best.v, d], via);
           continue;
         }
-        if (view.shared) continue;
-        const grant = (this.grantsByGrantee.get(view.node.principal.arn) ?? []).find((g) => g.decrypt && g.material === material.index);
+        const grant = grants.find((g) => g.decrypt && g.material === material.index);
         if (grant !== undefined) {
-          push(table, i, 'use', best.use.action, [best.v], `${best.use.action}+kms:Decrypt`);
-          const last = out.access[out.access.length - 1] as AccessOut;
           const citation = { policy: `${protection.key.arn}#grant:${grant.grantId}`, statement: grant.grantId };
-          out.access[out.access.length - 1] = {
-            ...last,
-            grantId: grant.grantId,
-            step: { ...last.step, allowedBy: [...last.step.allowedBy, citation], grantId: grant.grantId },
-          };
+          push(table, i, 'use', best.use.action, [best.v], via, undefined, { citations: [citation], grantId: grant.grantId });
         }
       }
     }
-  }
-
-  private itemOfMaterial(table: Table, material: number): number {
-    return table.items.findIndex((it) => it.ref === material);
   }
 
   /** KMS grants naming the node's principal: reach whatever the policies say. */
@@ -1114,6 +1111,7 @@ export class ReachEngine {
       const material = this.materials[g.material] as MaterialRecord;
       const useOp = GRANT_USE_OPERATION[material.kind];
       const table = material.kind === 'kms-sign' ? this.tables.kmsSign : this.tables.kmsMac;
+      const citation = { policy: `${material.arn}#grant:${g.grantId}`, statement: g.grantId };
       const add = (access: ReachAccess, action: string): void => {
         out.access.push({
           material: material.index,
@@ -1121,15 +1119,7 @@ export class ReachEngine {
           action,
           conditional: false,
           grantId: g.grantId,
-          step: {
-            to: material.arn,
-            via: 'kms-grant',
-            policy: `${material.arn}#grant:${g.grantId}`,
-            statement: g.grantId,
-            effect: 'access',
-            allowedBy: [{ policy: `${material.arn}#grant:${g.grantId}`, statement: g.grantId }],
-            grantId: g.grantId,
-          },
+          spec: { to: material.arn, via: 'kms-grant', effect: 'access', verdicts: [], citations: [citation], grantId: g.grantId },
           item: -1,
           tables: [table],
         });
@@ -1140,19 +1130,21 @@ export class ReachEngine {
   }
 }
 
-/** Keeps one unconditional and one conditional output per target, the first found. */
+/** Keeps, per single target, one unconditional and one conditional output, the first found. */
 function dedupe(c: Collector): OutputSet {
   const seen = new Set<string>();
-  const keep = <T extends Derived>(list: readonly T[], key: (x: T) => string): T[] =>
+  const keep = <T extends Derived>(list: readonly T[], key: (x: T) => string | undefined): T[] =>
     list.filter((x) => {
-      const k = `${key(x)}|${x.conditional ? 1 : 0}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
+      const k = key(x);
+      if (k === undefined) return true;
+      const full = `${k}|${x.conditional ? 1 : 0}`;
+      if (seen.has(full)) return false;
+      seen.add(full);
       return true;
     });
   return {
-    edges: keep(c.edges, (e) => `e${e.target}`),
-    mods: keep(c.mods, (m) => `m${m.kind}|${m.step.to}`),
-    access: keep(c.access, (a) => `a${a.material}|${a.access}|${a.grantId ?? ''}`),
+    edges: keep(c.edges, (e) => (e.targets.length === 1 ? `e${e.targets[0] as number}` : undefined)),
+    mods: keep(c.mods, (m) => `m${m.kind}|${m.spec.to ?? ''}`),
+    access: keep(c.access, (a) => `a${a.material}|${a.access}|${a.action}|${a.grantId ?? ''}`),
   };
 }

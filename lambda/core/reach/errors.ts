@@ -1,11 +1,7 @@
 /** Stable codes for reach analysis that cannot proceed. */
-export type ReachErrorCode = 'ERR_REACH_EMPLOYEE_ID' | 'ERR_REACH_NO_PRINCIPALS';
+export type ReachErrorCode = 'ERR_REACH_EMPLOYEE_ID';
 
-/**
- * Reach analysis refused to answer. An employee without any principal in the snapshot is an error,
- * not an empty report: an empty report would read as "nothing to rotate" when the snapshot may
- * simply not tag that person's principals.
- */
+/** Reach analysis refused to answer (the question itself is malformed). */
 export class ReachError extends Error {
   override readonly name = 'ReachError';
   constructor(

@@ -38,6 +38,137 @@ export function allowStatements(source: PolicySource, action: string): readonly 
   return out;
 }
 
+/**
+ * A fixed list of actions and, per policy, which of them some Allow statement may cover: the
+ * engine asks about ~100 actions for thousands of principals whose policies mostly grant none
+ * of them, and a bit test settles those at once.
+ */
+export class ActionMask {
+  private readonly index = new Map<string, number>();
+  private readonly byService = new Map<string, number[]>();
+  private readonly masks = new WeakMap<PolicySource, Uint8Array>();
+  readonly size: number;
+
+  constructor(actions: readonly string[]) {
+    const unique = [...new Set(actions)];
+    unique.forEach((a, i) => {
+      this.index.set(a, i);
+      const service = a.slice(0, a.indexOf(':')).toLowerCase();
+      const list = this.byService.get(service);
+      if (list === undefined) this.byService.set(service, [i]);
+      else list.push(i);
+    });
+    this.actions = unique;
+    this.size = unique.length;
+  }
+
+  private readonly actions: readonly string[];
+
+  /** Index of an action in the mask, or -1 when it is not tracked. */
+  bit(action: string): number {
+    return this.index.get(action) ?? -1;
+  }
+
+  /** The actions a policy's Allow statements may cover (cached per policy). */
+  of(source: PolicySource): Uint8Array {
+    const cached = this.masks.get(source);
+    if (cached !== undefined) return cached;
+    const mask = new Uint8Array(this.size);
+    for (const s of source.document.statements) {
+      if (s.effect !== 'Allow') continue;
+      let candidates: readonly number[] | undefined;
+      if (s.notAction !== undefined) candidates = undefined;
+      else {
+        const set = new Set<number>();
+        for (const pattern of s.action ?? []) {
+          const colon = pattern.indexOf(':');
+          const service = colon < 0 ? '*' : pattern.slice(0, colon).toLowerCase();
+          if (service.includes('*') || service.includes('?')) {
+            candidates = undefined;
+            break;
+          }
+          for (const i of this.byService.get(service) ?? []) set.add(i);
+          candidates = [...set];
+        }
+      }
+      const check = candidates ?? this.actions.map((_, i) => i);
+      for (const i of check) if (mask[i] === 0 && statementMayMatchAction(s, this.actions[i] as string)) mask[i] = 1;
+    }
+    this.masks.set(source, mask);
+    return mask;
+  }
+}
+
+/**
+ * A statement reduced to what decides whether it can apply to a request, and which request
+ * values its conditions and variables read: two requests that match the same statements and
+ * agree on those values get the same decision.
+ */
+export interface SignatureStatement {
+  readonly index: number;
+  readonly deny: boolean;
+  readonly anyResource: boolean;
+  readonly patterns: readonly string[];
+  /** `NotResource`: the patterns exclude. */
+  readonly not: boolean;
+  /** Lower-cased condition keys and variable names the statement reads. */
+  readonly keys: readonly string[];
+}
+
+const signatureCache = new WeakMap<PolicyDocument, Map<string, readonly SignatureStatement[]>>();
+
+function readKeys(s: Statement): string[] {
+  const keys = new Set<string>();
+  const vars = (values: readonly string[] | undefined): void => {
+    for (const v of values ?? []) if (v.includes('${')) for (const m of v.matchAll(VARIABLE)) keys.add((m[1] as string).toLowerCase());
+  };
+  vars(s.resource);
+  vars(s.notResource);
+  for (const block of Object.values(s.condition ?? {})) {
+    for (const [key, values] of Object.entries(block)) {
+      keys.add(key.toLowerCase());
+      vars(values);
+    }
+  }
+  return [...keys];
+}
+
+/** Statements of a document (Allow and Deny) whose Action/NotAction may cover `action`. */
+export function signatureStatements(document: PolicyDocument, action: string): readonly SignatureStatement[] {
+  let perAction = signatureCache.get(document);
+  if (perAction === undefined) {
+    perAction = new Map();
+    signatureCache.set(document, perAction);
+  }
+  const cached = perAction.get(action);
+  if (cached !== undefined) return cached;
+  const out: SignatureStatement[] = [];
+  document.statements.forEach((s, index) => {
+    if (!statementMayMatchAction(s, action)) return;
+    const list = s.resource ?? s.notResource;
+    out.push({
+      index,
+      deny: s.effect === 'Deny',
+      anyResource: list === undefined || (s.resource !== undefined && s.resource.includes('*')),
+      patterns: (list ?? []).map(widenPattern),
+      not: s.resource === undefined && s.notResource !== undefined,
+      keys: readKeys(s),
+    });
+  });
+  perAction.set(action, out);
+  return out;
+}
+
+const widenPattern = (p: string): string => (p.includes('${') ? p.replace(/\$\{[^}]*\}/g, '*') : p);
+
+/** Whether a signature statement may cover the ARN (variables read as wildcards). */
+export function mayCover(s: SignatureStatement, arn: string): boolean {
+  if (s.anyResource) return true;
+  if (s.not) return true;
+  for (const p of s.patterns) if (globMatches(p, arn)) return true;
+  return false;
+}
+
 // ── Principal dependence ─────────────────────────────────────────────────────────────────────
 
 /** Condition keys whose value is the principal's own identity (not its tags, type or account). */
@@ -59,6 +190,8 @@ export interface DocumentScan {
   readonly identityVariables: boolean;
   /** Per statement: depends on the principal's identity (clause or variable). */
   readonly identityStatements: readonly boolean[];
+  /** Per statement: depends on the principal's identity or tags. */
+  readonly principalStatements: readonly boolean[];
 }
 
 const scanCache = new WeakMap<PolicyDocument, DocumentScan>();
@@ -83,14 +216,19 @@ export function scanDocument(document: PolicyDocument): DocumentScan {
   const tagKeys = new Set<string>();
   const clauses: IdentityClause[] = [];
   let identityVariables = false;
+  const principalStatements: boolean[] = [];
   const identityStatements = document.statements.map((s: Statement) => {
+    const tagsBefore = tagKeys.size;
+    let tagged = false;
     let identity = scanStrings(s.resource, tagKeys) || scanStrings(s.notResource, tagKeys);
     if (identity) identityVariables = true;
     for (const keys of Object.values(s.condition ?? {})) {
       for (const [key, values] of Object.entries(keys)) {
         const lower = key.toLowerCase();
-        if (lower.startsWith('aws:principaltag/')) tagKeys.add(lower.slice(17));
-        else if (IDENTITY_KEYS.has(lower)) {
+        if (lower.startsWith('aws:principaltag/')) {
+          tagKeys.add(lower.slice(17));
+          tagged = true;
+        } else if (IDENTITY_KEYS.has(lower)) {
           identity = true;
           clauses.push({ key: lower as IdentityClause['key'], values });
         }
@@ -98,11 +236,14 @@ export function scanDocument(document: PolicyDocument): DocumentScan {
           identity = true;
           identityVariables = true;
         }
+        if (values.some((v) => /\$\{\s*aws:principaltag\//i.test(v))) tagged = true;
       }
     }
+    if ((s.resource ?? s.notResource ?? []).some((v) => /\$\{\s*aws:principaltag\//i.test(v))) tagged = true;
+    principalStatements.push(identity || tagged || tagKeys.size > tagsBefore);
     return identity;
   });
-  const scan: DocumentScan = { tagKeys: [...tagKeys], clauses, identityVariables, identityStatements };
+  const scan: DocumentScan = { tagKeys: [...tagKeys], clauses, identityVariables, identityStatements, principalStatements };
   scanCache.set(document, scan);
   return scan;
 }
@@ -179,8 +320,8 @@ export interface Projection {
   /** Some Allow applies to everyone (`*` or NotPrincipal): it may grant without identity policies. */
   readonly grantsDirectly: boolean;
   readonly hasAllow: boolean;
-  /** Per action: some statement that may cover it depends on the principal's identity. */
-  readonly identitySensitive: (action: string) => boolean;
+  /** Per action: some statement that may cover it depends on the principal's identity or tags. */
+  readonly principalSensitive: (action: string) => boolean;
 }
 
 /** A projection placed back in its policy: `indexMap[i]` is the original index of statement i. */
@@ -196,13 +337,13 @@ export class ProjectionCache {
   project(document: PolicyDocument, keep: (s: Statement, index: number) => boolean): ProjectedPolicy {
     const statements: Statement[] = [];
     const indexMap: number[] = [];
-    const identity: boolean[] = [];
+    const sensitive: boolean[] = [];
     const scan = scanDocument(document);
     document.statements.forEach((s, i) => {
       if (!keep(s, i)) return;
       statements.push(s);
       indexMap.push(i);
-      identity.push(scan.identityStatements[i] === true);
+      sensitive.push(scan.principalStatements[i] === true);
     });
     const text = JSON.stringify([document.version ?? '', statements]);
     let projection = this.byText.get(text);
@@ -215,10 +356,10 @@ export class ProjectionCache {
           (s) => s.effect === 'Allow' && (s.principal === '*' || s.notPrincipal !== undefined || (s.principal?.AWS ?? []).includes('*')),
         ),
         hasAllow: statements.some((s) => s.effect === 'Allow'),
-        identitySensitive: (action) => {
+        principalSensitive: (action) => {
           let hit = memo.get(action);
           if (hit === undefined) {
-            hit = statements.some((s, i) => identity[i] === true && statementMayMatchAction(s, action));
+            hit = statements.some((s, i) => sensitive[i] === true && statementMayMatchAction(s, action));
             memo.set(action, hit);
           }
           return hit;

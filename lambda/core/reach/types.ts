@@ -87,7 +87,7 @@ export interface ReachEntry {
   readonly conditions?: readonly ReachCondition[];
   /** Witness paths, unconditional ones first; each ends with the `access` step. */
   readonly paths: readonly (readonly WitnessStep[])[];
-  /** Actions that give this access in the witnesses, e.g. `['kms:Sign']`, `['kms:PutKeyPolicy']`. */
+  /** Every action found to give this access, e.g. `['kms:Sign']`, `['kms:CreateGrant', 'kms:PutKeyPolicy']`. */
   readonly actions: readonly string[];
   /** KMS key id (kms-sign, kms-mac). */
   readonly keyId?: string;

@@ -48,6 +48,8 @@ interface PrincipalBase {
 
 export interface IamUser extends PrincipalBase {
   readonly type: 'user';
+  /** When the user was created (ISO-8601 or IAM's export format). */
+  readonly createDate?: string;
   readonly groupNames: readonly string[];
 }
 

@@ -63,6 +63,7 @@ const authorizationFile = z.object({
         UserName: z.string(),
         UserId: z.string(),
         Arn: z.string(),
+        CreateDate: z.string().optional(),
         GroupList: z.array(z.string()).optional(),
         UserPolicyList: inlineList,
         AttachedManagedPolicies: attachedList,
@@ -252,6 +253,7 @@ export function parseSnapshot(files: SnapshotFiles): AccountSnapshot {
     attachedPolicyArns: (u.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn),
     ...(u.PermissionsBoundary ? { permissionsBoundaryArn: u.PermissionsBoundary.PermissionsBoundaryArn } : {}),
     groupNames: u.GroupList ?? [],
+    ...(u.CreateDate ? { createDate: u.CreateDate } : {}),
   }));
   const groups: IamGroup[] = auth.GroupDetailList.map((g, i) => ({
     arn: g.Arn,

@@ -1,5 +1,5 @@
-import { createPublicKey } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, importSPKI } from 'jose';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, importSPKI, type JWK } from 'jose';
 import { TokensError } from './errors.js';
 import type { PublicJwk } from './model.js';
 
@@ -67,7 +67,7 @@ export async function publicJwkFromSpki(spki: Uint8Array | string, alg?: JwsAlgo
   const pem = typeof spki === 'string' ? spki : derToPem(spki);
   const inferred = alg === undefined ? inferAlgorithm(pem, format) : undefined;
   const importAlg = alg ?? inferred?.alg ?? 'RS256';
-  let exported;
+  let exported: JWK;
   try {
     const key = await importSPKI(pem, importAlg, { extractable: true });
     exported = await exportJWK(key);
@@ -88,7 +88,7 @@ export async function publicJwkFromSpki(spki: Uint8Array | string, alg?: JwsAlgo
 }
 
 function inferAlgorithm(pem: string, format: string): { alg: JwsAlgorithm; pinned: boolean } {
-  let key;
+  let key: KeyObject;
   try {
     key = createPublicKey({ key: pem, format: 'pem', type: 'spki' });
   } catch (cause) {

@@ -567,11 +567,12 @@ describe('Function: collectSnapshot', () => {
       expect(iamMock).toHaveReceivedCommandWith(GetLoginProfileCommand, { UserName: 'alice' });
       expect(iamMock).toHaveReceivedCommandWith(GetLoginProfileCommand, { UserName: 'bob' });
 
-      const users = (parsed(snapshot, 'credentials.json') as { Users: Record<string, unknown>[] }).Users;
+      type UserEntry = Record<string, unknown> & { AccessKeyMetadata: { AccessKeyId: string; CreateDate?: string }[] };
+      const users = (parsed(snapshot, 'credentials.json') as { Users: UserEntry[] }).Users;
       expect(users.map((u) => u.UserName)).toEqual(['alice', 'bob']);
       const [alice, bob] = users;
-      expect((alice?.AccessKeyMetadata as { AccessKeyId: string; CreateDate?: string }[]).map((k) => k.AccessKeyId)).toEqual(['AKIA1', 'AKIA2']);
-      expect((alice?.AccessKeyMetadata as { CreateDate?: string }[])[0]?.CreateDate).toBe('2023-05-06T00:00:00.000Z');
+      expect(alice?.AccessKeyMetadata.map((k) => k.AccessKeyId)).toEqual(['AKIA1', 'AKIA2']);
+      expect(alice?.AccessKeyMetadata[0]?.CreateDate).toBe('2023-05-06T00:00:00.000Z');
       expect(alice?.LoginProfile).toEqual({ UserName: 'alice', CreateDate: '2022-01-01T00:00:00.000Z', PasswordResetRequired: false });
       for (const field of ['SSHPublicKeys', 'Certificates', 'ServiceSpecificCredentials', 'MFADevices']) {
         expect(alice?.[field]).toHaveLength(2);

@@ -313,6 +313,16 @@ describe('Function: authorize (conditions)', () => {
       expect(decision).toMatchObject({ decision: 'implicit-deny', conditional: false, unknownConditions: [] });
     });
 
+    it('allows conditionally when request values compare against a variable unknown offline', () => {
+      // Prepare
+      const context = { 'aws:TagKeys': ['team', 'env'] };
+
+      // Assess
+      expect(decide({ 'ForAllValues:StringEquals': { 'aws:TagKeys': '${aws:SourceIdentity}' } }, context)).toMatchObject({ decision: 'allow', conditional: true });
+      expect(decide({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': '${aws:SourceIdentity}' } }, context)).toMatchObject({ decision: 'allow', conditional: true });
+      expect(decide({ 'ForAllValues:StringLike': { 'aws:TagKeys': 'te${aws:SourceIdentity}' } }, context).decision).toBe('implicit-deny');
+    });
+
     it('allows conditionally on a key unknown in a ForAllValues or Null test', () => {
       expect(decide({ 'ForAllValues:StringEquals': { 'aws:TagKeys': 'team' } }).conditional).toBe(true);
       expect(decide({ Null: { 'aws:SourceVpce': 'false' } }).conditional).toBe(true);

@@ -1,0 +1,258 @@
+import type { AccountSnapshot } from '../snapshot/model.js';
+import { ReachEngine } from './engine.js';
+import type { AccessOut, EngineOptions, OutputSet } from './engine.js';
+import { ReachError } from './errors.js';
+import { explore } from './explore.js';
+import type { Exploration } from './explore.js';
+import type { MaterialRecord } from './material.js';
+import { resolvePrincipals } from './principals.js';
+import { materialize, pathConditions, stepTemplate } from './steps.js';
+import type {
+  InventoryEntry,
+  ReachAccess,
+  ReachablePrincipal,
+  ReachEntry,
+  ReachOptions,
+  ReachReport,
+  SigningMaterialKind,
+  WitnessStep,
+} from './types.js';
+
+const DEFAULTS = { maxPathsPerEntry: 3, assumeExistingWorkloads: true, maxAddedGroups: 2 } as const;
+
+const engines = new WeakMap<AccountSnapshot, Map<string, ReachEngine>>();
+
+function engineOptions(options: ReachOptions): EngineOptions {
+  return {
+    assumeExistingWorkloads: options.assumeExistingWorkloads ?? DEFAULTS.assumeExistingWorkloads,
+    maxAddedGroups: options.maxAddedGroups ?? DEFAULTS.maxAddedGroups,
+  };
+}
+
+/**
+ * The reach engine of a snapshot, built on first use and kept for as long as the snapshot object
+ * lives: indexes, compiled policies and every principal's computed edges are reused by later
+ * {@link computeReach} and {@link computeInventory} calls on the same snapshot.
+ */
+export function reachEngine(snapshot: AccountSnapshot, options: ReachOptions = {}): ReachEngine {
+  const opts = engineOptions(options);
+  const key = JSON.stringify(opts);
+  let perSnapshot = engines.get(snapshot);
+  if (perSnapshot === undefined) {
+    perSnapshot = new Map();
+    engines.set(snapshot, perSnapshot);
+  }
+  let engine = perSnapshot.get(key);
+  if (engine === undefined) {
+    engine = new ReachEngine(snapshot, opts);
+    perSnapshot.set(key, engine);
+  }
+  return engine;
+}
+
+/**
+ * Every piece of signing material an employee could reach from their own IAM users and roles
+ * (tagged `employee-id`), directly or through any chain of role assumptions, credential minting,
+ * policy rewrites and compute services running as other roles, with a witness path naming the
+ * policy and statement behind every hop. Reach that depends on a condition the snapshot cannot
+ * decide is reported with `conditional: true` and the conditions, never dropped.
+ *
+ * An employee without any tagged principal gets an empty report with a warning (their tokens
+ * still need revoking; the caller decides what else to do).
+ *
+ * @throws {@link ReachError} `ERR_REACH_EMPLOYEE_ID` when the id is empty.
+ * @example
+ * ```ts
+ * const report = computeReach(parseSnapshot(files), 'E-1042');
+ * for (const r of report.reach) console.log(r.kind, r.access, r.resourceArn, r.conditional ? '(conditional)' : '');
+ * // report.reach[0].paths[0] → [{ from: '…user/alice', to: '…role/deploy', via: 'sts:AssumeRole', policy: '…', statement: 'AssumeDeploy', … }, …]
+ * ```
+ */
+export function computeReach(snapshot: AccountSnapshot, employeeId: string, options: ReachOptions = {}): ReachReport {
+  if (typeof employeeId !== 'string' || employeeId.trim() === '') {
+    throw new ReachError('ERR_REACH_EMPLOYEE_ID', 'employee id must be a non-empty string');
+  }
+  const engine = reachEngine(snapshot, options);
+  const own = resolvePrincipals(snapshot, employeeId);
+  const starts = own.map((p) => engine.directory.byArn.get(p.arn) as number);
+  const warnings = [...engine.warnings];
+  if (starts.length === 0) {
+    warnings.unshift(`no IAM user or role is tagged employee-id=${employeeId}: nothing in this account is attributed to the employee`);
+    return { employeeId, accountId: engine.accountId, principals: [], reachablePrincipals: [], reach: [], warnings };
+  }
+  const walk = explore(engine, starts, engineOptions(options).maxAddedGroups);
+  return {
+    employeeId,
+    accountId: engine.accountId,
+    principals: own.map((p) => p.arn),
+    reachablePrincipals: reachablePrincipals(walk),
+    reach: reachEntries(engine, walk, options.maxPathsPerEntry ?? DEFAULTS.maxPathsPerEntry),
+    warnings,
+  };
+}
+
+function reachablePrincipals(walk: Exploration): ReachablePrincipal[] {
+  const byPrincipal = new Map<number, { first: number; unconditional: boolean; escalated: boolean; unbounded: boolean }>();
+  for (const id of walk.order) {
+    const n = walk.node(id);
+    const entry = byPrincipal.get(n.principal.index);
+    const unconditional = walk.unconditional.has(id);
+    if (entry === undefined) {
+      byPrincipal.set(n.principal.index, { first: id, unconditional, escalated: n.admin, unbounded: n.unbounded });
+    } else {
+      entry.unconditional ||= unconditional;
+      entry.escalated ||= n.admin;
+      entry.unbounded ||= n.unbounded;
+    }
+  }
+  return [...byPrincipal.values()].map((e) => {
+    const n = walk.node(e.first);
+    return {
+      arn: n.principal.arn,
+      type: n.principal.type,
+      path: walk.witness(e.first),
+      conditional: !e.unconditional,
+      escalated: e.escalated,
+      boundaryRemoved: e.unbounded,
+    };
+  });
+}
+
+interface Candidate {
+  readonly node: number;
+  readonly out: AccessOut;
+  readonly conditional: boolean;
+}
+
+interface Slot {
+  readonly material: MaterialRecord;
+  readonly access: ReachAccess;
+  readonly candidates: Candidate[];
+  readonly actions: Set<string>;
+  readonly grants: Set<string>;
+}
+
+function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number): ReachEntry[] {
+  const slots = new Map<string, Slot>();
+  const seen = new Set<OutputSet>();
+  for (const id of walk.order) {
+    const nodeConditional = !walk.unconditional.has(id);
+    for (const out of walk.outputs(id, 'access', seen)) {
+      const key = `${out.material}|${out.access}`;
+      let slot = slots.get(key);
+      if (slot === undefined) {
+        slot = { material: engine.materials[out.material] as MaterialRecord, access: out.access, candidates: [], actions: new Set(), grants: new Set() };
+        slots.set(key, slot);
+      }
+      if (out.grantId !== undefined) slot.grants.add(out.grantId);
+      slot.actions.add(out.action);
+      const conditional = nodeConditional || out.conditional;
+      const c: Candidate = { node: id, out, conditional };
+      if (slot.candidates.length < maxPaths) slot.candidates.push(c);
+      else if (!conditional) {
+        const replace = slot.candidates.findIndex((x) => x.conditional);
+        if (replace >= 0) slot.candidates[replace] = c;
+      }
+    }
+  }
+  const entries: ReachEntry[] = [];
+  for (const slot of slots.values()) {
+    const paths = slot.candidates
+      .map((c) => ({
+        conditional: c.conditional,
+        steps: [...walk.witness(c.node), materialize(stepTemplate(c.out.spec), walk.node(c.node).principal.arn)] as readonly WitnessStep[],
+      }))
+      .sort((a, b) => Number(a.conditional) - Number(b.conditional) || a.steps.length - b.steps.length);
+    const best = paths[0] as { conditional: boolean; steps: readonly WitnessStep[] };
+    const m = slot.material;
+    const conditions = best.conditional ? pathConditions(best.steps) : [];
+    entries.push({
+      resourceArn: m.arn,
+      kind: m.kind,
+      access: slot.access,
+      conditional: best.conditional,
+      ...(conditions.length > 0 ? { conditions } : {}),
+      paths: paths.map((p) => p.steps),
+      actions: [...slot.actions].sort(),
+      ...(m.keyId !== undefined ? { keyId: m.keyId } : {}),
+      ...(m.aliases !== undefined ? { aliases: m.aliases } : {}),
+      ...(m.name !== undefined ? { name: m.name } : {}),
+      ...(slot.grants.size > 0 ? { grants: [...slot.grants].sort() } : {}),
+    });
+  }
+  return entries.sort((a, b) =>
+    a.resourceArn < b.resourceArn ? -1 : a.resourceArn > b.resourceArn ? 1 : a.access === b.access ? 0 : a.access === 'use' ? -1 : 1,
+  );
+}
+
+/**
+ * The standing blast radius of every human principal (IAM user or role tagged `employee-id`):
+ * how much signing material each could reach today, largest first. Shares all work across
+ * principals: each node's edges and accesses are computed once for the whole inventory.
+ *
+ * @example
+ * ```ts
+ * const top = computeInventory(snapshot)[0];
+ * console.log(`${top.principalArn} reaches ${top.signingKeys} signing keys`);
+ * ```
+ */
+export function computeInventory(snapshot: AccountSnapshot, options: ReachOptions = {}): InventoryEntry[] {
+  const engine = reachEngine(snapshot, options);
+  const maxAddedGroups = engineOptions(options).maxAddedGroups;
+  const materials = engine.materials;
+  const entries: InventoryEntry[] = [];
+  const use = new Uint8Array(materials.length);
+  const control = new Uint8Array(materials.length);
+  const free = new Uint8Array(materials.length);
+  for (const p of engine.directory.principals) {
+    if (p.employeeId === undefined) continue;
+    const walk = explore(engine, [p.index], maxAddedGroups);
+    use.fill(0);
+    control.fill(0);
+    free.fill(0);
+    const seen = new Set<OutputSet>();
+    let escalates = false;
+    const principals = new Set<number>();
+    for (const id of walk.order) {
+      const n = walk.node(id);
+      principals.add(n.principal.index);
+      escalates ||= n.admin;
+      const nodeFree = walk.unconditional.has(id);
+      for (const out of walk.outputs(id, 'access', seen)) {
+        (out.access === 'use' ? use : control)[out.material] = 1;
+        if (nodeFree && !out.conditional) free[out.material] = 1;
+      }
+    }
+    const byKind: Record<SigningMaterialKind, number> = { 'kms-sign': 0, 'kms-mac': 0, secret: 0, 'ssm-parameter': 0 };
+    let total = 0;
+    let unconditional = 0;
+    let useCount = 0;
+    let controlCount = 0;
+    for (let i = 0; i < materials.length; i++) {
+      if (use[i] === 0 && control[i] === 0) continue;
+      total++;
+      byKind[(materials[i] as MaterialRecord).kind]++;
+      if (use[i] === 1) useCount++;
+      if (control[i] === 1) controlCount++;
+      if (free[i] === 1) unconditional++;
+    }
+    entries.push({
+      principalArn: p.arn,
+      principalType: p.type,
+      employeeId: p.employeeId,
+      signingKeys: total,
+      unconditionalSigningKeys: unconditional,
+      use: useCount,
+      control: controlCount,
+      byKind,
+      reachablePrincipals: principals.size,
+      escalatesToAdmin: escalates,
+    });
+  }
+  return entries.sort(
+    (a, b) =>
+      b.signingKeys - a.signingKeys ||
+      b.unconditionalSigningKeys - a.unconditionalSigningKeys ||
+      (a.principalArn < b.principalArn ? -1 : a.principalArn > b.principalArn ? 1 : 0),
+  );
+}

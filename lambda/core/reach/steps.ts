@@ -1,0 +1,154 @@
+import type { Decision, StatementRef } from '../policy/index.js';
+import type { ProjectedPolicy } from './policy-scan.js';
+import type { ReachCondition, StatementCitation, StepEffect, WitnessStep } from './types.js';
+
+/**
+ * Witness steps are described cheaply when an edge is found (the decisions behind it) and only
+ * turned into citations when a report needs them: most edges of a large graph are never shown.
+ */
+
+/** A decision, with the projection its resource policy was evaluated through (to cite original statement indices). */
+export interface Verdict {
+  readonly decision: Decision;
+  readonly projected: ProjectedPolicy | undefined;
+}
+
+/** What a step is, before citations are worked out. */
+export interface StepSpec {
+  /** Undefined for edges to several targets: the target principal's ARN is used. */
+  readonly to?: string;
+  readonly via: string;
+  readonly effect: StepEffect;
+  readonly verdicts: readonly Verdict[];
+  readonly escalation?: string;
+  /** Undecidable tests besides those of the verdicts (service trust conditions, assumptions). */
+  readonly conditions?: readonly ReachCondition[];
+  readonly citations?: readonly StatementCitation[];
+  readonly grantId?: string;
+  /** Per target principal: the statement of its trust policy that lets the service in. */
+  readonly targetCitations?: ReadonlyMap<number, StatementCitation>;
+  readonly targetConditions?: ReadonlyMap<number, readonly ReachCondition[]>;
+}
+
+/** A step with its citations, lacking only the performer. */
+export interface StepTemplate {
+  readonly to: string;
+  readonly via: string;
+  readonly policy: string;
+  readonly statement: string | number;
+  readonly effect: StepEffect;
+  readonly escalation?: string;
+  readonly allowedBy: readonly StatementCitation[];
+  readonly conditions?: readonly ReachCondition[];
+  readonly grantId?: string;
+}
+
+const citationOf = (ref: StatementRef, projected: ProjectedPolicy | undefined): StatementCitation => {
+  const remap = projected !== undefined && (ref.policyKind === 'resource' || ref.policyKind === 'trust');
+  const index = remap ? (projected.indexMap[ref.statementIndex] ?? ref.statementIndex) : ref.statementIndex;
+  return { policy: ref.policyId, statement: ref.sid ?? index };
+};
+
+/** The undecidable tests of a decision, in report form. */
+export function conditionsOf(verdict: Verdict): ReachCondition[] {
+  return verdict.decision.unknownConditions.map((u) => {
+    const c = citationOf(u, verdict.projected);
+    return { policy: c.policy, statement: c.statement, operator: u.operator, key: u.key, values: u.values };
+  });
+}
+
+const conditionKey = (c: ReachCondition): string => JSON.stringify([c.policy, c.statement, c.operator, c.key, c.values]);
+
+/** Concatenates condition lists, each condition once. */
+export function mergeConditions(lists: readonly (readonly ReachCondition[])[]): ReachCondition[] {
+  const seen = new Set<string>();
+  const out: ReachCondition[] = [];
+  for (const list of lists) {
+    for (const c of list) {
+      const k = conditionKey(c);
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push(c);
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a step is conditional: a verdict is, or extra undecidable tests apply. */
+export function isConditional(verdicts: readonly Verdict[], extra: readonly ReachCondition[] | undefined): boolean {
+  if (extra !== undefined && extra.length > 0) return true;
+  for (const v of verdicts) if (v.decision.conditional) return true;
+  return false;
+}
+
+const templates = new WeakMap<StepSpec, StepTemplate>();
+
+/**
+ * The citations of a step: every statement that had to allow it; the one cited first is the first
+ * identity statement, else the first statement that is not an SCP/RCP.
+ */
+export function stepTemplate(spec: StepSpec, target?: { readonly index: number; readonly arn: string }): StepTemplate {
+  const perTarget = spec.to === undefined;
+  if (!perTarget) {
+    const cached = templates.get(spec);
+    if (cached !== undefined) return cached;
+  }
+  const allowedBy: StatementCitation[] = [];
+  const seen = new Set<string>();
+  let primary: StatementCitation | undefined;
+  const add = (c: StatementCitation): void => {
+    const k = `${c.policy}#${c.statement}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      allowedBy.push(c);
+    }
+  };
+  for (const v of spec.verdicts) {
+    for (const ref of v.decision.allowedBy) {
+      const c = citationOf(ref, v.projected);
+      add(c);
+      if (primary === undefined && ref.policyKind === 'identity') primary = c;
+    }
+  }
+  for (const c of spec.citations ?? []) add(c);
+  const targetCitation = target !== undefined ? spec.targetCitations?.get(target.index) : undefined;
+  if (targetCitation !== undefined) add(targetCitation);
+  primary ??= allowedBy.find((c) => !c.policy.startsWith('scp[') && !c.policy.startsWith('rcp[')) ?? allowedBy[0];
+  const targetConditions = target !== undefined ? (spec.targetConditions?.get(target.index) ?? []) : [];
+  const conditions = mergeConditions([...spec.verdicts.map(conditionsOf), spec.conditions ?? [], targetConditions]);
+  const template: StepTemplate = {
+    to: spec.to ?? target?.arn ?? '',
+    via: spec.via,
+    policy: primary?.policy ?? 'unknown',
+    statement: primary?.statement ?? 0,
+    effect: spec.effect,
+    ...(spec.escalation !== undefined ? { escalation: spec.escalation } : {}),
+    allowedBy,
+    ...(conditions.length > 0 ? { conditions } : {}),
+    ...(spec.grantId !== undefined ? { grantId: spec.grantId } : {}),
+  };
+  if (!perTarget) templates.set(spec, template);
+  return template;
+}
+
+/** A witness step: the template with its performer. */
+export function materialize(step: StepTemplate, from: string): WitnessStep {
+  return {
+    from,
+    to: step.to,
+    via: step.via,
+    policy: step.policy,
+    statement: step.statement,
+    effect: step.effect,
+    ...(step.escalation !== undefined ? { escalation: step.escalation } : {}),
+    allowedBy: step.allowedBy,
+    ...(step.conditions !== undefined ? { conditions: step.conditions } : {}),
+    ...(step.grantId !== undefined ? { grantId: step.grantId } : {}),
+  };
+}
+
+/** Every undecidable condition along a path, once each. */
+export function pathConditions(steps: readonly WitnessStep[]): ReachCondition[] {
+  return mergeConditions(steps.map((s) => s.conditions ?? []));
+}

@@ -1,0 +1,1 @@
+/work/main/lambda/handlers/revoke.ts

@@ -1,0 +1,1 @@
+/work/main/lambda/handlers/rotate-secret.ts

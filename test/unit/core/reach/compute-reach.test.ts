@@ -1,0 +1,956 @@
+import { describe, expect, it } from 'vitest';
+import { computeReach } from '../../../../lambda/core/reach/compute-reach.js';
+import { ReachError } from '../../../../lambda/core/reach/errors.js';
+import type { ReachEntry, ReachReport } from '../../../../lambda/core/reach/types.js';
+import {
+  ACCOUNT,
+  AccountBuilder,
+  allow,
+  closedKeyPolicy,
+  deny,
+  groupArn,
+  keyArn,
+  parameterArn,
+  policy,
+  ROOT,
+  roleArn,
+  rootKeyPolicy,
+  secretArn,
+  trustAccount,
+  trustPrincipals,
+  trustService,
+  userArn,
+} from '../../../fixtures/reach/builder.js';
+
+const KEY = keyArn('signing');
+const EMPLOYEE = 'E-1';
+
+const entry = (report: ReachReport, arn: string, access: 'use' | 'control' = 'use'): ReachEntry | undefined =>
+  report.reach.find((r) => r.resourceArn === arn && r.access === access);
+
+/** alice (E-1) with the given inline statements; a default signing key. */
+function aliceWith(b: AccountBuilder, ...statements: Record<string, unknown>[]): string {
+  b.key('signing');
+  return b.user('alice', { employee: EMPLOYEE, inline: [policy(...(statements.length > 0 ? statements : [allow('s3:ListAllMyBuckets')]))] });
+}
+
+describe('Function: computeReach', () => {
+  describe('direct access', () => {
+    it('reports use of a signing key allowed by an identity policy, citing policy and statement', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('kms:Sign', KEY, { Sid: 'SignTokens' }));
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      const use = entry(report, KEY);
+      expect(use).toMatchObject({ kind: 'kms-sign', access: 'use', conditional: false, actions: ['kms:Sign'], keyId: 'signing' });
+      expect(use?.paths[0]).toEqual([
+        expect.objectContaining({
+          from: userArn('alice'),
+          to: KEY,
+          via: 'kms:Sign',
+          policy: `${userArn('alice')}#inline:inline-0`,
+          statement: 'SignTokens',
+          effect: 'access',
+        }),
+      ]);
+    });
+
+    it('reports nothing when an explicit deny covers the key', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('kms:*'), deny('kms:Sign', KEY));
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('reports use granted by a key policy that names the user, without any identity policy', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE });
+      b.key('signing', { policy: closedKeyPolicy([userArn('alice')]) });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.paths[0]?.[0]).toMatchObject({ policy: KEY, statement: 'KeyUsers' });
+    });
+
+    it('ignores identity policies when the key policy does not delegate to the account', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('kms:Sign'))] });
+      b.key('signing', { policy: closedKeyPolicy([roleArn('someone-else')]) });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('reports control through kms:PutKeyPolicy and kms:CreateGrant, separately from use', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow(['kms:PutKeyPolicy', 'kms:CreateGrant'], KEY));
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+      expect(entry(report, KEY, 'control')?.actions).toEqual(['kms:CreateGrant', 'kms:PutKeyPolicy']);
+    });
+
+    it('uses kms:GenerateMac for HMAC keys and kms:Sign does not count for them', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('kms:GenerateMac', keyArn('mac')))] });
+      b.user('bob', { employee: 'E-2', inline: [policy(allow('kms:Sign', keyArn('mac')))] });
+      b.key('mac', { usage: 'GENERATE_VERIFY_MAC' });
+      const snapshot = b.build();
+
+      // Act
+      const alice = computeReach(snapshot, EMPLOYEE);
+      const bob = computeReach(snapshot, 'E-2');
+
+      // Assess
+      expect(entry(alice, keyArn('mac'))?.kind).toBe('kms-mac');
+      expect(entry(bob, keyArn('mac'))).toBeUndefined();
+    });
+
+    it('does not count encryption keys as signing material', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('kms:*'))] });
+      b.key('data', { usage: 'ENCRYPT_DECRYPT' });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reach).toEqual([]);
+    });
+  });
+
+  describe('assume-role hops', () => {
+    it('follows a role whose trust delegates to the account when the identity policy allows sts:AssumeRole', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('sts:AssumeRole', roleArn('signer')));
+      b.role('signer', { trust: trustAccount(), inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.paths[0]?.map((s) => [s.via, s.to])).toEqual([
+        ['sts:AssumeRole', roleArn('signer')],
+        ['kms:Sign', KEY],
+      ]);
+    });
+
+    it('does not follow a role trusting the account when no identity policy allows assuming it', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b);
+      b.role('signer', { trust: trustAccount(), inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reachablePrincipals.map((p) => p.arn)).toEqual([userArn('alice')]);
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('follows a role whose trust names the user, without an identity policy', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b);
+      b.role('signer', { trust: trustPrincipals(userArn('alice')), inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.paths[0]?.[0]).toMatchObject({ via: 'sts:AssumeRole', policy: `${roleArn('signer')}#trust`, statement: 0 });
+    });
+
+    it('does not follow a role whose trust names someone else, whatever the identity policy allows', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('sts:AssumeRole'));
+      b.role('signer', { trust: trustPrincipals(userArn('bob')), inline: [policy(allow('kms:Sign', KEY))] });
+      b.user('bob');
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('follows chains of three and more roles and reports the whole chain', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('sts:AssumeRole', roleArn('r1')));
+      b.role('r1', { trust: trustAccount(), inline: [policy(allow('sts:AssumeRole', roleArn('r2')))] });
+      b.role('r2', { trust: trustPrincipals(roleArn('r1')), inline: [policy(allow('sts:AssumeRole', roleArn('r3')))] });
+      b.role('r3', { trust: trustAccount(), inline: [policy(allow('sts:AssumeRole', roleArn('r4')))] });
+      b.role('r4', { trust: trustPrincipals(roleArn('r3')), inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      const path = entry(report, KEY)?.paths[0] ?? [];
+      expect(path.map((s) => s.from)).toEqual([userArn('alice'), roleArn('r1'), roleArn('r2'), roleArn('r3'), roleArn('r4')]);
+      expect(path.map((s) => s.to)).toEqual([roleArn('r1'), roleArn('r2'), roleArn('r3'), roleArn('r4'), KEY]);
+      expect(report.reachablePrincipals.find((p) => p.arn === roleArn('r4'))?.path).toHaveLength(4);
+    });
+
+    it('terminates on cycles of roles trusting each other and still finds what lies beyond', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('sts:AssumeRole', roleArn('a')));
+      b.role('a', { trust: trustAccount(), inline: [policy(allow('sts:AssumeRole', [roleArn('b'), roleArn('a')]))] });
+      b.role('b', { trust: trustAccount(), inline: [policy(allow('sts:AssumeRole', [roleArn('a'), roleArn('c')]))] });
+      b.role('c', { trust: trustPrincipals(roleArn('b')), inline: [policy(allow('sts:AssumeRole', roleArn('a')), allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reachablePrincipals.map((p) => p.arn).sort()).toEqual([roleArn('a'), roleArn('b'), roleArn('c'), userArn('alice')].sort());
+      expect(entry(report, KEY)?.paths[0]?.map((s) => s.to)).toEqual([roleArn('a'), roleArn('b'), roleArn('c'), KEY]);
+    });
+
+    it('starts from roles tagged with the employee id as well as users', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('signing');
+      b.role('alice-sso', { employee: EMPLOYEE, trust: trustService('sso.amazonaws.com'), inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.principals).toEqual([roleArn('alice-sso')]);
+      expect(entry(report, KEY)).toBeDefined();
+    });
+  });
+
+  describe('credential hops', () => {
+    it('becomes another user by minting its access key', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('iam:CreateAccessKey', userArn('ci')));
+      b.user('ci', { inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.paths[0]?.[0]).toMatchObject({ via: 'iam:CreateAccessKey', escalation: 'iam-002', to: userArn('ci') });
+    });
+
+    it('cannot mint a key for a user that already has two without deleting one', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('iam:CreateAccessKey', userArn('ci')));
+      b.user('ci', { inline: [policy(allow('kms:Sign', KEY))] });
+      b.userCredentials('ci', { accessKeys: 2 });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('does not reset a password the user does not have, nor create one it already has', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('iam:UpdateLoginProfile', userArn('nopass')), allow('iam:CreateLoginProfile', userArn('haspass')));
+      b.user('nopass', { inline: [policy(allow('kms:Sign', KEY))] });
+      b.user('haspass', { inline: [policy(allow('kms:Sign', KEY))] });
+      b.userCredentials('nopass', { loginProfile: false });
+      b.userCredentials('haspass', { loginProfile: true });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+  });
+
+  describe('privilege escalation', () => {
+    it('treats a principal that can rewrite its own policies as allowed everything its key policies delegate', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('iam:PutUserPolicy', userArn('alice')));
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      const path = entry(report, KEY)?.paths[0] ?? [];
+      expect(path.map((s) => s.effect)).toEqual(['escalate', 'access']);
+      expect(path[1]).toMatchObject({ policy: 'sever:escalated-identity' });
+      expect(report.reachablePrincipals[0]).toMatchObject({ arn: userArn('alice'), escalated: true });
+    });
+
+    it('leaves an admin-equivalent principal outside a key policy that trusts neither the account nor anyone it can become', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('*'))] });
+      b.role('other', { trust: trustAccount() });
+      b.key('signing', { policy: closedKeyPolicy(['arn:aws:iam::999999999999:role/outsider']) });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reachablePrincipals.some((p) => p.arn === roleArn('other'))).toBe(true);
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('lets an admin-equivalent principal reach a closed key by becoming the principal it names', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('*'))] });
+      b.role('keeper', { trust: trustService('ecs-tasks.amazonaws.com') });
+      b.key('signing', { policy: closedKeyPolicy([roleArn('keeper')]) });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      const path = entry(report, KEY)?.paths[0] ?? [];
+      expect(path.at(-2)).toMatchObject({ to: roleArn('keeper'), effect: 'become' });
+      expect(path.at(-1)).toMatchObject({ from: roleArn('keeper'), policy: KEY, statement: 'KeyUsers' });
+    });
+
+    it('keeps an admin-equivalent principal out when SCPs forbid every way into the named principal', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('*'))] });
+      b.role('keeper', { trust: trustService('ecs-tasks.amazonaws.com') });
+      b.key('signing', { policy: closedKeyPolicy([roleArn('keeper')]) });
+      b.serviceControlPolicies([policy(allow('*'), deny(['iam:*', 'sts:*'], roleArn('keeper')), deny('iam:PassRole'))]);
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('does not escalate service-linked roles', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow(['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy'], '*'));
+      b.role('AWSServiceRoleForThing', { serviceLinked: true, trust: trustService('thing.amazonaws.com'), inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reachablePrincipals.map((p) => p.arn)).toEqual([userArn('alice')]);
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('escalates a user added to a group whose policy the attacker can rewrite', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('iam:AddUserToGroup', groupArn('tooling')), allow('iam:PutGroupPolicy', groupArn('tooling')));
+      b.group('tooling', { inline: [policy(allow('s3:ListAllMyBuckets'))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      const path = entry(report, KEY)?.paths[0] ?? [];
+      expect(path.map((s) => s.effect)).toEqual(expect.arrayContaining(['join-group', 'escalate', 'access']));
+    });
+
+    it('applies an escalation of another principal to it once reached through a different principal', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('iam:PutRolePolicy', roleArn('target')), allow('sts:AssumeRole', roleArn('hop')));
+      b.role('hop', { trust: trustAccount(), inline: [policy(allow('sts:AssumeRole', roleArn('target')))] });
+      b.role('target', { trust: trustPrincipals(roleArn('hop')) });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      const path = entry(report, KEY)?.paths[0] ?? [];
+      expect(path.map((s) => [s.from, s.effect, s.to])).toEqual([
+        [userArn('alice'), 'escalate', roleArn('target')],
+        [userArn('alice'), 'become', roleArn('hop')],
+        [roleArn('hop'), 'become', roleArn('target')],
+        [roleArn('target'), 'access', KEY],
+      ]);
+    });
+  });
+
+  describe('permissions boundaries', () => {
+    it('blocks use the boundary does not allow', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      const boundary = b.managed('read-only', policy(allow('s3:Get*')));
+      b.key('signing');
+      b.user('alice', { employee: EMPLOYEE, boundary, inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('permits use the boundary allows too', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      const boundary = b.managed('signing-only', policy(allow('kms:Sign')));
+      b.key('signing');
+      b.user('alice', { employee: EMPLOYEE, boundary, inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeDefined();
+    });
+
+    it('keeps the boundary in force on an escalated principal that cannot remove it', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      const boundary = b.managed('put-policy-only', policy(allow('iam:PutUserPolicy')));
+      b.key('signing');
+      b.user('alice', { employee: EMPLOYEE, boundary, inline: [policy(allow('iam:PutUserPolicy', userArn('alice')))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reachablePrincipals[0]).toMatchObject({ escalated: true, boundaryRemoved: false });
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('lets an escalated principal lift a boundary that does not forbid lifting it', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      const boundary = b.managed('iam-only', policy(allow('iam:*')));
+      b.key('signing');
+      b.user('alice', { employee: EMPLOYEE, boundary, inline: [policy(allow('iam:PutUserPolicy', userArn('alice')))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reachablePrincipals[0]).toMatchObject({ escalated: true, boundaryRemoved: true });
+      expect(entry(report, KEY)?.paths[0]?.map((s) => s.effect)).toEqual(['escalate', 'remove-boundary', 'access']);
+    });
+  });
+
+  describe('organization policies', () => {
+    it('blocks use an SCP denies', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('kms:Sign', KEY));
+      b.serviceControlPolicies([policy(allow('*'))], [policy(deny('kms:Sign'))]);
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('blocks use when one SCP level does not allow it', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('kms:Sign', KEY));
+      b.serviceControlPolicies([policy(allow('*'))], [policy(allow('s3:*'))]);
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('permits use every SCP level allows', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('kms:Sign', KEY));
+      b.serviceControlPolicies([policy(allow('*'))], [policy(allow('kms:*'))]);
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeDefined();
+    });
+
+    it('blocks use an RCP denies on the key', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('kms:Sign', KEY));
+      b.resourceControlPolicies([policy(allow('*')), { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:Sign', Resource: '*' }] }]);
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('tells apart principals sharing policies when an SCP tests the principal ARN', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('signing');
+      const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
+      b.role('breakglass', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer] });
+      b.role('everyday', { employee: 'E-2', trust: trustAccount(), managed: [signer] });
+      b.serviceControlPolicies([
+        policy(allow('*'), deny('kms:Sign', '*', { Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/breakglass` } } })),
+      ]);
+      const snapshot = b.build();
+
+      // Act
+      const breakglass = computeReach(snapshot, EMPLOYEE);
+      const everyday = computeReach(snapshot, 'E-2');
+
+      // Assess
+      expect(entry(breakglass, KEY)).toBeDefined();
+      expect(entry(everyday, KEY)).toBeUndefined();
+    });
+  });
+
+  describe('resource policies that name principals', () => {
+    it('honours a key-policy deny naming one of two principals with identical policies', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
+      b.role('a', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer] });
+      b.role('b', { employee: 'E-2', trust: trustAccount(), managed: [signer] });
+      b.key('signing', { policy: rootKeyPolicy({ Sid: 'NotB', Effect: 'Deny', Principal: { AWS: roleArn('b') }, Action: 'kms:*', Resource: '*' }) });
+      const snapshot = b.build();
+
+      // Act
+      const a = computeReach(snapshot, EMPLOYEE);
+      const bReport = computeReach(snapshot, 'E-2');
+
+      // Assess
+      expect(entry(a, KEY)).toBeDefined();
+      expect(entry(bReport, KEY)).toBeUndefined();
+    });
+
+    it('tells apart principals sharing policies when the key policy tests the principal ARN', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
+      b.role('a', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer] });
+      b.role('b', { employee: 'E-2', trust: trustAccount(), managed: [signer] });
+      b.key('signing', {
+        policy: policy({
+          Effect: 'Allow',
+          Principal: { AWS: ROOT },
+          Action: 'kms:*',
+          Resource: '*',
+          Condition: { ArnEquals: { 'aws:PrincipalArn': roleArn('a') } },
+        }),
+      });
+      const snapshot = b.build();
+
+      // Act
+      const a = computeReach(snapshot, EMPLOYEE);
+      const bReport = computeReach(snapshot, 'E-2');
+
+      // Assess
+      expect(entry(a, KEY)).toBeDefined();
+      expect(entry(bReport, KEY)).toBeUndefined();
+    });
+  });
+
+  describe('ABAC', () => {
+    const abac = allow('kms:Sign', '*', { Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } });
+
+    it('allows a key whose tag matches the principal tag', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('signing', { tags: { team: 'payments' } });
+      b.user('alice', { employee: EMPLOYEE, tags: { team: 'payments' }, inline: [policy(abac)] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toMatchObject({ conditional: false });
+    });
+
+    it('refuses a key whose tag differs from the principal tag', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('signing', { tags: { team: 'payments' } });
+      b.user('alice', { employee: EMPLOYEE, tags: { team: 'search' }, inline: [policy(abac)] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('keeps two principals with the same policies but different tags apart', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('signing', { tags: { team: 'payments' } });
+      const shared = b.managed('abac', policy(abac));
+      b.role('payments', { employee: EMPLOYEE, tags: { team: 'payments' }, trust: trustAccount(), managed: [shared] });
+      b.role('search', { employee: 'E-2', tags: { team: 'search' }, trust: trustAccount(), managed: [shared] });
+      const snapshot = b.build();
+
+      // Act
+      const payments = computeReach(snapshot, EMPLOYEE);
+      const search = computeReach(snapshot, 'E-2');
+
+      // Assess
+      expect(entry(payments, KEY)).toBeDefined();
+      expect(entry(search, KEY)).toBeUndefined();
+    });
+  });
+
+  describe('conditional reach', () => {
+    it('reports reach behind an undecidable condition as conditional, with the condition', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('kms:Sign', KEY, { Sid: 'OfficeOnly', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }));
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      const use = entry(report, KEY);
+      expect(use?.conditional).toBe(true);
+      expect(use?.conditions).toEqual([
+        expect.objectContaining({ key: 'aws:SourceIp', operator: 'IpAddress', values: ['10.0.0.0/8'], statement: 'OfficeOnly' }),
+      ]);
+    });
+
+    it('marks a hop behind an undecidable trust condition and everything beyond it conditional', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('sts:AssumeRole', roleArn('vendor')));
+      b.role('vendor', { trust: trustAccount({ Condition: { StringEquals: { 'sts:ExternalId': 'abc' } } }), inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reachablePrincipals.find((p) => p.arn === roleArn('vendor'))?.conditional).toBe(true);
+      expect(entry(report, KEY)).toMatchObject({ conditional: true, conditions: [expect.objectContaining({ key: 'sts:ExternalId' })] });
+    });
+
+    it('prefers an unconditional path when one exists', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('sts:AssumeRole', [roleArn('vendor'), roleArn('plain')]));
+      b.role('vendor', { trust: trustAccount({ Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }), inline: [policy(allow('kms:Sign', KEY))] });
+      b.role('plain', { trust: trustAccount(), inline: [policy(allow('sts:AssumeRole', roleArn('vendor2')))] });
+      b.role('vendor2', { trust: trustAccount(), inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      const use = entry(report, KEY);
+      expect(use?.conditional).toBe(false);
+      expect(use?.paths[0]?.map((s) => s.to)).toEqual([roleArn('plain'), roleArn('vendor2'), KEY]);
+      expect(use?.paths.length).toBeGreaterThan(1);
+    });
+
+    it('reports workloads the snapshot cannot see as assumptions, and drops them when told to', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('lambda:UpdateFunctionCode'));
+      b.role('fn', { trust: trustService('lambda.amazonaws.com'), inline: [policy(allow('kms:Sign', KEY))] });
+      const snapshot = b.build();
+
+      // Act
+      const assumed = computeReach(snapshot, EMPLOYEE);
+      const strict = computeReach(snapshot, EMPLOYEE, { assumeExistingWorkloads: false });
+
+      // Assess
+      expect(entry(assumed, KEY)?.conditions).toEqual([expect.objectContaining({ policy: 'sever:assumption', statement: 'lambda-003' })]);
+      expect(entry(strict, KEY)).toBeUndefined();
+    });
+
+    it('reports a service trust under an undecidable condition as conditional, and aws:SourceAccount of this account as satisfied', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow(['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction']));
+      b.role('fn', {
+        trust: trustService('lambda.amazonaws.com', { Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } }),
+        inline: [policy(allow('kms:Sign', KEY))],
+      });
+      b.key('other');
+      b.role('fn2', {
+        trust: trustService('lambda.amazonaws.com', { Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:lambda:*:*:function:prod-*' } } }),
+        inline: [policy(allow('kms:Sign', keyArn('other')))],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.conditional).toBe(false);
+      expect(entry(report, keyArn('other'))?.conditions).toEqual([expect.objectContaining({ key: 'aws:SourceArn' })]);
+    });
+  });
+
+  describe('pass-role hops', () => {
+    it('follows iam:PassRole only to services the condition allows', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(
+        b,
+        allow('iam:PassRole', '*', { Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }),
+        allow(['lambda:CreateFunction', 'lambda:InvokeFunction', 'ecs:RegisterTaskDefinition', 'ecs:CreateCluster', 'ecs:RunTask']),
+      );
+      b.role('fn', { trust: trustService('lambda.amazonaws.com'), inline: [policy(allow('kms:Sign', KEY))] });
+      b.key('task-key');
+      b.role('task', { trust: trustService('ecs-tasks.amazonaws.com'), inline: [policy(allow('kms:Sign', keyArn('task-key')))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+      expect(entry(report, keyArn('task-key'))?.paths[0]?.[0]).toMatchObject({ escalation: 'ecs-002', to: roleArn('task') });
+    });
+
+    it('does not pass roles the service is not trusted by', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow(['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction']));
+      b.role('not-lambda', { trust: trustAccount(), inline: [policy(allow('kms:Sign', KEY))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+  });
+
+  describe('KMS grants', () => {
+    it('counts a grant of the use operation to the employee, whatever the policies say', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE });
+      b.key('signing', {
+        policy: closedKeyPolicy(['arn:aws:iam::999999999999:root']),
+        grants: [{ grantId: 'g-123', granteePrincipal: userArn('alice'), operations: ['Sign', 'Verify'] }],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      const use = entry(report, KEY);
+      expect(use?.grants).toEqual(['g-123']);
+      expect(use?.paths[0]?.[0]).toMatchObject({ via: 'kms-grant', grantId: 'g-123', statement: 'g-123', policy: `${KEY}#grant:g-123` });
+    });
+
+    it('counts a grant to a role the employee can become', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE });
+      b.role('signer', { trust: trustPrincipals(userArn('alice')) });
+      b.key('signing', {
+        policy: closedKeyPolicy(['arn:aws:iam::999999999999:root']),
+        grants: [{ grantId: 'g-9', granteePrincipal: roleArn('signer'), operations: ['Sign'] }],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.paths[0]?.map((s) => s.via)).toEqual(['sts:AssumeRole', 'kms-grant']);
+    });
+
+    it('ignores a grant without the use operation', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE });
+      b.key('signing', {
+        policy: closedKeyPolicy(['arn:aws:iam::999999999999:root']),
+        grants: [{ grantId: 'g-1', granteePrincipal: userArn('alice'), operations: ['Verify', 'GetPublicKey'] }],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reach).toEqual([]);
+    });
+  });
+
+  describe('secrets and parameters', () => {
+    it('requires kms:Decrypt on the customer key protecting a signing secret', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('cmk', { usage: 'ENCRYPT_DECRYPT', aliases: ['alias/secrets'] });
+      b.secret('jwt', { kmsKeyId: 'alias/secrets' });
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('secretsmanager:GetSecretValue'))] });
+      b.user('bob', { employee: 'E-2', inline: [policy(allow(['secretsmanager:GetSecretValue', 'kms:Decrypt']))] });
+      const snapshot = b.build();
+
+      // Act
+      const alice = computeReach(snapshot, EMPLOYEE);
+      const bob = computeReach(snapshot, 'E-2');
+
+      // Assess
+      expect(entry(alice, secretArn('jwt'))).toBeUndefined();
+      expect(entry(bob, secretArn('jwt'))).toMatchObject({ kind: 'secret', name: 'jwt', actions: ['secretsmanager:GetSecretValue'] });
+      expect(entry(bob, secretArn('jwt'))?.paths[0]?.at(-1)?.via).toBe('secretsmanager:GetSecretValue+kms:Decrypt');
+    });
+
+    it('passes the Secrets Manager request context to kms:Decrypt conditions', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('cmk', { usage: 'ENCRYPT_DECRYPT' });
+      b.secret('jwt', { kmsKeyId: 'cmk' });
+      b.user('alice', {
+        employee: EMPLOYEE,
+        inline: [
+          policy(
+            allow('secretsmanager:GetSecretValue'),
+            allow('kms:Decrypt', keyArn('cmk'), { Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } }),
+          ),
+        ],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, secretArn('jwt'))?.conditional).toBe(false);
+    });
+
+    it('needs no kms:Decrypt for a secret under the AWS-managed key, and reports a missing customer key as an assumption', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.secret('default');
+      b.secret('elsewhere', { kmsKeyId: 'arn:aws:kms:eu-west-1:999999999999:key/x' });
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('secretsmanager:GetSecretValue'))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, secretArn('default'))?.conditional).toBe(false);
+      expect(entry(report, secretArn('elsewhere'))).toMatchObject({ conditional: true, conditions: [expect.objectContaining({ policy: 'sever:assumption' })] });
+      expect(report.warnings.some((w) => w.includes('999999999999:key/x'))).toBe(true);
+    });
+
+    it('counts a secret resource policy naming the user, and control through PutSecretValue', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('secretsmanager:PutSecretValue', secretArn('jwt')))] });
+      b.secret('jwt', { policy: policy({ Sid: 'Reader', Effect: 'Allow', Principal: { AWS: userArn('alice') }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }) });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, secretArn('jwt'))?.paths[0]?.[0]).toMatchObject({ policy: secretArn('jwt'), statement: 'Reader' });
+      expect(entry(report, secretArn('jwt'), 'control')?.actions).toEqual(['secretsmanager:PutSecretValue']);
+    });
+
+    it('ignores secrets and parameters not tagged as signing keys', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.secret('db-password', { signing: false });
+      b.parameter('feature-flag', { signing: false, type: 'String' });
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('*'))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reach).toEqual([]);
+    });
+
+    it('reports use of a signing parameter through any read action and control through ssm:PutParameter', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('cmk', { usage: 'ENCRYPT_DECRYPT' });
+      b.parameter('signing/hmac', { keyId: keyArn('cmk') });
+      b.user('alice', {
+        employee: EMPLOYEE,
+        inline: [policy(allow('ssm:GetParameterHistory', parameterArn('signing/hmac')), allow('kms:Decrypt', keyArn('cmk')), allow('ssm:PutParameter'))],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, parameterArn('signing/hmac'))).toMatchObject({ kind: 'ssm-parameter', actions: ['ssm:GetParameterHistory'] });
+      expect(entry(report, parameterArn('signing/hmac'), 'control')).toBeDefined();
+    });
+  });
+
+  describe('employees', () => {
+    it('returns an empty report with a warning for an employee without principals', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('kms:Sign'));
+
+      // Act
+      const report = computeReach(b.build(), 'E-404');
+
+      // Assess
+      expect(report).toMatchObject({ employeeId: 'E-404', principals: [], reach: [], reachablePrincipals: [] });
+      expect(report.warnings[0]).toContain('employee-id=E-404');
+    });
+
+    it('refuses an empty employee id with ERR_REACH_EMPLOYEE_ID', () => {
+      // Prepare
+      const snapshot = new AccountBuilder().build();
+
+      // Act
+      const attempt = (): ReachReport => computeReach(snapshot, '  ');
+
+      // Assess
+      expect(attempt).toThrow(ReachError);
+      expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_REACH_EMPLOYEE_ID' }));
+    });
+
+    it('warns about managed policies the snapshot lacks', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.user('alice', { employee: EMPLOYEE, managed: ['arn:aws:iam::aws:policy/Missing'] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.warnings.some((w) => w.includes('arn:aws:iam::aws:policy/Missing'))).toBe(true);
+    });
+  });
+});
