@@ -97,12 +97,20 @@ const MAX_ID_LENGTH = 512;
 const MAX_ARN_BYTES = 2048;
 /** Ledger cursors are base64url JSON of one DynamoDB key; far below this. */
 const MAX_CURSOR_LENGTH = 4096;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 /** arn:partition:service:region:account:resource, with region and account possibly empty. */
 const ARN_PATTERN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:.+$/;
 /** Date.parse accepts almost anything ("1" is a date); insist on an ISO-8601 calendar date first. */
 const ISO_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 const CURSOR_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/** C0 controls and DEL: nothing an id or ARN holds, and they would garble log lines. */
+const hasControlCharacters = (value: string): boolean => {
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+};
 
 class ParameterError extends Error {
   constructor(
@@ -158,7 +166,7 @@ const identifier = (value: string | undefined, name: string, required: boolean):
   }
   if (value.length === 0) throw new ParameterError(name, `${name} must not be empty.`);
   if (value.length > MAX_ID_LENGTH) throw new ParameterError(name, `${name} is ${value.length} characters long; at most ${MAX_ID_LENGTH} are allowed.`);
-  if (CONTROL_CHARACTERS.test(value)) throw new ParameterError(name, `${name} contains control characters.`);
+  if (hasControlCharacters(value)) throw new ParameterError(name, `${name} contains control characters.`);
   return value;
 };
 
@@ -201,7 +209,7 @@ const resourceArn = (greedy: string | undefined): string | undefined => {
   const arn = greedy.slice(0, -HISTORY_SUFFIX.length);
   if (arn.length === 0) throw new ParameterError('arn', 'arn is required: GET /resources/{arn}/history.');
   if (Buffer.byteLength(arn, 'utf8') > MAX_ARN_BYTES) throw new ParameterError('arn', `arn is longer than ${MAX_ARN_BYTES} bytes.`);
-  if (CONTROL_CHARACTERS.test(arn) || !ARN_PATTERN.test(arn)) {
+  if (hasControlCharacters(arn) || !ARN_PATTERN.test(arn)) {
     throw new ParameterError('arn', `arn ${quote(arn)} is not an ARN (arn:partition:service:region:account:resource).`);
   }
   return arn;

@@ -24,6 +24,10 @@ export const caseEnvironment = {
   SCHEDULER_GROUP_NAME: z.string().min(1),
   SCHEDULER_ROLE_ARN: z.string().startsWith('arn:'),
   DEFERRED_FUNCTION_ARN: z.string().startsWith('arn:'),
+  /** Sever's rotation function, for signing-key secrets that have none of their own. */
+  ROTATION_FUNCTION_ARN: z.string().startsWith('arn:').optional(),
+  /** Where EventBridge Scheduler puts a deferred step it could not deliver. */
+  SCHEDULER_DLQ_ARN: z.string().startsWith('arn:').optional(),
   KEY_DELETION_WINDOW_DAYS: z.coerce.number().int().min(7).max(30).default(30),
   DELETE_USERS: z.enum(['true', 'false']).default('false'),
 };
@@ -42,13 +46,14 @@ export function createAwsCaseDependencies(
     credentials: new IamCredentialStore(),
     sessions: new IamSessionRevoker(),
     keys: new KmsKeyManager(),
-    storedKeys: new AwsStoredKeyRotator(),
+    storedKeys: new AwsStoredKeyRotator(config.ROTATION_FUNCTION_ARN ? { rotationLambdaArn: config.ROTATION_FUNCTION_ARN } : {}),
     jwks: new AwsJwksPublisher(),
     registry: new DynamoDbRevocationRegistry({ tableName: config.REVOCATION_TABLE_NAME }),
     scheduler: new EventBridgeStepScheduler({
       groupName: config.SCHEDULER_GROUP_NAME,
       roleArn: config.SCHEDULER_ROLE_ARN,
       targetArn: config.DEFERRED_FUNCTION_ARN,
+      ...(config.SCHEDULER_DLQ_ARN ? { deadLetterArn: config.SCHEDULER_DLQ_ARN } : {}),
     }),
     ledger: new DynamoDbLedger({ tableName: config.LEDGER_TABLE_NAME, clock: systemClock }),
     clock: systemClock,

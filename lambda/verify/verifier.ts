@@ -125,7 +125,7 @@ const SYSTEM_CLOCK: Clock = { now: () => new Date() };
  *
  * @example
  * ```ts
- * import { createVerifier, DynamoDbRevocationReader } from '@sever/verify';
+ * import { createVerifier, DynamoDbRevocationReader } from './verify/index.js';
  *
  * const verifier = createVerifier({
  *   jwksUrl: 'https://keys.example.com/payments/jwks.json',
@@ -183,11 +183,10 @@ class JwtVerifier implements Verifier {
   async verify(token: string): Promise<JWTVerifyResult> {
     const now = this.#clock.now();
     const nowMs = now.getTime();
-    // Awaited only when there is something to wait for: a fresh cache costs no extra tick.
+    // Awaited only when there is something to wait for: fresh caches cost no extra tick.
     const registryPending = this.#ensureRegistry(nowMs);
-    if (registryPending !== undefined) await registryPending;
     const jwksPending = this.#ensureJwks(nowMs);
-    if (jwksPending !== undefined) await jwksPending;
+    if (registryPending !== undefined || jwksPending !== undefined) await Promise.all([registryPending, jwksPending]);
     // With the system clock jose reads the same time itself; the shared options object then
     // saves an allocation per call on the hot path.
     const result = await jwtVerify(
@@ -201,8 +200,7 @@ class JwtVerifier implements Verifier {
 
   async ready(): Promise<void> {
     const nowMs = this.#clock.now().getTime();
-    await this.#ensureRegistry(nowMs);
-    await this.#ensureJwks(nowMs);
+    await Promise.all([this.#ensureRegistry(nowMs), this.#ensureJwks(nowMs)]);
   }
 
   status(): VerifierStatus {

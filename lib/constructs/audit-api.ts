@@ -15,9 +15,11 @@ import { SEVER_IAM_PATH } from '../permissions.js';
 import { STAGE_NAME, loggedStageOptions } from './api-logging.js';
 
 /**
- * The audit API's routes. `{arn+}` is greedy because resource ARNs contain `/`; API Gateway only
- * allows a greedy variable as the last path part, so `GET /resources/<arn>/history` reaches the
- * handler with `pathParameters.arn` = `<arn>/history` and resource `/resources/{arn+}`.
+ * The audit API's resources, each with one IAM-authenticated GET. The handler routes on the
+ * same templates (`AUDIT_API_ROUTES` in `lambda/handlers/audit-routes.ts`; a test keeps them
+ * equal). `{arn+}` is greedy because resource ARNs contain `/`; API Gateway allows a greedy
+ * variable only as the last path part, so `GET /resources/<arn>/history` reaches the handler
+ * with `pathParameters.arn` = `<arn>/history` and resource `/resources/{arn+}`.
  */
 export const AUDIT_ROUTES = {
   casesByEmployee: '/cases',
@@ -72,11 +74,10 @@ export class AuditApi extends Construct {
       ...extra,
     });
 
-    const cases = this.api.root.addResource('cases');
-    cases.addMethod('GET', integration, iam({ requestParameters: { 'method.request.querystring.employeeId': true } }));
-    cases.addResource('{caseId}').addMethod('GET', integration, iam());
-    this.api.root.addResource('resources').addResource('{arn+}').addMethod('GET', integration, iam());
-    this.api.root.addResource('verify').addMethod('GET', integration, iam());
+    for (const path of Object.values(AUDIT_ROUTES)) {
+      const options = path === AUDIT_ROUTES.casesByEmployee ? { requestParameters: { 'method.request.querystring.employeeId': true } } : {};
+      this.api.root.resourceForPath(path).addMethod('GET', integration, iam(options));
+    }
 
     this.auditorRole = new Role(this, 'AuditorRole', {
       assumedBy: new AccountRootPrincipal(),

@@ -28,7 +28,7 @@ export function buildSever(options: SynthOptions = {}): { app: App; stack: Sever
   const app = new App({
     context: { ...cdkJsonContext(), ...options.context, 'aws:cdk:bundling-stacks': [] },
   });
-  const stack = new SeverStack(app, 'Sever', { config: readSeverConfig(app.node), handlersDir: process.env.SEVER_DEV_HANDLERS });
+  const stack = new SeverStack(app, 'Sever', { config: readSeverConfig(app.node) });
   return { app, stack };
 }
 

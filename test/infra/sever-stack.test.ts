@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_IAM_ACTIONS, LEDGER_TABLE } from '../../lambda/adapters/aws/ledger-table.js';
 import { REVOCATION_TABLE_KEY } from '../../lambda/core/tokens/revocation.js';
 import { CASE_FAILED_FILTER_PATTERN } from '../../lib/constructs/alarms.js';
+import { AUDIT_ROUTES } from '../../lib/constructs/audit-api.js';
 import { EVENT_BUS_NAME } from '../../lib/constructs/termination-intake.js';
 import { FORBIDDEN_LEDGER_ACTIONS, SELF_PROTECTION_IAM_ACTIONS } from '../../lib/permissions.js';
 import { REVOKE_TIMEOUT, SCHEDULE_GROUP_NAME, VERIFIER_POLICY_NAME } from '../../lib/sever-stack.js';
@@ -470,10 +471,30 @@ describe('Class: SeverStack', () => {
       );
 
       // Assess
-      expect(methods).toHaveLength(4);
+      expect(methods).toHaveLength(Object.keys(AUDIT_ROUTES).length);
       for (const method of methods) {
         expect(method.Properties).toMatchObject({ HttpMethod: 'GET', AuthorizationType: 'AWS_IAM' });
       }
+    });
+
+    it('declares exactly the audit routes the handler serves', () => {
+      // Prepare
+      const apiId = logicalIdStartingWith(template, 'AWS::ApiGateway::RestApi', 'AuditApi');
+      const apiResources = template.findResources('AWS::ApiGateway::Resource');
+      const pathOf = (id: string): string => {
+        const parent = apiResources[id]?.Properties.ParentId as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+        const prefix = parent.Ref === undefined ? '' : pathOf(parent.Ref);
+        return `${prefix}/${apiResources[id]?.Properties.PathPart as string}`;
+      };
+      const methods = Object.values(
+        template.findResources('AWS::ApiGateway::Method', { Properties: { RestApiId: { Ref: apiId } } }),
+      );
+
+      // Act
+      const paths = methods.map((method) => pathOf((method.Properties.ResourceId as { Ref: string }).Ref));
+
+      // Assess
+      expect(paths.sort()).toEqual(Object.values(AUDIT_ROUTES).sort());
     });
 
     it('logs access and throttles every API stage without logging bodies', () => {

@@ -3,7 +3,7 @@ import type { Actor, LedgerEntry } from '../ledger/types.js';
 import type { Plan, PlannedStep } from '../plan/steps.js';
 import type { CasePorts } from './ports.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from './retry.js';
-import { runStep } from './run-step.js';
+import { runStep, type StepEffect } from './run-step.js';
 
 export type StepOutcome = 'succeeded' | 'already-done' | 'failed' | 'scheduled' | 'blocked';
 
@@ -84,24 +84,22 @@ export async function executePlan(
 
     await record('action-started', step, { resumed: state.started.has(step.id) });
     const started = ports.clock.now().getTime();
-    try {
-      const { value: effect, attempts } = await withRetry(
-        () => runStep(step, { ports, caseId: plan.caseId, results: state.results, resumed: state.started.has(step.id) }),
-        retry,
-      );
-      const durationMs = ports.clock.now().getTime() - started;
+    const outcome = await attempt(step, ports, state, plan.caseId, retry);
+    const durationMs = ports.clock.now().getTime() - started;
+    // Recording runs outside the attempt: a ledger failure must not be mistaken for a failed
+    // action. It propagates, and the retry resumes the step knowing it was started.
+    if (outcome.ok) {
+      const { effect, attempts } = outcome;
       await record('action-succeeded', step, { ...effect, result: effect.result ?? {}, durationMs, attempts });
       state.results.set(step.id, effect.result ?? {});
       reports.push({ ...base, outcome: 'succeeded', durationMs });
-    } catch (error) {
-      const durationMs = ports.clock.now().getTime() - started;
-      if (error instanceof PortError && error.code === 'ERR_ALREADY_DONE') {
-        await record('action-succeeded', step, { alreadyDone: true, detail: error.message, result: {}, durationMs, requestIds: error.requestId ? [error.requestId] : [] });
-        state.results.set(step.id, {});
-        reports.push({ ...base, outcome: 'already-done', durationMs });
-        continue;
-      }
-      const detail = describeError(error);
+    } else if (outcome.error instanceof PortError && outcome.error.code === 'ERR_ALREADY_DONE') {
+      const { error } = outcome;
+      await record('action-succeeded', step, { alreadyDone: true, detail: error.message, result: {}, durationMs, requestIds: error.requestId ? [error.requestId] : [] });
+      state.results.set(step.id, {});
+      reports.push({ ...base, outcome: 'already-done', durationMs });
+    } else {
+      const detail = describeError(outcome.error);
       await record('action-failed', step, { error: detail, durationMs });
       failed.add(step.id);
       reports.push({ ...base, outcome: 'failed', durationMs, error: `${detail.code}: ${detail.message}` });
@@ -110,6 +108,32 @@ export async function executePlan(
 
   const status: CaseStatus = failed.size > 0 ? 'failed' : pending.size > 0 ? 'scheduled' : 'completed';
   return { status, steps: reports };
+}
+
+type Replayed = ReturnType<typeof replay>;
+
+/**
+ * Runs one step with retries. Every attempt after the first counts as a resume: a call whose
+ * response was lost (a timeout) may have taken effect, and creating a key twice must not happen.
+ */
+async function attempt(
+  step: PlannedStep,
+  ports: CasePorts,
+  state: Replayed,
+  caseId: string,
+  retry: RetryPolicy,
+): Promise<{ ok: true; effect: StepEffect; attempts: number } | { ok: false; error: unknown }> {
+  let tries = 0;
+  try {
+    const { value: effect, attempts } = await withRetry(() => {
+      const resumed = state.started.has(step.id) || tries > 0;
+      tries += 1;
+      return runStep(step, { ports, caseId, results: state.results, resumed });
+    }, retry);
+    return { ok: true, effect, attempts };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 /** What the ledger already says about a case: finished steps with their results, deferrals, starts. */

@@ -121,8 +121,8 @@ export async function runStep(step: PlannedStep, context: StepContext): Promise<
       return { after: { version: call.version }, requestIds: ids(call) };
     }
     case 'revoke-subject': {
-      const write = await ports.registry.revokeSubject(step.subject, { notBefore: new Date(step.notBefore), caseId: context.caseId });
-      return { after: { subject: step.subject, notBefore: step.notBefore }, requestIds: ids(write) };
+      const write = await ports.registry.revokeSubject(step.subject, { notBefore: new Date(step.issuedBefore), caseId: context.caseId });
+      return { after: { subject: step.subject, issuedBefore: step.issuedBefore }, requestIds: ids(write) };
     }
   }
 }

@@ -157,7 +157,7 @@ export function buildPlan(input: {
   }
 
   for (const subject of [event.detail.employeeId, event.detail.email]) {
-    add({ type: 'revoke-subject', subject, notBefore: cutOff }, `sub:${subject}`, 'tokens issued to the engineer before the cut-off stop verifying');
+    add({ type: 'revoke-subject', subject, issuedBefore: cutOff }, `sub:${subject}`, 'tokens issued to the engineer before the cut-off stop verifying');
   }
 
   return { caseId, employeeId: event.detail.employeeId, steps: dedupe(steps), skipped };
@@ -173,7 +173,7 @@ function planContainment(user: IamUser, snapshot: AccountSnapshot, config: PlanC
   const u = user.name;
   const creds = snapshot.credentials.get(u);
   add({ type: 'attach-quarantine-policy', userName: u }, user.arn, 'deny-all on the user stops every console and API call at once');
-  for (const key of creds?.accessKeys ?? []) {
+  for (const key of (creds?.accessKeys ?? []).filter((k) => k.status === 'Active')) {
     add({ type: 'deactivate-access-key', userName: u, accessKeyId: key.accessKeyId }, key.accessKeyId, 'access key of the engineer');
   }
   if (creds?.loginProfile) add({ type: 'delete-login-profile', userName: u }, `${user.arn}#login-profile`, 'console password of the engineer');
@@ -303,7 +303,7 @@ function planKeyRotation(
 function graceOf(key: KmsKey, config: PlanConfig): number {
   const tagged = key.tags[GRACE_TAG];
   if (tagged === undefined) return config.defaultGraceSeconds;
-  const seconds = Number(tagged);
+  const seconds = /^\d+$/.test(tagged.trim()) ? Number(tagged) : Number.NaN;
   // A malformed tag must not stretch the window: fall back to the (short) default.
   return Number.isInteger(seconds) && seconds >= 0 && seconds <= 86_400 ? seconds : config.defaultGraceSeconds;
 }

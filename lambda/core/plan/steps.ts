@@ -61,7 +61,8 @@ export type StoredKeyStep =
 export interface SubjectStep {
   readonly type: 'revoke-subject';
   readonly subject: string;
-  readonly notBefore: string;
+  /** Tokens of this subject issued before this instant (ISO-8601) stop verifying. */
+  readonly issuedBefore: string;
 }
 
 export type StepSpec = ContainmentStep | SessionStep | KeyRotationStep | StoredKeyStep | SubjectStep;

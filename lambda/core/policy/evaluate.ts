@@ -28,20 +28,22 @@ export type { PrincipalContext, RequestContext, ResourceContext } from './contex
  * 1. Explicit deny wins: a Deny statement that applies in any applicable policy (SCP, RCP, the
  *    resource/key/trust policy, identity policies, the permissions boundary) denies.
  * 2. SCPs: when the account is in an organization, every level from the root to the account must
- *    contain an Allow for the request. They apply to the account root too (and are not applied to
- *    the management account or service-linked roles only if the caller passes `scps: []` for them).
+ *    contain an Allow for the request. They govern the account root user too. They do not govern
+ *    the management account or service-linked roles: the caller passes `scps: []` for those.
  * 3. RCPs: likewise on the resource side, for the services RCPs cover ({@link RCP_SERVICES}).
  * 4. Identity policies: at least one Allow (the root user needs none: it has full access).
  * 5. Permissions boundary: when present, it must Allow too — except that a resource-side policy
  *    naming an IAM user ARN or a role session ARN directly grants in spite of an implicit deny in
  *    identity policies and boundary; naming a role ARN bypasses identity policies but not the boundary.
+ *    `Principal: "*"` counts as naming a user by its ARN and a role by its role ARN.
  * 6. Resource modes:
  *    - `none`: identity (and boundary) decide.
  *    - `resource-policy` (e.g. a secret): identity Allow OR a resource-policy Allow naming the
  *      principal directly; naming the account root only delegates to identity policies.
  *    - `kms-key`: the key policy is the gate. An Allow naming the principal (its ARN, a session of
  *      the role, or `*`) grants; one naming the account root delegates, so identity policies and
- *      boundary must Allow too; without either, no identity policy can grant use of the key.
+ *      boundary must Allow too; without either, no identity policy can grant use of the key. A
+ *      missing key policy grants nothing.
  *    - `trust-policy` (sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity on a role): the trust
  *      policy must Allow; naming the principal needs no identity Allow, naming the account root
  *      needs an identity Allow of the action on the role ARN. The root user cannot assume roles.
@@ -50,6 +52,9 @@ export type { PrincipalContext, RequestContext, ResourceContext } from './contex
  *    policies only), Condition (see conditions.ts). A statement whose Resource or Condition cannot
  *    be decided offline is UNKNOWN: an UNKNOWN Allow grants conditionally, an UNKNOWN Deny does not
  *    deny but makes the decision conditional, and both are reported in `unknownConditions`.
+ * 8. NotPrincipal with Deny exempts a user only when its ARN and its account are listed, a role
+ *    only when the session ARN, role ARN and account are, and never a principal with a permissions
+ *    boundary (see principals.ts). A Deny naming the account root covers every principal in it.
  */
 
 /** Names one statement of one policy: the witness of a decision. */
@@ -144,24 +149,41 @@ interface Slice {
 
 const EMPTY_SLICE: Slice = { allows: EMPTY, denies: EMPTY };
 
+/** The statements of one policy, located; shared by every index that includes the policy. */
+const locatedCache = new WeakMap<PolicyDocument, Map<string, readonly Located[]>>();
+
+function locate(id: string, kind: PolicySource['kind'], document: PolicyDocument): readonly Located[] {
+  let byOwner = locatedCache.get(document);
+  if (byOwner === undefined) {
+    byOwner = new Map();
+    locatedCache.set(document, byOwner);
+  }
+  const owner = `${kind}\u0000${id}`;
+  let located = byOwner.get(owner);
+  if (located === undefined) {
+    located = compileDocument(document).statements.map((statement): Located => {
+      const sid = statement.statement.sid;
+      const ref: StatementRef =
+        sid === undefined
+          ? { policyId: id, policyKind: kind, statementIndex: statement.index }
+          : { policyId: id, policyKind: kind, statementIndex: statement.index, sid };
+      return { statement, ref };
+    });
+    byOwner.set(owner, located);
+  }
+  return located;
+}
+
+/** The statements of one layer, sliced per action on demand. */
 class LayerIndex {
   private readonly byAction = new Map<string, Slice>();
 
   constructor(private readonly statements: readonly Located[]) {}
 
   static of(sources: readonly { readonly id: string; readonly kind: PolicySource['kind']; readonly document: PolicyDocument }[]): LayerIndex {
-    const located: Located[] = [];
-    for (const source of sources) {
-      for (const statement of compileDocument(source.document).statements) {
-        const sid = statement.statement.sid;
-        const ref: StatementRef =
-          sid === undefined
-            ? { policyId: source.id, policyKind: source.kind, statementIndex: statement.index }
-            : { policyId: source.id, policyKind: source.kind, statementIndex: statement.index, sid };
-        located.push({ statement, ref });
-      }
-    }
-    return new LayerIndex(located);
+    const only = sources.length === 1 ? sources[0] : undefined;
+    // A single policy's located statements are shared as they are; several are concatenated.
+    return new LayerIndex(only !== undefined ? locate(only.id, only.kind, only.document) : sources.flatMap((s) => locate(s.id, s.kind, s.document)));
   }
 
   slice(action: string): Slice {
@@ -385,9 +407,11 @@ function all(from: number, to: number): Tri {
  * Decides whether `request.principal` may perform `request.action` on `request.resource` given
  * every policy that applies, within one account. See the module comment for the rules.
  *
- * Fast enough for reach analysis over whole organisations: each layer is indexed once per action
- * (on the identity array, PolicySource and SCP/RCP level arrays the caller passes: reuse them
- * across calls), and a denial allocates nothing.
+ * Fast enough for reach analysis over whole organisations: documents are compiled once, each
+ * layer is indexed once per action, and a denial allocates nothing. The indexes hang off the
+ * objects passed in (documents, the identity array, PolicySources, the SCP/RCP arrays), so pass the
+ * same objects again for the same principal or resource, and never mutate them once passed: a
+ * fresh array or PolicySource still works but costs an index build.
  *
  * @example
  * ```ts
@@ -446,7 +470,7 @@ export function authorize(request: RequestContext, policies: PolicySet): Decisio
   const identityPath = min(tri[IDENTITY] as Tri, tri[BOUNDARY] as Tri);
   const direct = tri[RESOURCE + DIRECT] as Tri;
   const viaRole = min(tri[RESOURCE + ROLE] as Tri, tri[BOUNDARY] as Tri);
-  const delegated = min(tri[RESOURCE + ACCOUNT] as Tri, identityPath);
+  const delegated = tri[RESOURCE + ACCOUNT] as Tri;
   // Candidate paths in order of preference; the first with the highest truth wins.
   let best: Tri = NO;
   let path: readonly number[] = EMPTY;
@@ -458,16 +482,28 @@ export function authorize(request: RequestContext, policies: PolicySet): Decisio
     case 'resource-policy':
       best = identityPath;
       path = IDENTITY_PATH;
-      if (direct > best) [best, path] = [direct, DIRECT_PATH];
-      if (viaRole > best) [best, path] = [viaRole, ROLE_PATH];
+      if (direct > best) {
+        best = direct;
+        path = DIRECT_PATH;
+      }
+      if (viaRole > best) {
+        best = viaRole;
+        path = ROLE_PATH;
+      }
       break;
     case 'kms-key':
     case 'trust-policy':
       if (policies.resourceMode === 'trust-policy' && isRoot) break; // the root user cannot assume roles
       best = direct;
       path = DIRECT_PATH;
-      if (viaRole > best) [best, path] = [viaRole, ROLE_PATH];
-      if (delegated > best) [best, path] = [delegated, DELEGATED_PATH];
+      if (viaRole > best) {
+        best = viaRole;
+        path = ROLE_PATH;
+      }
+      if (delegated > best) {
+        best = delegated;
+        path = DELEGATED_PATH;
+      }
       break;
   }
   const finalTri = min(orgTri, best);

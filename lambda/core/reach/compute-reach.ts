@@ -136,6 +136,7 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
   const slots = new Map<string, Slot>();
   const seen = new Set<OutputSet>();
   for (const id of walk.order) {
+    if (!walk.expanded.has(id)) continue;
     const nodeConditional = !walk.unconditional.has(id);
     for (const out of walk.outputs(id, 'access', seen)) {
       const key = `${out.material}|${out.access}`;
@@ -217,6 +218,7 @@ export function computeInventory(snapshot: AccountSnapshot, options: ReachOption
       const n = walk.node(id);
       principals.add(n.principal.index);
       escalates ||= n.admin;
+      if (!walk.expanded.has(id)) continue;
       const nodeFree = walk.unconditional.has(id);
       for (const out of walk.outputs(id, 'access', seen)) {
         (out.access === 'use' ? use : control)[out.material] = 1;

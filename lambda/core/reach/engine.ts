@@ -1,13 +1,13 @@
 import { authorize, statementMayMatchAction } from '../policy/index.js';
 import type { Decision, PolicySet } from '../policy/index.js';
-import type { PolicySource, Statement } from '../policy/types.js';
+import type { PolicyDocument, PolicySource, Statement } from '../policy/types.js';
 import type { AccountSnapshot, Tags } from '../snapshot/model.js';
 import { ArnIndex, widenVariables } from './arn-index.js';
 import { ESCALATION_CATALOG } from './escalation-catalog.js';
 import type { EscalationPath, RequiredPermission } from './escalation-catalog.js';
 import { decryptContext, GRANT_USE_OPERATION, signingMaterial } from './material.js';
 import type { MaterialRecord } from './material.js';
-import { ActionMask, allowStatements, clauseFingerprint, identityValue, ProjectionCache, scanDocument, statementScope } from './policy-scan.js';
+import { ActionMask, allowStatements, clauseFingerprint, identityValue, patternsCover, ProjectionCache, scanDocument, signatureStatements, statementScope } from './policy-scan.js';
 import type { IdentityClause, ProjectedPolicy } from './policy-scan.js';
 import { PrincipalDirectory } from './principals.js';
 import type { PrincipalRecord } from './principals.js';
@@ -211,6 +211,9 @@ const assumption = (path: EscalationPath, text: string): ReachCondition => ({
 
 const NONE: readonly number[] = Object.freeze([]);
 
+const verdictOf = (decision: Decision, projected: ProjectedPolicy | undefined, item: TableItem): Verdict =>
+  item.policy !== undefined ? { decision, projected, resource: item.policy.id } : { decision, projected };
+
 const sortedUnion = (lists: Iterable<Iterable<number>>): readonly number[] => {
   const set = new Set<number>();
   for (const list of lists) for (const i of list) set.add(i);
@@ -251,6 +254,11 @@ export class ReachEngine {
   private readonly roleByName = new Map<string, number>();
   private readonly rewrittenTrust: ProjectedPolicy;
   private readonly materialItem = new Map<string, number>();
+  private readonly decisions = new Map<string, Decision>();
+  private readonly resourceKeys = new Map<number, string>();
+  private readonly nodeSideKeys = new Map<string, string>();
+  private readonly docIds = new WeakMap<PolicyDocument, number>();
+  private docCount = 0;
   private readonly actionMask = new ActionMask([...BASE_ACTIONS, ...ESCALATION_CATALOG.flatMap((p) => p.permissions.map((q) => q.action))]);
 
   constructor(snapshot: AccountSnapshot, options: EngineOptions) {
@@ -467,6 +475,9 @@ export class ReachEngine {
       profileId = this.profileIds.size;
       this.profileIds.set(profile, profileId);
     }
+    const memoKey = `${profileId}|${p.index}`;
+    const memo = this.nodeSideKeys.get(memoKey);
+    if (memo !== undefined) return memo;
     const docs = [...identity.map((s) => s.document), ...(boundary !== undefined ? [boundary.document] : [])];
     for (const level of [...this.snapshot.organization.serviceControlPolicies, ...this.snapshot.organization.resourceControlPolicies]) {
       docs.push(...level);
@@ -480,11 +491,15 @@ export class ReachEngine {
       clauses.push(...scan.clauses);
       variables ||= scan.identityVariables;
     }
-    return `${profileId}|${this.attributeKey(p, tagKeys, clauses, variables)}`;
+    const key = `${profileId}|${this.attributeKey(p, tagKeys, clauses, variables)}`;
+    this.nodeSideKeys.set(memoKey, key);
+    return key;
   }
 
   /** How a principal looks to every resource-side policy (trust, key and secret policies) that tests principal attributes. */
   private resourceSideKey(p: PrincipalRecord): string {
+    const cached = this.resourceKeys.get(p.index);
+    if (cached !== undefined) return cached;
     if (this.resourceSide === undefined) {
       const tagKeys = new Set<string>();
       const clauses = new Map<string, IdentityClause>();
@@ -502,13 +517,97 @@ export class ReachEngine {
       this.resourceSide = { tagKeys: [...tagKeys], clauses: [...clauses.values()], variables };
     }
     const r = this.resourceSide;
-    return this.attributeKey(p, r.tagKeys, r.clauses, r.variables);
+    const key = this.attributeKey(p, r.tagKeys, r.clauses, r.variables);
+    this.resourceKeys.set(p.index, key);
+    return key;
   }
 
   // ── Decisions ────────────────────────────────────────────────────────────────────────────────
 
+  private docId(doc: PolicyDocument): number {
+    let id = this.docIds.get(doc);
+    if (id === undefined) {
+      id = this.docCount++;
+      this.docIds.set(doc, id);
+    }
+    return id;
+  }
+
+  /**
+   * Everything `authorize` reads for this request: the statements that can apply (identity,
+   * boundary, SCP, RCP, the projected resource policy) and the values their conditions and
+   * variables read. Requests with equal signatures get equal decisions.
+   */
+  private signature(node: Node, it: TableItem, mode: Table['mode'], action: string, projected: ProjectedPolicy | undefined, extra: Use['extra']): string {
+    const p = node.principal;
+    let sig = `${p.type}${node.boundary !== undefined ? 'B' : ''}|${projected !== undefined ? mode : 'none'}|${action}|${extra === undefined ? '' : JSON.stringify(extra)}|`;
+    const keys: string[] = [];
+    let itemArn = false;
+    let principalArn = false;
+    const visit = (doc: PolicyDocument): void => {
+      const id = this.docId(doc);
+      for (const s of signatureStatements(doc, action)) {
+        const covered = patternsCover(s, it.arn);
+        if (s.not) sig += `${id}.${s.index}${covered ? 'x' : 'n'},`;
+        else if (covered) sig += `${id}.${s.index},`;
+        else continue;
+        if (s.resourceVariables) itemArn = true;
+        for (const k of s.keys) keys.push(k);
+      }
+      sig += ';';
+    };
+    for (const source of node.identity) visit(source.document);
+    sig += '|';
+    if (node.boundary !== undefined) visit(node.boundary.document);
+    sig += '|';
+    const org = this.snapshot.organization;
+    for (const level of org.serviceControlPolicies) for (const doc of level) visit(doc);
+    sig += '|';
+    for (const level of org.resourceControlPolicies) for (const doc of level) visit(doc);
+    sig += '|';
+    if (projected !== undefined) {
+      sig += `p${projected.projection.id}`;
+      for (const k of projected.projection.keys(action)) keys.push(k);
+      if (projected.projection.notPrincipal) principalArn = true;
+    }
+    if (keys.length > 0) {
+      const lowerTags = (tags: Tags, key: string): string => {
+        for (const [k, v] of Object.entries(tags)) if (k.toLowerCase() === key) return v;
+        return '\u0000';
+      };
+      for (const key of new Set(keys)) {
+        let value: string;
+        if (key.startsWith('aws:resourcetag/')) value = lowerTags(it.tags, key.slice(16));
+        else if (key.startsWith('aws:principaltag/')) value = lowerTags(p.tags, key.slice(17));
+        else if (key === 'aws:username') value = p.type === 'user' ? p.name : '\u0000';
+        else if (key === 'aws:userid') value = p.type === 'user' ? p.context.id : '\u0001';
+        else if (key === 'aws:principalarn') value = p.arn;
+        else {
+          let found: unknown = '\u0000';
+          for (const [k, v] of Object.entries(extra ?? {})) if (k.toLowerCase() === key) found = v;
+          if (found === '\u0000') for (const [k, v] of Object.entries(it.context ?? {})) if (k.toLowerCase() === key) found = v;
+          value = JSON.stringify(found);
+        }
+        sig += `|${key}=${value}`;
+      }
+    }
+    if (itemArn) sig += `|@${it.arn}`;
+    if (principalArn || itemArn) sig += `|^${p.arn}`;
+    return sig;
+  }
+
   private decide(node: Node, table: Table, item: number, action: string, projected: ProjectedPolicy | undefined, extra?: Use['extra']): Decision {
     const it = table.items[item] as TableItem;
+    const signature = this.signature(node, it, table.mode, action, projected, extra);
+    const cached = this.decisions.get(signature);
+    if (cached !== undefined) return cached;
+    const decision = this.evaluate(node, it, table.mode, action, projected, extra);
+    if (this.decisions.size >= 2_000_000) this.decisions.clear();
+    this.decisions.set(signature, decision);
+    return decision;
+  }
+
+  private evaluate(node: Node, it: TableItem, mode: Table['mode'], action: string, projected: ProjectedPolicy | undefined, extra?: Use['extra']): Decision {
     const context = extra === undefined ? it.context : { ...it.context, ...extra };
     const org = this.snapshot.organization;
     return authorize(
@@ -524,7 +623,7 @@ export class ReachEngine {
         ...(projected !== undefined && it.policy !== undefined
           ? { resource: { id: it.policy.id, kind: it.policy.kind, document: projected.projection.document } }
           : {}),
-        resourceMode: projected !== undefined ? table.mode : 'none',
+        resourceMode: projected !== undefined ? mode : 'none',
         scps: org.serviceControlPolicies,
         rcps: org.resourceControlPolicies,
       },
@@ -618,7 +717,7 @@ export class ReachEngine {
         }
       }
       const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
-      if (decision.decision === 'allow') map.set(i, { decision, projected });
+      if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
     }
     const result = { map, sensitive };
     state.allowed.set(key, result);
@@ -633,9 +732,10 @@ export class ReachEngine {
     if (cached !== undefined) return cached;
     const map = new Map<number, Verdict>();
     for (const i of this.sharedAllowed(node, use).sensitive) {
-      const projected = this.generic(use.table.items[i] as TableItem);
+      const item = use.table.items[i] as TableItem;
+      const projected = this.generic(item);
       const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
-      if (decision.decision === 'allow') map.set(i, { decision, projected });
+      if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
     }
     state.allowed.set(key, map);
     return map;
@@ -645,9 +745,10 @@ export class ReachEngine {
   private ownAllowed(node: Node, use: Use): Map<number, Verdict> {
     const own = new Map<number, Verdict>();
     for (const i of this.explicitItems(use.table, node.principal)) {
-      const projected = this.specific(use.table.items[i] as TableItem, node.principal);
+      const item = use.table.items[i] as TableItem;
+      const projected = this.specific(item, node.principal);
       const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
-      if (decision.decision === 'allow') own.set(i, { decision, projected });
+      if (decision.decision === 'allow') own.set(i, verdictOf(decision, projected, item));
     }
     return own;
   }
@@ -776,7 +877,7 @@ export class ReachEngine {
         const rewritten: TableItem = { arn: item.arn, tags: item.tags, policy: { id: `${item.arn}#trust-rewritten`, kind: 'trust', document: REWRITTEN_TRUST }, ref: item.ref };
         const scratch: Table = { ...this.tables.roleTrust, items: [rewritten] };
         const decision = this.decide(view.node, scratch, 0, 'sts:AssumeRole', this.rewrittenTrust);
-        after = decision.decision === 'allow' ? { decision, projected: this.rewrittenTrust } : null;
+        after = decision.decision === 'allow' ? verdictOf(decision, this.rewrittenTrust, rewritten) : null;
         state.rewritten.set(i, after);
       }
       if (after !== null) this.edge(out, t, i, [v, after], `${use.action}+sts:AssumeRole`, path.id);

@@ -34,6 +34,12 @@ const overridden = (out: NodeOutputs, x: { readonly item: number; readonly table
 export class Exploration {
   /** Node ids in the order they were reached (all unconditional ones first). */
   readonly order: number[] = [];
+  /**
+   * Nodes not dominated by another reached state of the same principal (an escalated state can
+   * do everything the plain one can, an unbounded one everything the bounded one can): only
+   * these are expanded, and only their accesses need gathering.
+   */
+  readonly expanded = new Set<number>();
   readonly unconditional = new Set<number>();
   readonly parent = new Map<number, Parent>();
   private readonly witnesses = new Map<number, WitnessStep[]>();
@@ -188,8 +194,29 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
     }
   };
 
+  /** Another reached state of the same principal can do everything this one can. */
+  const dominated = (node: Node): boolean => {
+    for (const id of statesOf.get(node.principal.index) ?? []) {
+      if (id === node.id) continue;
+      const other = engine.nodeById(id);
+      if (other.admin < node.admin || other.unbounded < node.unbounded) continue;
+      if (other.admin || node.groups.every((g) => other.groups.includes(g))) {
+        if (other.admin !== node.admin || other.unbounded !== node.unbounded || other.groups.length > node.groups.length) return true;
+      }
+    }
+    return false;
+  };
+
   const run = (): void => {
-    while (head < queue.length) expand(engine.nodeById(queue[head++] as number));
+    while (head < queue.length) {
+      const node = engine.nodeById(queue[head++] as number);
+      if (dominated(node)) {
+        result.expanded.delete(node.id);
+        continue;
+      }
+      result.expanded.add(node.id);
+      expand(node);
+    }
   };
 
   for (const p of startPrincipals) reach(engine.node(p), { kind: 'start' });

@@ -113,6 +113,8 @@ export interface SignatureStatement {
   readonly not: boolean;
   /** Lower-cased condition keys and variable names the statement reads. */
   readonly keys: readonly string[];
+  /** Its Resource/NotResource embeds variables: whether it covers an ARN depends on the ARN and the principal. */
+  readonly resourceVariables: boolean;
 }
 
 const signatureCache = new WeakMap<PolicyDocument, Map<string, readonly SignatureStatement[]>>();
@@ -153,6 +155,7 @@ export function signatureStatements(document: PolicyDocument, action: string): r
       patterns: (list ?? []).map(widenPattern),
       not: s.resource === undefined && s.notResource !== undefined,
       keys: readKeys(s),
+      resourceVariables: (list ?? []).some((p) => p.includes('${')),
     });
   });
   perAction.set(action, out);
@@ -161,10 +164,9 @@ export function signatureStatements(document: PolicyDocument, action: string): r
 
 const widenPattern = (p: string): string => (p.includes('${') ? p.replace(/\$\{[^}]*\}/g, '*') : p);
 
-/** Whether a signature statement may cover the ARN (variables read as wildcards). */
-export function mayCover(s: SignatureStatement, arn: string): boolean {
+/** Whether any of the patterns (variables read as wildcards) covers the ARN. */
+export function patternsCover(s: SignatureStatement, arn: string): boolean {
   if (s.anyResource) return true;
-  if (s.not) return true;
   for (const p of s.patterns) if (globMatches(p, arn)) return true;
   return false;
 }
@@ -322,6 +324,12 @@ export interface Projection {
   readonly hasAllow: boolean;
   /** Per action: some statement that may cover it depends on the principal's identity or tags. */
   readonly principalSensitive: (action: string) => boolean;
+  /** Interned id: equal projections have equal ids. */
+  readonly id: number;
+  /** Per action: the condition keys and variables the statements that may cover it read. */
+  readonly keys: (action: string) => readonly string[];
+  /** Some statement uses NotPrincipal, whose exemptions depend on the exact principal. */
+  readonly notPrincipal: boolean;
 }
 
 /** A projection placed back in its policy: `indexMap[i]` is the original index of statement i. */
@@ -350,7 +358,18 @@ export class ProjectionCache {
     if (projection === undefined) {
       const doc: PolicyDocument = document.version !== undefined ? { version: document.version, statements } : { statements };
       const memo = new Map<string, boolean>();
+      const keyMemo = new Map<string, readonly string[]>();
       projection = {
+        id: this.byText.size,
+        keys: (action) => {
+          let keys = keyMemo.get(action);
+          if (keys === undefined) {
+            keys = [...new Set(signatureStatements(doc, action).flatMap((st) => st.keys))];
+            keyMemo.set(action, keys);
+          }
+          return keys;
+        },
+        notPrincipal: statements.some((st) => st.notPrincipal !== undefined),
         document: doc,
         grantsDirectly: statements.some(
           (s) => s.effect === 'Allow' && (s.principal === '*' || s.notPrincipal !== undefined || (s.principal?.AWS ?? []).includes('*')),

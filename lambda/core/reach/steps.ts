@@ -11,6 +11,8 @@ import type { ReachCondition, StatementCitation, StepEffect, WitnessStep } from 
 export interface Verdict {
   readonly decision: Decision;
   readonly projected: ProjectedPolicy | undefined;
+  /** The resource-side policy's id: decisions are shared between resources whose policies project alike. */
+  readonly resource?: string;
 }
 
 /** What a step is, before citations are worked out. */
@@ -43,16 +45,17 @@ export interface StepTemplate {
   readonly grantId?: string;
 }
 
-const citationOf = (ref: StatementRef, projected: ProjectedPolicy | undefined): StatementCitation => {
+const citationOf = (ref: StatementRef, verdict: Verdict): StatementCitation => {
+  const projected = verdict.projected;
   const remap = projected !== undefined && (ref.policyKind === 'resource' || ref.policyKind === 'trust');
   const index = remap ? (projected.indexMap[ref.statementIndex] ?? ref.statementIndex) : ref.statementIndex;
-  return { policy: ref.policyId, statement: ref.sid ?? index };
+  return { policy: remap ? (verdict.resource ?? ref.policyId) : ref.policyId, statement: ref.sid ?? index };
 };
 
 /** The undecidable tests of a decision, in report form. */
 export function conditionsOf(verdict: Verdict): ReachCondition[] {
   return verdict.decision.unknownConditions.map((u) => {
-    const c = citationOf(u, verdict.projected);
+    const c = citationOf(u, verdict);
     return { policy: c.policy, statement: c.statement, operator: u.operator, key: u.key, values: u.values };
   });
 }
@@ -106,7 +109,7 @@ export function stepTemplate(spec: StepSpec, target?: { readonly index: number; 
   };
   for (const v of spec.verdicts) {
     for (const ref of v.decision.allowedBy) {
-      const c = citationOf(ref, v.projected);
+      const c = citationOf(ref, v);
       add(c);
       if (primary === undefined && ref.policyKind === 'identity') primary = c;
     }

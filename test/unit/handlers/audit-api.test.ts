@@ -6,7 +6,7 @@ import type { LedgerPage } from '../../../lambda/adapters/aws/dynamodb-ledger.js
 import { KmsDigestSigner } from '../../../lambda/adapters/aws/kms-digest-signer.js';
 import { GENESIS_HASH, sealEntry } from '../../../lambda/core/ledger/chain.js';
 import { LedgerError } from '../../../lambda/core/ledger/errors.js';
-import type { LedgerEntry, LedgerEntryInput } from '../../../lambda/core/ledger/types.js';
+import type { DigestSigner, LedgerEntry, LedgerEntryInput } from '../../../lambda/core/ledger/types.js';
 import type { LedgerAudit } from '../../../lambda/core/ledger/verify.js';
 import { createAuditHandler, dependenciesFromEnvironment, handler } from '../../../lambda/handlers/audit-api.js';
 import type { AuditApiDependencies, AuditApiEvent, AuditLedger } from '../../../lambda/handlers/audit-api.js';
@@ -69,7 +69,7 @@ const body = (response: { body: string }): Record<string, unknown> => JSON.parse
 
 describe('Function: createAuditHandler', () => {
   let ledger: FakeLedger;
-  let verifier: { verify: ReturnType<typeof vi.fn> };
+  let verifier: { verify: ReturnType<typeof vi.fn<DigestSigner['verify']>> };
   let deps: AuditApiDependencies;
   let logs: MockInstance<typeof console.log>;
   let errors: MockInstance<typeof console.error>;
@@ -77,7 +77,7 @@ describe('Function: createAuditHandler', () => {
 
   beforeEach(() => {
     ledger = fakeLedger();
-    verifier = { verify: vi.fn(async () => true) };
+    verifier = { verify: vi.fn<DigestSigner['verify']>(async () => true) };
     deps = { ledger, verifier };
     logs = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);

@@ -22,7 +22,7 @@ const request = (overrides: Partial<AuditRequest>): AuditRequest => ({
 /** A request as API Gateway builds it: both query maps filled from one list of pairs. */
 const withQuery = (resource: string, pairs: readonly [string, string][], pathParameters: AuditRequest['pathParameters'] = null): AuditRequest => {
   const multi: Record<string, string[]> = {};
-  for (const [name, value] of pairs) (multi[name] ??= []).push(value);
+  for (const [name, value] of pairs) multi[name] = [...(multi[name] ?? []), value];
   const single = Object.fromEntries(Object.entries(multi).map(([name, values]) => [name, values.at(-1) as string]));
   return request({
     resource,

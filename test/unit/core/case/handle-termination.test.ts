@@ -140,7 +140,7 @@ describe('Function: handleTermination', () => {
       expect(Object.keys(outcome.timings).sort()).toEqual(['execute', 'plan', 'reach', 'snapshot', 'validate']);
     });
 
-    it('records each deactivated access key’s state before as the account had it', async () => {
+    it('records the state each access key had before, and leaves an inactive key to be deleted only', async () => {
       // Prepare
       const { fake, deps } = setup();
 
@@ -154,10 +154,12 @@ describe('Function: handleTermination', () => {
           .filter((e) => e.data.actionType === 'deactivate-access-key')
           .map((e) => [e.data.target, (e.data.before as { status: string }).status]),
       );
-      expect(before).toMatchObject({
-        AKIAEXAMPLEMALLORY01: 'Active',
-        AKIAEXAMPLEMALLORY02: 'Inactive',
-      });
+      expect(before).toEqual({ AKIAEXAMPLEMALLORY01: 'Active' });
+      const deleted = fake.ledger
+        .ofType(outcome.caseId, 'action-succeeded')
+        .filter((e) => e.data.actionType === 'delete-access-key')
+        .map((e) => e.data.target);
+      expect(deleted).toEqual(expect.arrayContaining(['AKIAEXAMPLEMALLORY01#delete', 'AKIAEXAMPLEMALLORY02#delete']));
     });
 
     it('completes and closes a hostile case at once', async () => {

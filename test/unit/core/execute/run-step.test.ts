@@ -191,14 +191,14 @@ describe('Function: runStep', () => {
       expect(tokens[1]).toBe(tokens[0]);
     });
 
-    it('revokes a subject from the planned notBefore', async () => {
+    it('revokes a subject’s tokens issued before the planned cut-off', async () => {
       // Prepare
       const fake = fakeCase();
       const step = planned(
         {
           type: 'revoke-subject',
           subject: 'mallory@example.com',
-          notBefore: '2026-11-29T09:00:05.000Z',
+          issuedBefore: '2026-11-29T09:00:05.000Z',
         },
         'sub:mallory@example.com',
       );
@@ -213,7 +213,7 @@ describe('Function: runStep', () => {
       });
       expect(result.after).toEqual({
         subject: 'mallory@example.com',
-        notBefore: '2026-11-29T09:00:05.000Z',
+        issuedBefore: '2026-11-29T09:00:05.000Z',
       });
     });
 

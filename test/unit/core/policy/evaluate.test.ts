@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables (${aws:username} …) are plain strings here.
 import { describe, expect, it } from 'vitest';
 import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import type { PolicySet, RequestContext } from '../../../../lambda/core/policy/evaluate.js';

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables (${aws:username} …) are plain strings here.
 import { describe, expect, it } from 'vitest';
 import {
   documentMayAllow,

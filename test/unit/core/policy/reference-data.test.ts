@@ -54,13 +54,19 @@ function parseAll(file: string): { where: string; document: PolicyDocument }[] {
   const add = (where: string, raw: unknown): void => {
     out.push({ where, document: parsePolicyDocument(raw, `${file}: ${where}`) });
   };
-  details.UserDetailList.forEach((u, i) => u.UserPolicyList?.forEach((p, j) => add(`UserDetailList[${i}].UserPolicyList[${j}].PolicyDocument`, p.PolicyDocument)));
-  details.GroupDetailList.forEach((g, i) => g.GroupPolicyList?.forEach((p, j) => add(`GroupDetailList[${i}].GroupPolicyList[${j}].PolicyDocument`, p.PolicyDocument)));
-  details.RoleDetailList.forEach((r, i) => {
+  for (const [i, u] of details.UserDetailList.entries()) {
+    for (const [j, p] of (u.UserPolicyList ?? []).entries()) add(`UserDetailList[${i}].UserPolicyList[${j}].PolicyDocument`, p.PolicyDocument);
+  }
+  for (const [i, g] of details.GroupDetailList.entries()) {
+    for (const [j, p] of (g.GroupPolicyList ?? []).entries()) add(`GroupDetailList[${i}].GroupPolicyList[${j}].PolicyDocument`, p.PolicyDocument);
+  }
+  for (const [i, r] of details.RoleDetailList.entries()) {
     add(`RoleDetailList[${i}].AssumeRolePolicyDocument`, r.AssumeRolePolicyDocument);
-    r.RolePolicyList?.forEach((p, j) => add(`RoleDetailList[${i}].RolePolicyList[${j}].PolicyDocument`, p.PolicyDocument));
-  });
-  details.Policies.forEach((p, i) => p.PolicyVersionList.forEach((v, j) => add(`Policies[${i}].PolicyVersionList[${j}].Document`, v.Document)));
+    for (const [j, p] of (r.RolePolicyList ?? []).entries()) add(`RoleDetailList[${i}].RolePolicyList[${j}].PolicyDocument`, p.PolicyDocument);
+  }
+  for (const [i, p] of details.Policies.entries()) {
+    for (const [j, v] of p.PolicyVersionList.entries()) add(`Policies[${i}].PolicyVersionList[${j}].Document`, v.Document);
+  }
   return out;
 }
 

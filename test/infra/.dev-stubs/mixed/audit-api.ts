@@ -1,1 +1,0 @@
-export const handler = async (event: unknown): Promise<unknown> => ({ ok: true, event });

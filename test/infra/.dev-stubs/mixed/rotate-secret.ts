@@ -1,1 +1,0 @@
-/work/main/lambda/handlers/rotate-secret.ts
