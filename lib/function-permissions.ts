@@ -244,9 +244,13 @@ export function deferredStatements(
 
 /**
  * The rotation function Secrets Manager invokes for signing-key secrets. Limited to secrets
- * whose rotation is configured to use this very function.
+ * whose rotation is configured to use this very function; it publishes the new public key to
+ * the JWKS the secret's `sever:jwks` tag names.
  */
-export function rotateSecretStatements(scope: IConstruct, rotationFunctionArn: string): PolicyStatement[] {
+export function rotateSecretStatements(
+  scope: IConstruct,
+  deps: { readonly rotationFunctionArn: string; readonly jwksBucketArns: readonly string[] },
+): PolicyStatement[] {
   const a = arns(scope);
   return [
     new PolicyStatement({
@@ -258,7 +262,7 @@ export function rotateSecretStatements(scope: IConstruct, rotationFunctionArn: s
         'secretsmanager:UpdateSecretVersionStage',
       ],
       resources: [a.secret('secret:*')],
-      conditions: { StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': rotationFunctionArn } },
+      conditions: { StringEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': deps.rotationFunctionArn } },
     }),
     new PolicyStatement({
       sid: 'SecretKeysViaSecretsManager',
@@ -266,5 +270,6 @@ export function rotateSecretStatements(scope: IConstruct, rotationFunctionArn: s
       resources: [a.kms('key/*')],
       conditions: a.viaService('secretsmanager'),
     }),
+    ...jwksStatements(scope, deps.jwksBucketArns),
   ];
 }

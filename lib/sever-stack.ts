@@ -6,6 +6,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { SeverConfig } from './config.js';
 import { SeverAlarms } from './constructs/alarms.js';
@@ -68,6 +69,7 @@ export class SeverStack extends Stack {
   readonly intake: TerminationIntake;
   readonly functions: Readonly<Record<HandlerName, SeverFunction>>;
   readonly schedulerRole: Role;
+  readonly deferredDeadLetterQueue: Queue;
   readonly webhookSecret: Secret;
   readonly webhook: WebhookApi;
   readonly audit: AuditApi;
@@ -169,6 +171,33 @@ export class SeverStack extends Stack {
         resources: [deferredFunctionArn],
       }),
     );
+    // Scheduler delivers a step it could not invoke here, as the schedule's own role.
+    this.deferredDeadLetterQueue = new Queue(this, 'DeferredDeadLetterQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: messagingKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deferredDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This is the dead-letter queue of the deferred-step schedules (set per schedule by the revoke function); it alarms when non-empty.',
+    });
+    this.schedulerRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'DeadLetterUndeliveredSteps',
+        actions: ['sqs:SendMessage'],
+        resources: [this.deferredDeadLetterQueue.queueArn],
+      }),
+    );
+    this.schedulerRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'DeadLetterQueueKey',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [messagingKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
+      }),
+    );
 
     const scheduler = { groupName: SCHEDULE_GROUP_NAME, roleArn: this.schedulerRole.roleArn };
 
@@ -186,6 +215,7 @@ export class SeverStack extends Stack {
         PROTECTED_PRINCIPAL_ARNS: JSON.stringify(config.protectedPrincipalArns),
         SCHEDULER_GROUP_NAME: SCHEDULE_GROUP_NAME,
         SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
+        SCHEDULER_DLQ_ARN: this.deferredDeadLetterQueue.queueArn,
         DEFERRED_FUNCTION_ARN: deferredFunctionArn,
         KEY_DELETION_WINDOW_DAYS: String(config.keyDeletionWindowDays),
         DELETE_USERS: 'false',
@@ -214,7 +244,10 @@ export class SeverStack extends Stack {
     });
     // A policy beside the role, not the role's default policy: it names the function's own ARN,
     // and the function already depends on its role.
-    rotateSecret.attachPolicy('RotationAccess', rotateSecretStatements(this, rotateSecret.functionArn));
+    rotateSecret.attachPolicy(
+      'RotationAccess',
+      rotateSecretStatements(this, { rotationFunctionArn: rotateSecret.functionArn, jwksBucketArns: config.jwksBucketArns }),
+    );
 
     const revoke = new SeverFunction(this, 'Revoke', {
       ...common,
@@ -229,6 +262,7 @@ export class SeverStack extends Stack {
         PROTECTED_PRINCIPAL_ARNS: JSON.stringify(config.protectedPrincipalArns),
         SCHEDULER_GROUP_NAME: SCHEDULE_GROUP_NAME,
         SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
+        SCHEDULER_DLQ_ARN: this.deferredDeadLetterQueue.queueArn,
         DEFERRED_FUNCTION_ARN: deferredFunctionArn,
         ROTATION_FUNCTION_ARN: rotateSecret.functionArn,
         KEY_DELETION_WINDOW_DAYS: String(config.keyDeletionWindowDays),
@@ -341,6 +375,7 @@ export class SeverStack extends Stack {
     this.alarms = new SeverAlarms(this, 'Alarms', {
       key: messagingKey,
       deadLetterQueue: this.intake.deadLetterQueue,
+      deferredDeadLetterQueue: this.deferredDeadLetterQueue,
       queue: this.intake.queue,
       functions: {
         Ingest: ingest.function,
@@ -434,13 +469,13 @@ export class SeverStack extends Stack {
     ack(
       rotateSecret,
       account('kms', 'key/*'),
-      'The rotated secrets may be encrypted with any customer key; use is limited to kms:ViaService Secrets Manager.',
+      'The rotated secrets and the SSM parameters holding JWKS may be encrypted with any customer key; use is limited to kms:ViaService Secrets Manager and SSM.',
     );
+    ack(rotateSecret, account('ssm', 'parameter/*'), anyParameter);
 
     for (const arn of jwksObjectArns(jwksBucketArns).filter((objectArn) => objectArn.includes('*'))) {
       const reason = `JWKS documents under ${arn} (sever:jwksBucketArns) are named by the keys' sever:jwks tags.`;
-      ack(revoke, `Resource::${arn}`, reason);
-      ack(deferred, `Resource::${arn}`, reason);
+      for (const fn of [revoke, deferred, rotateSecret]) ack(fn, `Resource::${arn}`, reason);
     }
   }
 }

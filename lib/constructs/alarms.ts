@@ -25,7 +25,10 @@ export const FAILED_CASES_METRIC = { namespace: 'Sever', metricName: 'FailedCase
 export interface SeverAlarmsProps {
   /** CMK encrypting the topic; CloudWatch is allowed to use it to publish. */
   readonly key: IKey;
+  /** The termination queue's dead-letter queue. */
   readonly deadLetterQueue: IQueue;
+  /** Where EventBridge Scheduler puts deferred steps it could not deliver. */
+  readonly deferredDeadLetterQueue: IQueue;
   readonly queue: IQueue;
   /** Functions whose every error pages someone. */
   readonly functions: Readonly<Record<string, IFunction>>;
@@ -65,6 +68,12 @@ export class SeverAlarms extends Construct {
       'DeadLetters',
       'Termination events were dead-lettered: a revocation did not run',
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      0,
+    );
+    this.add(
+      'DeferredDeadLetters',
+      'A deferred step could not be delivered: an old key may still be enabled',
+      props.deferredDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       0,
     );
     // Visible messages are ones no revoke is working on; in-flight retries are invisible, so

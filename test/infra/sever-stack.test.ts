@@ -220,6 +220,7 @@ describe('Class: SeverStack', () => {
           'PROTECTED_PRINCIPAL_ARNS',
           'REVOCATION_TABLE_NAME',
           'ROTATION_FUNCTION_ARN',
+          'SCHEDULER_DLQ_ARN',
           'SCHEDULER_GROUP_NAME',
           'SCHEDULER_ROLE_ARN',
         ].sort(),
@@ -446,19 +447,36 @@ describe('Class: SeverStack', () => {
       });
     });
 
-    it('lets the scheduler role invoke the deferred function and nothing else', () => {
+    it('lets the scheduler role invoke the deferred function and dead-letter to its own queue, nothing else', () => {
       // Prepare
       const roleId = logicalIdStartingWith(template, 'AWS::IAM::Role', 'SchedulerRole');
       const deferredId = logicalIdStartingWith(template, 'AWS::Lambda::Function', 'DeferredFunction');
       const deferredName = resources[deferredId]?.Properties.FunctionName as string;
+      const dlqId = logicalIdStartingWith(template, 'AWS::SQS::Queue', 'DeferredDeadLetterQueue');
+      const keyId = logicalIdStartingWith(template, 'AWS::KMS::Key', 'MessagingKey');
 
       // Act
       const statements = roleStatements(template, roleId);
 
       // Assess
-      expect(statements).toHaveLength(1);
-      expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: ['lambda:InvokeFunction'] });
-      expect(JSON.stringify(statements[0]?.Resource)).toContain(`:function:${deferredName}`);
+      expect(statements.map((statement) => statement.Sid)).toEqual(['InvokeDeferred', 'DeadLetterUndeliveredSteps', 'DeadLetterQueueKey']);
+      expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
+      expect(statements[0]?.Action).toEqual(['lambda:InvokeFunction']);
+      expect(JSON.stringify(statements[0]?.Resource)).toContain(`:function:${deferredName}"`);
+      expect(statements[1]).toMatchObject({ Action: ['sqs:SendMessage'], Resource: [getAtt(dlqId)] });
+      expect(statements[2]).toMatchObject({ Resource: [getAtt(keyId)] });
+      expect(statements[2]?.Action.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    });
+
+    it('tells revoke and deferred where undeliverable steps go', () => {
+      // Prepare
+      const dlqId = logicalIdStartingWith(template, 'AWS::SQS::Queue', 'DeferredDeadLetterQueue');
+
+      // Assess
+      for (const prefix of ['RevokeFunction', 'DeferredFunction']) {
+        const id = logicalIdStartingWith(template, 'AWS::Lambda::Function', prefix);
+        expect(resources[id]?.Properties.Environment).toMatchObject({ Variables: { SCHEDULER_DLQ_ARN: getAtt(dlqId) } });
+      }
     });
   });
 
@@ -617,6 +635,12 @@ describe('Class: SeverStack', () => {
       alarm({
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      });
+      alarm({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdStartingWith(template, 'AWS::SQS::Queue', 'DeferredDeadLetterQueue'), 'QueueName'] } },
+        ],
       });
       alarm({ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: revokeId } }] });
       alarm({ Namespace: 'Sever', MetricName: 'FailedCases' });

@@ -470,7 +470,7 @@ export function authorize(request: RequestContext, policies: PolicySet): Decisio
   const identityPath = min(tri[IDENTITY] as Tri, tri[BOUNDARY] as Tri);
   const direct = tri[RESOURCE + DIRECT] as Tri;
   const viaRole = min(tri[RESOURCE + ROLE] as Tri, tri[BOUNDARY] as Tri);
-  const delegated = tri[RESOURCE + ACCOUNT] as Tri;
+  const delegated = min(tri[RESOURCE + ACCOUNT] as Tri, identityPath);
   // Candidate paths in order of preference; the first with the highest truth wins.
   let best: Tri = NO;
   let path: readonly number[] = EMPTY;

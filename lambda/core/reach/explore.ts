@@ -30,6 +30,34 @@ const overridden = (out: NodeOutputs, x: { readonly item: number; readonly table
   return false;
 };
 
+const listTables = new WeakMap<OutputSet, ReadonlySet<Table>>();
+
+/** Whether the node's overrides can touch any output of a shared list. */
+function overridesTouch(out: NodeOutputs, list: OutputSet): boolean {
+  if (out.overrides === undefined) return false;
+  let tables = listTables.get(list);
+  if (tables === undefined) {
+    const set = new Set<Table>();
+    for (const x of [...list.edges, ...list.mods, ...list.access]) for (const t of x.tables) set.add(t);
+    tables = set;
+    listTables.set(list, set);
+  }
+  for (const t of out.overrides.keys()) if (tables.has(t)) return true;
+  return false;
+}
+
+/**
+ * How a node takes a shared (or class) list: `skip` when the list was already taken in full
+ * (a node can only take a subset of it again), `filter` when the node's principal is named in
+ * some of its items (take the rest, and do not mark the list as taken in full), else `all`.
+ */
+function take(out: NodeOutputs, list: OutputSet, done: Set<OutputSet>): 'skip' | 'filter' | 'all' {
+  if (done.has(list)) return 'skip';
+  if (overridesTouch(out, list)) return 'filter';
+  done.add(list);
+  return 'all';
+}
+
 /** The outcome of one walk. */
 export class Exploration {
   /** Node ids in the order they were reached (all unconditional ones first). */
@@ -80,13 +108,10 @@ export class Exploration {
   *outputs<K extends keyof OutputSet>(id: number, field: K, seen: Set<OutputSet>): Generator<OutputSet[K][number]> {
     const out = this.engine.outputs(this.node(id));
     for (const list of [out.shared, out.cls, out.own]) {
-      const common = list !== out.own;
-      if (common && out.overrides === undefined) {
-        if (seen.has(list)) continue;
-        seen.add(list);
-      }
+      const mode = list === out.own ? 'all' : take(out, list, seen);
+      if (mode === 'skip') continue;
       for (const x of list[field]) {
-        if (common && overridden(out, x)) continue;
+        if (mode === 'filter' && overridden(out, x)) continue;
         yield x;
       }
     }
@@ -178,26 +203,29 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
   const expand = (node: Node): void => {
     const out = engine.outputs(node);
     for (const list of [out.shared, out.cls, out.own]) {
-      const common = list !== out.own;
-      if (common && out.overrides === undefined) {
-        if (expanded.has(list)) continue;
-        expanded.add(list);
-      }
+      const mode = list === out.own ? 'all' : take(out, list, expanded);
+      if (mode === 'skip') continue;
+      const filter = mode === 'filter';
       for (const e of list.edges) {
-        if ((!allowConditional && e.conditional) || (common && overridden(out, e))) continue;
+        if ((!allowConditional && e.conditional) || (filter && overridden(out, e))) continue;
         for (const target of e.targets) reach(engine.node(target), { kind: 'edge', from: node.id, out: e, target });
       }
       for (const m of list.mods) {
-        if ((!allowConditional && m.conditional) || (common && overridden(out, m))) continue;
+        if ((!allowConditional && m.conditional) || (filter && overridden(out, m))) continue;
         record(node, m);
       }
     }
   };
 
-  /** Another reached state of the same principal can do everything this one can. */
+  /**
+   * Another reached state of the same principal can do everything this one can. A state reached
+   * unconditionally is only dominated by another reached unconditionally, so no unconditional
+   * reach is lost to a conditional one.
+   */
   const dominated = (node: Node): boolean => {
+    const free = result.unconditional.has(node.id);
     for (const id of statesOf.get(node.principal.index) ?? []) {
-      if (id === node.id) continue;
+      if (id === node.id || (free && !result.unconditional.has(id))) continue;
       const other = engine.nodeById(id);
       if (other.admin < node.admin || other.unbounded < node.unbounded) continue;
       if (other.admin || node.groups.every((g) => other.groups.includes(g))) {
@@ -210,10 +238,7 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
   const run = (): void => {
     while (head < queue.length) {
       const node = engine.nodeById(queue[head++] as number);
-      if (dominated(node)) {
-        result.expanded.delete(node.id);
-        continue;
-      }
+      if (dominated(node)) continue;
       result.expanded.add(node.id);
       expand(node);
     }

@@ -460,6 +460,46 @@ describe('Function: authorize', () => {
     });
   });
 
+  describe('indexes reused across calls', () => {
+    it('answers each action from the same PolicySet', () => {
+      // Prepare
+      const set = policies({ identity: [SIGNER] });
+
+      // Assess
+      expect(authorize(sign(), set).decision).toBe('allow');
+      expect(authorize(request(alice, 'kms:Verify', signingKey), set).decision).toBe('implicit-deny');
+      expect(authorize(sign(), set).decision).toBe('allow');
+    });
+
+    it('names the right policy when two sources share one document', () => {
+      // Prepare
+      const shared = SIGNER.document;
+      const first: PolicySource = { id: 'first', kind: 'identity', document: shared };
+      const second: PolicySource = { id: 'second', kind: 'identity', document: shared };
+
+      // Act
+      const a = authorize(sign(), policies({ identity: [first] }));
+      const b = authorize(sign(), policies({ identity: [second] }));
+
+      // Assess
+      expect(a.allowedBy[0]?.policyId).toBe('first');
+      expect(b.allowedBy[0]?.policyId).toBe('second');
+    });
+
+    it('matches each principal against the same key policy, alternating', () => {
+      // Prepare
+      const kp = keyPolicy({ Effect: 'Allow', Principal: { AWS: [`arn:aws:sts::${ACCOUNT_ID}:assumed-role/deployer/s1`] }, Action: 'kms:Sign', Resource: '*' });
+      const set = policies({ resourceMode: 'kms-key', resource: kp });
+      const impostor = { ...deployer, arn: `arn:aws:iam::${ACCOUNT_ID}:role/other/deployer2`, name: 'deployer2' };
+
+      // Assess
+      expect(authorize(sign(deployer), set).decision).toBe('allow');
+      expect(authorize(sign(impostor), set).decision).toBe('implicit-deny');
+      expect(authorize(sign(deployer), set).decision).toBe('allow');
+      expect(authorize(sign(alice), set).decision).toBe('implicit-deny');
+    });
+  });
+
   describe('rule: conditions that cannot be known offline', () => {
     const mfaDeny = identity('require-mfa', {
       Sid: 'RequireMfa',
