@@ -22,8 +22,10 @@ let cachedSecret: { value: string; fetchedAt: number } | undefined;
 
 /**
  * HR webhook: checks the HMAC signature, validates the event, forwards it to the Sever bus.
- * Every refusal is recorded in the ledger with the raw body, so nothing HR sent is lost; the
- * response names what is wrong so the HR integration can fix it.
+ * Every request that reaches this function and is refused (bad signature, not JSON, invalid event)
+ * is recorded in the ledger with its raw body, and the response names what is wrong so the HR
+ * integration can fix it. Requests without the signature headers at all are refused earlier by
+ * API Gateway and appear in its access log, so anonymous callers cannot write to the ledger.
  */
 export const handler = async (request: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
   const actor = { function: context.functionName, requestId: context.awsRequestId };

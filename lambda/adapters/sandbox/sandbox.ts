@@ -10,7 +10,7 @@ import { computeReach } from '../../core/reach/compute-reach.js';
 import type { ReachReport } from '../../core/reach/types.js';
 import type { AccountSnapshot } from '../../core/snapshot/model.js';
 import { parseSnapshot, type SnapshotFiles } from '../../core/snapshot/parse.js';
-import { jwsAlgorithmForKms, publicJwkFromSpki } from '../../core/tokens/jwk.js';
+import { publicJwkFromSpki } from '../../core/tokens/jwk.js';
 import { jwksLocationFromTags } from '../../core/tokens/jwks-location.js';
 import { DynamoDbLedger } from '../aws/dynamodb-ledger.js';
 import { SandboxAccount } from './account.js';
@@ -82,7 +82,7 @@ export class Sandbox {
   async kidOf(keyIdOrAlias: string): Promise<string> {
     const keyId = this.account.aliasTarget(keyIdOrAlias) ?? keyIdOrAlias;
     const key = await this.account.getPublicKey(keyId);
-    return (await publicJwkFromSpki(key.publicKey, jwsAlgorithmForKms(key.signingAlgorithms[0] as string))).kid;
+    return (await publicJwkFromSpki(key.publicKey)).kid;
   }
 
   static async start(options: SandboxOptions): Promise<Sandbox> {
@@ -158,6 +158,6 @@ async function publishExistingKeys(account: SandboxAccount, snapshot: AccountSna
     if (key.keyUsage !== 'SIGN_VERIFY' || key.keyState !== 'Enabled' || !location) continue;
     if (!location.ok) throw location.error;
     const material = await account.getPublicKey(key.keyId);
-    await jwks.publish(location.location, await publicJwkFromSpki(material.publicKey, jwsAlgorithmForKms(material.signingAlgorithms[0] as string)));
+    await jwks.publish(location.location, await publicJwkFromSpki(material.publicKey));
   }
 }

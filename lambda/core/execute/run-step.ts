@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import { PortError } from '../errors.js';
 import type { PlannedStep } from '../plan/steps.js';
 import { QUARANTINE_POLICY, QUARANTINE_POLICY_NAME } from '../plan/session-policies.js';
 import type { CallRecord } from '../ports.js';
-import { jwsAlgorithmForKms, publicJwkFromSpki } from '../tokens/jwk.js';
+import { TokensError } from '../tokens/errors.js';
+import { publicJwkFromSpki } from '../tokens/jwk.js';
 import { parseJwksLocation } from '../tokens/jwks-location.js';
-import type { PublicJwk } from '../tokens/model.js';
 import type { CasePorts } from './ports.js';
 
 /** What one step did, as recorded in the ledger. */
@@ -75,8 +76,8 @@ export async function runStep(step: PlannedStep, context: StepContext): Promise<
     case 'publish-public-key': {
       const replacement = resultOf(context, step.dependsOn[0], 'keyId');
       const publicKey = await ports.keys.getPublicKey(replacement);
-      const jwk = await jwkOf(publicKey);
-      const change = await ports.jwks.publish(parseJwksLocation(step.jwksLocation), jwk);
+      const jwk = await publicJwkFromSpki(publicKey.publicKey);
+      const change = await conflictsRetryable(() => ports.jwks.publish(parseJwksLocation(step.jwksLocation), jwk));
       return {
         after: { kid: jwk.kid, jwksVersion: change.version },
         result: { kid: jwk.kid },
@@ -97,7 +98,7 @@ export async function runStep(step: PlannedStep, context: StepContext): Promise<
     }
     case 'unpublish-public-key': {
       const kid = resultOf(context, step.dependsOn[0], 'oldKid');
-      const change = await ports.jwks.remove(parseJwksLocation(step.jwksLocation), kid);
+      const change = await conflictsRetryable(() => ports.jwks.remove(parseJwksLocation(step.jwksLocation), kid));
       return { before: { kid }, after: { kid: null, jwksVersion: change.version }, requestIds: ids(change) };
     }
     case 'disable-key': {
@@ -134,7 +135,7 @@ async function createReplacementKey(
   const { keys } = context.ports;
   // Read the old key's kid now: once the key is disabled KMS refuses GetPublicKey.
   const oldPublic = step.keyUsage === 'SIGN_VERIFY' ? await keys.getPublicKey(step.oldKeyArn) : undefined;
-  const oldKid = oldPublic ? (await jwkOf(oldPublic)).kid : undefined;
+  const oldKid = oldPublic ? (await publicJwkFromSpki(oldPublic.publicKey)).kid : undefined;
   const provenance = { 'sever:step-id': stepTag(step.id) };
   const existing = context.resumed ? await keys.findKeyByTag('sever:step-id', stepTag(step.id)) : undefined;
   const created =
@@ -156,10 +157,14 @@ async function createReplacementKey(
   };
 }
 
-function jwkOf(key: { publicKey: Uint8Array; signingAlgorithms: readonly string[] }): Promise<PublicJwk> {
-  const algorithm = key.signingAlgorithms[0];
-  if (!algorithm) throw new Error('KMS reported no signing algorithm for the key');
-  return publicJwkFromSpki(key.publicKey, jwsAlgorithmForKms(algorithm));
+/** A JWKS that kept changing under the publisher is a conflict like any other: retry it later. */
+async function conflictsRetryable<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof TokensError && error.code === 'ERR_JWKS_CONFLICT') throw new PortError('ERR_CONFLICT', error.message);
+    throw error;
+  }
 }
 
 function deleted(call: CallRecord): StepEffect {

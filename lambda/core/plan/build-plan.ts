@@ -316,6 +316,7 @@ function sessionIdentities(event: TerminationEvent, users: readonly IamUser[]): 
 
 /** A grant can be both on a rotated key and granted to the engineer: one revocation is enough. */
 function dedupe(steps: readonly PlannedStep[]): PlannedStep[] {
-  const seen = new Set<string>();
-  return steps.filter((step) => (seen.has(step.id) ? false : (seen.add(step.id), true)));
+  const byId = new Map<string, PlannedStep>();
+  for (const step of steps) if (!byId.has(step.id)) byId.set(step.id, step);
+  return [...byId.values()];
 }

@@ -128,6 +128,10 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
   const unbounded = new Map<number, ModRecord>();
   const joins: { group: number; record: ModRecord }[] = [];
   const joined = new Set<number>();
+  /** Reached states of users not escalated (the only ones joining a group can improve). */
+  const userStates: number[] = [];
+  /** Reached states with groups added. */
+  const groupStates: number[] = [];
   let queue: number[] = [];
   let head = 0;
   let allowConditional = false;
@@ -143,6 +147,8 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
     const list = statesOf.get(p);
     if (list === undefined) statesOf.set(p, [node.id]);
     else list.push(node.id);
+    if (node.principal.type === 'user' && !node.admin) userStates.push(node.id);
+    if (node.groups.length > 0) groupStates.push(node.id);
     applyRecorded(node);
   };
 
@@ -176,9 +182,9 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
       if (joined.has(group)) return;
       joined.add(group);
       joins.push({ group, record: rec });
-      for (const id of [...result.order]) {
+      for (const id of [...userStates]) {
         const n = engine.nodeById(id);
-        if (n.principal.type === 'user') applyRecorded(n);
+        if (!escalated.has(n.principal.index)) applyRecorded(n);
       }
       return;
     }
@@ -192,7 +198,7 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
       for (const g of mod.groups ?? []) {
         if (escalatedGroups.has(g)) continue;
         escalatedGroups.set(g, rec);
-        for (const id of [...result.order]) {
+        for (const id of [...groupStates]) {
           const n = engine.nodeById(id);
           if (n.groups.includes(g)) applyRecorded(n);
         }
