@@ -14,7 +14,8 @@ Usage: npm run sever -- <command> [options]
   demo       [--ledger DIR]                                  one termination, end to end, in the embedded sandbox
   plan       --snapshot DIR --employee ID [--json]           what the engineer could reach, why, and what Sever would do
   inventory  --snapshot DIR [--json]                         signing keys each human principal can reach today
-  simulate   --snapshot DIR --events FILE [--ledger DIR] [--json]   run HR events through the whole pipeline in the sandbox
+  simulate   --snapshot DIR --events FILE [--ledger DIR] [--json] [--dry-run]
+                                                             run HR events through the whole pipeline in the sandbox
   snapshot   --out DIR [--region R] [--profile P]            collect an account snapshot from AWS
   ledger     query | verify | report …                       audit the ledger (--table NAME on AWS, --local DIR in the sandbox)
 `;

@@ -2,7 +2,7 @@ import type { AccountSnapshot } from '../snapshot/model.js';
 import { ReachEngine } from './engine.js';
 import type { AccessOut, EngineOptions, OutputSet } from './engine.js';
 import { ReachError } from './errors.js';
-import { explore } from './explore.js';
+import { explore, SeedCache } from './explore.js';
 import type { Exploration } from './explore.js';
 import type { MaterialRecord } from './material.js';
 import { resolvePrincipals } from './principals.js';
@@ -80,7 +80,7 @@ export function computeReach(snapshot: AccountSnapshot, employeeId: string, opti
     warnings.unshift(`no IAM user or role is tagged employee-id=${employeeId}: nothing in this account is attributed to the employee`);
     return { employeeId, accountId: engine.accountId, principals: [], reachablePrincipals: [], reach: [], warnings };
   }
-  const walk = explore(engine, starts, engineOptions(options).maxAddedGroups);
+  const walk = explore(engine, starts, { maxAddedGroups: engineOptions(options).maxAddedGroups });
   return {
     employeeId,
     accountId: engine.accountId,
@@ -201,42 +201,27 @@ export function computeInventory(snapshot: AccountSnapshot, options: ReachOption
   const engine = reachEngine(snapshot, options);
   const maxAddedGroups = engineOptions(options).maxAddedGroups;
   const materials = engine.materials;
+  const seeds = new SeedCache();
+  const summaries = new WeakMap<Exploration, Summary>();
   const entries: InventoryEntry[] = [];
-  const use = new Uint8Array(materials.length);
-  const control = new Uint8Array(materials.length);
-  const free = new Uint8Array(materials.length);
   for (const p of engine.directory.principals) {
     if (p.employeeId === undefined) continue;
-    const walk = explore(engine, [p.index], maxAddedGroups);
-    use.fill(0);
-    control.fill(0);
-    free.fill(0);
-    const seen = new Set<OutputSet>();
-    let escalates = false;
-    const principals = new Set<number>();
-    for (const id of walk.order) {
-      const n = walk.node(id);
-      principals.add(n.principal.index);
-      escalates ||= n.admin;
-      if (!walk.expanded.has(id)) continue;
-      const nodeFree = walk.unconditional.has(id);
-      for (const out of walk.outputs(id, 'access', seen)) {
-        (out.access === 'use' ? use : control)[out.material] = 1;
-        if (nodeFree && !out.conditional) free[out.material] = 1;
-      }
-    }
+    const walk = explore(engine, [p.index], { maxAddedGroups, seeds, adminSeeds: true });
+    const s = summarize(walk, materials.length, summaries, engine.directory.principals.length);
+    let reachable = 0;
+    for (const flag of s.principals) reachable += flag;
     const byKind: Record<SigningMaterialKind, number> = { 'kms-sign': 0, 'kms-mac': 0, secret: 0, 'ssm-parameter': 0 };
     let total = 0;
     let unconditional = 0;
     let useCount = 0;
     let controlCount = 0;
     for (let i = 0; i < materials.length; i++) {
-      if (use[i] === 0 && control[i] === 0) continue;
+      if (s.use[i] === 0 && s.control[i] === 0) continue;
       total++;
       byKind[(materials[i] as MaterialRecord).kind]++;
-      if (use[i] === 1) useCount++;
-      if (control[i] === 1) controlCount++;
-      if (free[i] === 1) unconditional++;
+      if (s.use[i] === 1) useCount++;
+      if (s.control[i] === 1) controlCount++;
+      if (s.free[i] === 1) unconditional++;
     }
     entries.push({
       principalArn: p.arn,
@@ -247,8 +232,8 @@ export function computeInventory(snapshot: AccountSnapshot, options: ReachOption
       use: useCount,
       control: controlCount,
       byKind,
-      reachablePrincipals: principals.size,
-      escalatesToAdmin: escalates,
+      reachablePrincipals: reachable,
+      escalatesToAdmin: s.escalates,
     });
   }
   return entries.sort(
@@ -257,4 +242,51 @@ export function computeInventory(snapshot: AccountSnapshot, options: ReachOption
       b.unconditionalSigningKeys - a.unconditionalSigningKeys ||
       (a.principalArn < b.principalArn ? -1 : a.principalArn > b.principalArn ? 1 : 0),
   );
+}
+
+/** Which signing material a walk reaches: for use, for control, and without undecidable conditions. */
+interface Summary {
+  readonly use: Uint8Array;
+  readonly control: Uint8Array;
+  readonly free: Uint8Array;
+  /** Per principal index: can it be acted as? */
+  readonly principals: Uint8Array;
+  readonly escalates: boolean;
+}
+
+/** Summarises a walk, including the seeds it took over (memoised per walk: seeds are summarised once). */
+function summarize(walk: Exploration, size: number, memo: WeakMap<Exploration, Summary>, principalCount: number): Summary {
+  const cached = memo.get(walk);
+  if (cached !== undefined) return cached;
+  const use = new Uint8Array(size);
+  const control = new Uint8Array(size);
+  const free = new Uint8Array(size);
+  const principals = new Uint8Array(principalCount);
+  let escalates = false;
+  for (const id of walk.order) {
+    const n = walk.node(id);
+    principals[n.principal.index] = 1;
+    escalates ||= n.admin;
+  }
+  const seen = new Set<OutputSet>();
+  for (const id of walk.expanded) {
+    const nodeFree = walk.unconditional.has(id);
+    for (const out of walk.outputs(id, 'access', seen)) {
+      (out.access === 'use' ? use : control)[out.material] = 1;
+      if (nodeFree && !out.conditional) free[out.material] = 1;
+    }
+  }
+  for (const { seed, conditional } of walk.seeds) {
+    const s = summarize(seed.walk, size, memo, principalCount);
+    for (let i = 0; i < size; i++) {
+      use[i] = (use[i] as number) | (s.use[i] as number);
+      control[i] = (control[i] as number) | (s.control[i] as number);
+      if (!conditional) free[i] = (free[i] as number) | (s.free[i] as number);
+    }
+    for (let i = 0; i < principalCount; i++) principals[i] = (principals[i] as number) | (s.principals[i] as number);
+    escalates ||= s.escalates;
+  }
+  const summary = { use, control, free, principals, escalates };
+  memo.set(walk, summary);
+  return summary;
 }

@@ -8,7 +8,7 @@ import type { EscalationPath, RequiredPermission } from './escalation-catalog.js
 import { decryptContext, GRANT_USE_OPERATION, signingMaterial } from './material.js';
 import type { MaterialRecord } from './material.js';
 import { ActionMask, allowStatements, clauseFingerprint, identityValue, patternsCover, ProjectionCache, scanDocument, signatureStatements, statementScope } from './policy-scan.js';
-import type { IdentityClause, ProjectedPolicy } from './policy-scan.js';
+import type { IdentityClause, ProjectedPolicy, SignatureStatement } from './policy-scan.js';
 import { PrincipalDirectory } from './principals.js';
 import type { PrincipalRecord } from './principals.js';
 import { isConditional } from './steps.js';
@@ -33,6 +33,8 @@ export const ESCALATED_IDENTITY: PolicySource = {
   document: { version: '2012-10-17', statements: [{ effect: 'Allow', action: ['*'], resource: ['*'] }] },
 };
 
+const ESCALATED_LAYER: readonly PolicySource[] = [ESCALATED_IDENTITY];
+
 /** Policy id used for conditions that stand for facts the snapshot cannot show. */
 export const ASSUMPTION_POLICY = 'sever:assumption';
 
@@ -50,6 +52,8 @@ export interface TableItem {
   /** Index of the principal, group, managed policy or signing material the item stands for. */
   readonly ref: number;
   generic?: ProjectedPolicy | null;
+  /** The projected resource policies handed to `authorize`, kept so its per-object indexes are reused. */
+  sources?: Map<ProjectedPolicy['projection'], PolicySource>;
 }
 
 /** One kind of resource requests are made on, indexed by ARN and by the principals its policies name. */
@@ -119,8 +123,8 @@ export interface Node {
   readonly boundary: PolicySource | undefined;
   /** Equal for nodes whose decisions agree on every item whose resource policy does not name them or test their attributes. */
   readonly shareKey: string;
-  /** Equal for nodes that also agree on items whose resource policy tests principal attributes. */
-  readonly classKey: string;
+  /** Equal for nodes that also agree on items whose resource policy tests principal attributes (computed when first needed). */
+  classKey?: string;
   /** Per tracked action (see {@link ActionMask}): may an identity policy allow it? */
   readonly mask: Uint8Array;
   outputs?: NodeOutputs;
@@ -156,6 +160,8 @@ interface SharedAllowed {
 
 interface SharedState {
   readonly allowed: Map<string, SharedAllowed>;
+  /** Some candidate was principal-sensitive: class-level decisions are needed. */
+  sensitive: boolean;
   readonly probes: Map<string, Verdict | null>;
   readonly rewritten: Map<number, Verdict | null>;
   outputs?: OutputSet;
@@ -170,9 +176,8 @@ interface Use {
   readonly table: Table;
   readonly action: string;
   readonly extra?: Readonly<Record<string, string>>;
+  readonly key: string;
 }
-
-const useKey = (u: Use): string => `${u.table.name}|${u.action}|${u.extra === undefined ? '' : JSON.stringify(u.extra)}`;
 
 /** A way of reading decisions: for the share key, for the class, or for one node. */
 interface View {
@@ -182,6 +187,21 @@ interface View {
   get(use: Use, item: number): Verdict | undefined;
 }
 
+interface FanOut {
+  readonly groups: readonly { readonly targets: readonly number[]; readonly conditions: readonly ReachCondition[] }[];
+  readonly citations: ReadonlyMap<number, StatementCitation>;
+  readonly conditions: ReadonlyMap<number, readonly ReachCondition[]>;
+}
+
+interface AccessPlan {
+  readonly table: Table;
+  readonly control: readonly Use[];
+  readonly uses: readonly Use[];
+  readonly decrypt?: Use;
+  readonly all: readonly Use[];
+  readonly tables: readonly Table[];
+}
+
 interface Collector {
   readonly edges: EdgeOut[];
   readonly mods: ModOut[];
@@ -189,6 +209,9 @@ interface Collector {
 }
 
 const EMPTY_SET: OutputSet = Object.freeze({ edges: [], mods: [], access: [] });
+
+/** The class of nodes whose share key met no principal-sensitive item. */
+const NO_CLASS: ClassState = Object.freeze({ allowed: new Map<string, ReadonlyMap<number, Verdict>>(), outputs: EMPTY_SET });
 
 /** A service trust: the role lets the service assume it, possibly under conditions we cannot decide. */
 interface ServiceTrust {
@@ -211,13 +234,37 @@ const assumption = (path: EscalationPath, text: string): ReachCondition => ({
 
 const NONE: readonly number[] = Object.freeze([]);
 
+/** A statement that may cover an action, tagged `<document id>.<index>` for signatures. */
+interface SignatureEntry {
+  readonly tag: string;
+  readonly statement: SignatureStatement;
+}
+
+const loweredCache = new WeakMap<object, ReadonlyMap<string, unknown>>();
+
+/** A record with lower-cased keys (tags and condition keys compare case-insensitively), cached per record. */
+function lowered<V>(record: Readonly<Record<string, V>>): ReadonlyMap<string, V> {
+  let map = loweredCache.get(record) as ReadonlyMap<string, V> | undefined;
+  if (map === undefined) {
+    map = new Map(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v]));
+    loweredCache.set(record, map);
+  }
+  return map;
+}
+const EMPTY_MAP: ReadonlyMap<number, Verdict> = new Map();
+
 const verdictOf = (decision: Decision, projected: ProjectedPolicy | undefined, item: TableItem): Verdict =>
   item.policy !== undefined ? { decision, projected, resource: item.policy.id } : { decision, projected };
 
-const sortedUnion = (lists: Iterable<Iterable<number>>): readonly number[] => {
+/** Union of item lists, in first-seen order. */
+const union = (lists: readonly Iterable<number>[]): readonly number[] => {
+  if (lists.length === 1) {
+    const only = lists[0] as Iterable<number>;
+    return Array.isArray(only) ? (only as readonly number[]) : [...only];
+  }
   const set = new Set<number>();
   for (const list of lists) for (const i of list) set.add(i);
-  return set.size === 0 ? NONE : [...set].sort((a, b) => a - b);
+  return set.size === 0 ? NONE : [...set];
 };
 
 /** The reach graph of one snapshot; build once, explore many times. */
@@ -248,6 +295,7 @@ export class ReachEngine {
   private readonly classes = new Map<string, ClassState>();
   private readonly profileIds = new Map<string, number>();
   private readonly serviceTrusts = new Map<string, ReadonlyMap<number, ServiceTrust>>();
+  private serviceCandidates: { readonly byService: ReadonlyMap<string, readonly number[]>; readonly everyone: readonly number[] } | undefined;
   /** Principal ARN → grants naming it as grantee: use/control of signing keys, and Decrypt of the keys protecting secrets/parameters. */
   private readonly grantsByGrantee = new Map<string, { material: number; grantId: string; operations: readonly string[]; decrypt: boolean }[]>();
   private resourceSide: { readonly tagKeys: readonly string[]; readonly clauses: readonly IdentityClause[]; readonly variables: boolean } | undefined;
@@ -369,6 +417,20 @@ export class ReachEngine {
     });
   }
 
+  private readonly namedCache = new Map<number, boolean>();
+
+  /** Whether some resource policy names the principal, or a grant does: only then has it outputs of its own. */
+  private named(principal: PrincipalRecord): boolean {
+    let named = this.namedCache.get(principal.index);
+    if (named === undefined) {
+      named =
+        this.grantsByGrantee.has(principal.arn) ||
+        Object.values(this.tables).some((t: Table) => this.explicitItems(t, principal).length > 0);
+      this.namedCache.set(principal.index, named);
+    }
+    return named;
+  }
+
   private explicitItems(table: Table, principal: PrincipalRecord): readonly number[] {
     const direct = table.explicit.get(principal.arn) ?? [];
     if (principal.type !== 'role') return direct;
@@ -412,12 +474,11 @@ export class ReachEngine {
     const existing = this.nodeByKey.get(key);
     if (existing !== undefined) return existing;
     let identity: readonly PolicySource[];
-    if (admin) identity = [ESCALATED_IDENTITY];
-    else if (extra.length === 0) identity = p.identity;
+    if (admin) identity = ESCALATED_LAYER;
     else {
       const list = [...p.identity];
       for (const g of extra) for (const s of this.directory.groups[g]?.identity ?? []) if (!list.includes(s)) list.push(s);
-      identity = list;
+      identity = this.relevantLayer(list);
     }
     const boundary = effectiveUnbounded ? undefined : p.boundary;
     const shareKey = this.shareKey(p, identity, boundary);
@@ -435,12 +496,29 @@ export class ReachEngine {
       identity,
       boundary,
       shareKey,
-      classKey: `${shareKey}#${this.resourceSideKey(p)}`,
       mask,
     };
     this.nodes.push(node);
     this.nodeByKey.set(key, node);
     return node;
+  }
+
+  private readonly layers = new Map<string, readonly PolicySource[]>();
+
+  /**
+   * The identity policies that can matter to reach: a policy none of whose statements covers an
+   * action the engine ever asks about cannot change a decision, so it is left out, and
+   * principals that differ only in such policies share one layer (and all their work).
+   */
+  private relevantLayer(sources: readonly PolicySource[]): readonly PolicySource[] {
+    const kept = sources.filter((s) => this.actionMask.relevant(s.document));
+    const key = kept.map((s) => s.id).join('\n');
+    let layer = this.layers.get(key);
+    if (layer === undefined) {
+      layer = kept;
+      this.layers.set(key, layer);
+    }
+    return layer;
   }
 
   nodeById(id: number): Node {
@@ -538,62 +616,81 @@ export class ReachEngine {
    * boundary, SCP, RCP, the projected resource policy) and the values their conditions and
    * variables read. Requests with equal signatures get equal decisions.
    */
+  private readonly layerEntries = new WeakMap<object, Map<string, readonly SignatureEntry[]>>();
+  private readonly extraKeys = new WeakMap<object, string>();
+
+  /** The statements of a layer (identity policies, a boundary, the SCPs and RCPs) that may cover an action, tagged with their position. */
+  private entries(owner: object, documents: () => readonly PolicyDocument[], action: string): readonly SignatureEntry[] {
+    let perAction = this.layerEntries.get(owner);
+    if (perAction === undefined) this.layerEntries.set(owner, (perAction = new Map()));
+    let list = perAction.get(action);
+    if (list === undefined) {
+      const built: SignatureEntry[] = [];
+      for (const doc of documents()) {
+        const id = this.docId(doc);
+        for (const st of signatureStatements(doc, action)) built.push({ tag: `${id}.${st.index}`, statement: st });
+      }
+      list = built;
+      perAction.set(action, list);
+    }
+    return list;
+  }
+
   private signature(node: Node, it: TableItem, mode: Table['mode'], action: string, projected: ProjectedPolicy | undefined, extra: Use['extra']): string {
     const p = node.principal;
-    let sig = `${p.type}${node.boundary !== undefined ? 'B' : ''}|${projected !== undefined ? mode : 'none'}|${action}|${extra === undefined ? '' : JSON.stringify(extra)}|`;
-    const keys: string[] = [];
+    let extraKey = '';
+    if (extra !== undefined) {
+      extraKey = this.extraKeys.get(extra) ?? JSON.stringify(extra);
+      this.extraKeys.set(extra, extraKey);
+    }
+    const parts: string[] = [p.type, node.boundary !== undefined ? 'B' : '', projected !== undefined ? mode : 'none', action, extraKey];
+    let keys: string[] | undefined;
     let itemArn = false;
     let principalArn = false;
-    const visit = (doc: PolicyDocument): void => {
-      const id = this.docId(doc);
-      for (const s of signatureStatements(doc, action)) {
-        const covered = patternsCover(s, it.arn);
-        if (s.not) sig += `${id}.${s.index}${covered ? 'x' : 'n'},`;
-        else if (covered) sig += `${id}.${s.index},`;
+    const arn = it.arn;
+    const add = (list: readonly SignatureEntry[]): void => {
+      for (const e of list) {
+        const st = e.statement;
+        const covered = patternsCover(st, arn);
+        if (st.not) parts.push(covered ? `${e.tag}x` : `${e.tag}n`);
+        else if (covered) parts.push(e.tag);
         else continue;
-        if (s.resourceVariables) itemArn = true;
-        for (const k of s.keys) keys.push(k);
+        if (st.resourceVariables) itemArn = true;
+        if (st.keys.length > 0) (keys ??= []).push(...st.keys);
       }
-      sig += ';';
+      parts.push('|');
     };
-    for (const source of node.identity) visit(source.document);
-    sig += '|';
-    if (node.boundary !== undefined) visit(node.boundary.document);
-    sig += '|';
+    add(this.entries(node.identity, () => node.identity.map((x) => x.document), action));
+    const boundary = node.boundary;
+    if (boundary !== undefined) add(this.entries(boundary, () => [boundary.document], action));
     const org = this.snapshot.organization;
-    for (const level of org.serviceControlPolicies) for (const doc of level) visit(doc);
-    sig += '|';
-    for (const level of org.resourceControlPolicies) for (const doc of level) visit(doc);
-    sig += '|';
+    add(this.entries(org, () => [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()], action));
     if (projected !== undefined) {
-      sig += `p${projected.projection.id}`;
-      for (const k of projected.projection.keys(action)) keys.push(k);
+      parts.push(`p${projected.projection.id}`);
+      const more = projected.projection.keys(action);
+      if (more.length > 0) (keys ??= []).push(...more);
       if (projected.projection.notPrincipal) principalArn = true;
     }
-    if (keys.length > 0) {
-      const lowerTags = (tags: Tags, key: string): string => {
-        for (const [k, v] of Object.entries(tags)) if (k.toLowerCase() === key) return v;
-        return '\u0000';
-      };
+    if (keys !== undefined) {
       for (const key of new Set(keys)) {
         let value: string;
-        if (key.startsWith('aws:resourcetag/')) value = lowerTags(it.tags, key.slice(16));
-        else if (key.startsWith('aws:principaltag/')) value = lowerTags(p.tags, key.slice(17));
+        if (key.startsWith('aws:resourcetag/')) value = lowered(it.tags).get(key.slice(16)) ?? '\u0000';
+        else if (key.startsWith('aws:principaltag/')) value = lowered(p.tags).get(key.slice(17)) ?? '\u0000';
         else if (key === 'aws:username') value = p.type === 'user' ? p.name : '\u0000';
         else if (key === 'aws:userid') value = p.type === 'user' ? p.context.id : '\u0001';
         else if (key === 'aws:principalarn') value = p.arn;
         else {
-          let found: unknown = '\u0000';
-          for (const [k, v] of Object.entries(extra ?? {})) if (k.toLowerCase() === key) found = v;
-          if (found === '\u0000') for (const [k, v] of Object.entries(it.context ?? {})) if (k.toLowerCase() === key) found = v;
-          value = JSON.stringify(found);
+          let found: unknown;
+          if (extra !== undefined) found = lowered(extra).get(key);
+          if (found === undefined && it.context !== undefined) found = lowered(it.context).get(key);
+          value = found === undefined ? '\u0000' : JSON.stringify(found);
         }
-        sig += `|${key}=${value}`;
+        parts.push(`${key}=${value}`);
       }
     }
-    if (itemArn) sig += `|@${it.arn}`;
-    if (principalArn || itemArn) sig += `|^${p.arn}`;
-    return sig;
+    if (itemArn) parts.push(`@${arn}`);
+    if (principalArn || itemArn) parts.push(`^${p.arn}`);
+    return parts.join('\u0001');
   }
 
   private decide(node: Node, table: Table, item: number, action: string, projected: ProjectedPolicy | undefined, extra?: Use['extra']): Decision {
@@ -620,14 +717,22 @@ export class ReachEngine {
       {
         identity: node.identity,
         ...(node.boundary !== undefined ? { permissionsBoundary: node.boundary } : {}),
-        ...(projected !== undefined && it.policy !== undefined
-          ? { resource: { id: it.policy.id, kind: it.policy.kind, document: projected.projection.document } }
-          : {}),
+        ...(projected !== undefined && it.policy !== undefined ? { resource: this.resourceSource(it, it.policy, projected) } : {}),
         resourceMode: projected !== undefined ? mode : 'none',
         scps: org.serviceControlPolicies,
         rcps: org.resourceControlPolicies,
       },
     );
+  }
+
+  private resourceSource(it: TableItem, policy: PolicySource, projected: ProjectedPolicy): PolicySource {
+    it.sources ??= new Map();
+    let source = it.sources.get(projected.projection);
+    if (source === undefined) {
+      source = { id: policy.id, kind: policy.kind, document: projected.projection.document };
+      it.sources.set(projected.projection, source);
+    }
+    return source;
   }
 
   /** Whether some identity policy of the node has an Allow that may cover the action. */
@@ -680,13 +785,14 @@ export class ReachEngine {
   private sharedState(node: Node): SharedState {
     let state = this.shared.get(node.shareKey);
     if (state === undefined) {
-      state = { allowed: new Map(), probes: new Map(), rewritten: new Map() };
+      state = { allowed: new Map(), probes: new Map(), rewritten: new Map(), sensitive: false };
       this.shared.set(node.shareKey, state);
     }
     return state;
   }
 
   private classState(node: Node): ClassState {
+    node.classKey ??= `${node.shareKey}#${this.resourceSideKey(node.principal)}`;
     let state = this.classes.get(node.classKey);
     if (state === undefined) {
       state = { allowed: new Map() };
@@ -698,7 +804,7 @@ export class ReachEngine {
   /** Decisions valid for every node of the share key (evaluated for `node`, its representative). */
   private sharedAllowed(node: Node, use: Use): SharedAllowed {
     const state = this.sharedState(node);
-    const key = useKey(use);
+    const key = use.key;
     const cached = state.allowed.get(key);
     if (cached !== undefined) return cached;
     const map = new Map<number, Verdict>();
@@ -720,6 +826,7 @@ export class ReachEngine {
       if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
     }
     const result = { map, sensitive };
+    if (sensitive.length > 0) state.sensitive = true;
     state.allowed.set(key, result);
     return result;
   }
@@ -727,7 +834,7 @@ export class ReachEngine {
   /** Decisions valid for every node of the class: items whose resource policy tests principal attributes. */
   private classAllowed(node: Node, use: Use): ReadonlyMap<number, Verdict> {
     const state = this.classState(node);
-    const key = useKey(use);
+    const key = use.key;
     const cached = state.allowed.get(key);
     if (cached !== undefined) return cached;
     const map = new Map<number, Verdict>();
@@ -753,6 +860,62 @@ export class ReachEngine {
     return own;
   }
 
+  private readonly uses = new Map<string, Use>();
+  private readonly plainUses = new Map<Table, Map<string, Use>>();
+
+  /** The (memoised) description of one kind of request. */
+  private use(table: Table, action: string, extra?: Readonly<Record<string, string>>): Use {
+    if (extra === undefined) {
+      let perTable = this.plainUses.get(table);
+      if (perTable === undefined) this.plainUses.set(table, (perTable = new Map()));
+      let u = perTable.get(action);
+      if (u === undefined) {
+        u = { table, action, key: `${table.name}|${action}|` };
+        perTable.set(action, u);
+      }
+      return u;
+    }
+    const key = `${table.name}|${action}|${JSON.stringify(extra)}`;
+    let u = this.uses.get(key);
+    if (u === undefined) {
+      u = { table, action, extra, key };
+      this.uses.set(key, u);
+    }
+    return u;
+  }
+
+  private accessPlans: readonly AccessPlan[] | undefined;
+
+  /** Per kind of signing material: the requests that give control, those that give use, and the decrypt they may need. */
+  private plans(): readonly AccessPlan[] {
+    if (this.accessPlans !== undefined) return this.accessPlans;
+    const t = this.tables;
+    const plans: AccessPlan[] = [];
+    for (const table of [t.kmsSign, t.kmsMac, t.secrets, t.parameters]) {
+      if (table.items.length === 0) continue;
+      const sample = this.materials[(table.items[0] as TableItem).ref] as MaterialRecord;
+      const decryptTable = table === t.secrets ? t.secretDecrypt : table === t.parameters ? t.parameterDecrypt : undefined;
+      const decrypt = decryptTable !== undefined ? this.use(decryptTable, 'kms:Decrypt') : undefined;
+      const control = sample.controlActions.map((a) => this.use(table, a));
+      const uses = sample.useActions.map((a) => this.use(table, a));
+      plans.push({
+        table,
+        control,
+        uses,
+        ...(decrypt !== undefined ? { decrypt } : {}),
+        all: [...control, ...uses, ...(decrypt !== undefined ? [decrypt] : [])],
+        tables: decryptTable !== undefined ? [table, decryptTable] : [table],
+      });
+    }
+    this.accessPlans = plans;
+    return plans;
+  }
+
+  /** Whether the node can be allowed the request on any item without its principal being named: else nothing to evaluate. */
+  private possible(node: Node, use: Use): boolean {
+    return use.table.items.length > 0 && (use.table.star.length > 0 || this.mayAllow(node, use.action));
+  }
+
   // ── Outputs ──────────────────────────────────────────────────────────────────────────────────
 
   /** The node's edges, modifications and accesses (computed once). */
@@ -763,25 +926,39 @@ export class ReachEngine {
       state.outputs = this.collect({
         node,
         level: 'shared',
-        items: (uses) => sortedUnion(uses.map((u) => this.sharedAllowed(node, u).map.keys())),
-        get: (use, item) => this.sharedAllowed(node, use).map.get(item),
+        items: (uses) => {
+          const lists: Iterable<number>[] = [];
+          for (const u of uses) if (this.possible(node, u)) lists.push(this.sharedAllowed(node, u).map.keys());
+          return lists.length === 0 ? NONE : union(lists);
+        },
+        get: (use, item) => (this.possible(node, use) ? this.sharedAllowed(node, use).map.get(item) : undefined),
       });
     }
-    const cls = this.classState(node);
+    const cls: ClassState = state.sensitive ? this.classState(node) : NO_CLASS;
     if (cls.outputs === undefined) {
       cls.outputs = this.collect({
         node,
         level: 'class',
-        items: (uses) => sortedUnion(uses.map((u) => this.classAllowed(node, u).keys())),
-        get: (use, item) => this.classAllowed(node, use).get(item) ?? this.sharedAllowed(node, use).map.get(item),
+        items: (uses) => {
+          const lists: Iterable<number>[] = [];
+          for (const u of uses) if (this.possible(node, u) && this.sharedAllowed(node, u).sensitive.length > 0) lists.push(this.classAllowed(node, u).keys());
+          return lists.length === 0 ? NONE : union(lists);
+        },
+        get: (use, item) =>
+          this.possible(node, use) ? (this.classAllowed(node, use).get(item) ?? this.sharedAllowed(node, use).map.get(item)) : undefined,
       });
     }
-    const ownMaps = new Map<string, Map<number, Verdict>>();
+    if (!this.named(node.principal)) {
+      node.outputs = { shared: state.outputs, cls: cls.outputs, own: EMPTY_SET, overrides: undefined };
+      return node.outputs;
+    }
+    const ownMaps = new Map<string, ReadonlyMap<number, Verdict>>();
     const overrides = new Map<Table, Set<number>>();
-    const ownOf = (use: Use): Map<number, Verdict> => {
-      const key = useKey(use);
+    const ownOf = (use: Use): ReadonlyMap<number, Verdict> => {
+      const key = use.key;
       let own = ownMaps.get(key);
       if (own === undefined) {
+        if (this.explicitItems(use.table, node.principal).length === 0) return EMPTY_MAP;
         own = this.ownAllowed(node, use);
         ownMaps.set(key, own);
         const explicit = this.explicitItems(use.table, node.principal);
@@ -797,11 +974,11 @@ export class ReachEngine {
       {
         node,
         level: 'own',
-        items: (uses) => sortedUnion(uses.map((u) => ownOf(u).keys())),
+        items: (uses) => union(uses.map((u) => ownOf(u).keys())),
         get: (use, item) => {
           const mine = ownOf(use).get(item);
           if (mine !== undefined) return mine;
-          if (overrides.get(use.table)?.has(item) === true) return undefined;
+          if (overrides.get(use.table)?.has(item) === true || !this.possible(node, use)) return undefined;
           return this.classAllowed(node, use).get(item) ?? this.sharedAllowed(node, use).map.get(item);
         },
       },
@@ -857,7 +1034,7 @@ export class ReachEngine {
 
   private deriveAssume(view: View, out: Collector): void {
     const t = this.tables.roleTrust;
-    const use: Use = { table: t, action: 'sts:AssumeRole' };
+    const use = this.use(t, 'sts:AssumeRole');
     for (const i of view.items([use])) {
       const v = view.get(use, i);
       if (v !== undefined) this.edge(out, t, i, [v], 'sts:AssumeRole', 'sts-001');
@@ -866,7 +1043,7 @@ export class ReachEngine {
 
   private deriveRewrite(view: View, out: Collector, path: EscalationPath): void {
     const t = this.tables.roleIam;
-    const use: Use = { table: t, action: path.permissions[0]?.action ?? 'iam:UpdateAssumeRolePolicy' };
+    const use = this.use(t, path.permissions[0]?.action ?? 'iam:UpdateAssumeRolePolicy');
     const state = this.sharedState(view.node);
     for (const i of view.items([use])) {
       const v = view.get(use, i);
@@ -886,10 +1063,10 @@ export class ReachEngine {
 
   private deriveCredentials(view: View, out: Collector): void {
     const t = this.tables.userIam;
-    const create: Use = { table: t, action: 'iam:CreateAccessKey' };
-    const del: Use = { table: t, action: 'iam:DeleteAccessKey' };
-    const createProfile: Use = { table: t, action: 'iam:CreateLoginProfile' };
-    const updateProfile: Use = { table: t, action: 'iam:UpdateLoginProfile' };
+    const create = this.use(t, 'iam:CreateAccessKey');
+    const del = this.use(t, 'iam:DeleteAccessKey');
+    const createProfile = this.use(t, 'iam:CreateLoginProfile');
+    const updateProfile = this.use(t, 'iam:UpdateLoginProfile');
     const user = (i: number): PrincipalRecord => this.directory.principals[(t.items[i] as TableItem).ref] as PrincipalRecord;
     for (const i of view.items([create])) {
       const v = view.get(create, i);
@@ -913,7 +1090,7 @@ export class ReachEngine {
   private deriveEscalation(view: View, out: Collector, path: EscalationPath, target: 'user' | 'role' | 'group' | 'managed-policy'): void {
     const perm = path.permissions[0] as RequiredPermission;
     const t = target === 'user' ? this.tables.userIam : target === 'role' ? this.tables.roleIam : target === 'group' ? this.tables.groupIam : this.tables.policyIam;
-    const use: Use = { table: t, action: perm.action };
+    const use = this.use(t, perm.action);
     const assumes = path.assumes !== undefined ? [assumption(path, path.assumes)] : undefined;
     for (const i of view.items([use])) {
       const v = view.get(use, i);
@@ -946,7 +1123,7 @@ export class ReachEngine {
 
   private deriveJoin(view: View, out: Collector, path: EscalationPath): void {
     const t = this.tables.groupIam;
-    const use: Use = { table: t, action: path.permissions[0]?.action ?? 'iam:AddUserToGroup' };
+    const use = this.use(t, path.permissions[0]?.action ?? 'iam:AddUserToGroup');
     for (const i of view.items([use])) {
       const v = view.get(use, i);
       if (v === undefined) continue;
@@ -965,7 +1142,7 @@ export class ReachEngine {
   private deriveUnbound(view: View, out: Collector, path: EscalationPath, target: 'user' | 'role' | 'managed-policy'): void {
     const perm = path.permissions[0] as RequiredPermission;
     const t = target === 'user' ? this.tables.userIam : target === 'role' ? this.tables.roleIam : this.tables.policyIam;
-    const use: Use = { table: t, action: perm.action };
+    const use = this.use(t, perm.action);
     for (const i of view.items([use])) {
       const v = view.get(use, i);
       if (v === undefined) continue;
@@ -1033,10 +1210,32 @@ export class ReachEngine {
   private trusting(service: string): ReadonlyMap<number, ServiceTrust> {
     const cached = this.serviceTrusts.get(service);
     if (cached !== undefined) return cached;
+    if (this.serviceCandidates === undefined) {
+      // One pass over every trust policy: which roles name which services (or everyone).
+      const byService = new Map<string, number[]>();
+      const everyone: number[] = [];
+      this.tables.roleTrust.items.forEach((item, i) => {
+        const named = new Set<string>();
+        let all = false;
+        for (const st of item.policy?.document.statements ?? []) {
+          if (st.principal === '*' || (st.principal !== undefined && (st.principal.AWS ?? []).includes('*'))) all = true;
+          for (const sv of st.principal === undefined || st.principal === '*' ? [] : (st.principal.Service ?? [])) named.add(sv);
+        }
+        if (all) everyone.push(i);
+        for (const sv of named) {
+          const list = byService.get(sv);
+          if (list === undefined) byService.set(sv, [i]);
+          else list.push(i);
+        }
+      });
+      this.serviceCandidates = { byService, everyone };
+    }
+    const candidates = [...new Set([...(this.serviceCandidates.byService.get(service) ?? []), ...this.serviceCandidates.everyone])];
     const result = new Map<number, ServiceTrust>();
-    this.tables.roleTrust.items.forEach((item, i) => {
+    for (const i of candidates.sort((a, b) => a - b)) {
+      const item = this.tables.roleTrust.items[i] as TableItem;
       const source = item.policy;
-      if (source === undefined) return;
+      if (source === undefined) continue;
       const applies = (s: Statement): boolean =>
         statementMayMatchAction(s, 'sts:AssumeRole') &&
         (s.principal === '*' || (s.principal?.AWS ?? []).includes('*') || (s.principal?.Service ?? []).includes(service));
@@ -1059,9 +1258,36 @@ export class ReachEngine {
         const found: ServiceTrust = allow;
         result.set(i, { citation: found.citation, conditions: [...found.conditions, ...denyConditions] });
       }
-    });
+    }
     this.serviceTrusts.set(service, result);
     return result;
+  }
+
+  private readonly fanOuts = new Map<string, FanOut>();
+
+  /**
+   * Every role the service may assume, grouped by the (undecidable) conditions of their trust:
+   * computed once per service, so the target lists are the same objects for every node that can
+   * reach existing workloads of the service.
+   */
+  private fanOut(service: string): FanOut {
+    const cached = this.fanOuts.get(service);
+    if (cached !== undefined) return cached;
+    const groups = new Map<string, { targets: number[]; conditions: readonly ReachCondition[] }>();
+    const citations = new Map<number, StatementCitation>();
+    const conditions = new Map<number, readonly ReachCondition[]>();
+    for (const [i, trust] of this.trusting(service)) {
+      const ref = (this.tables.roleIam.items[i] as TableItem).ref;
+      const key = JSON.stringify(trust.conditions);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, { targets: [ref], conditions: trust.conditions });
+      else group.targets.push(ref);
+      citations.set(ref, trust.citation);
+      if (trust.conditions.length > 0) conditions.set(ref, trust.conditions);
+    }
+    const fanOut: FanOut = { groups: [...groups.values()], citations, conditions };
+    this.fanOuts.set(service, fanOut);
+    return fanOut;
   }
 
   /** A service assuming a role for a workload the attacker controls satisfies `aws:SourceAccount` = this account; anything else is undecided. */
@@ -1094,7 +1320,7 @@ export class ReachEngine {
       const trusting = this.trusting(service);
       if (trusting.size === 0) continue;
       if (passes) {
-        const use: Use = { table: t, action: 'iam:PassRole', extra: { 'iam:PassedToService': service } };
+        const use = this.use(t, 'iam:PassRole', { 'iam:PassedToService': service });
         for (const i of view.items([use])) {
           const trust = trusting.get(i);
           const pass = view.get(use, i);
@@ -1112,25 +1338,13 @@ export class ReachEngine {
         }
         continue;
       }
-      // Existing workloads: one edge to every role the service may assume, grouped by trust conditions.
-      const groups = new Map<string, number[]>();
-      const citations = new Map<number, StatementCitation>();
-      const conditionsOf = new Map<number, readonly ReachCondition[]>();
-      for (const [i, trust] of trusting) {
-        const ref = (t.items[i] as TableItem).ref;
-        const key = JSON.stringify(trust.conditions);
-        const list = groups.get(key);
-        if (list === undefined) groups.set(key, [ref]);
-        else list.push(ref);
-        citations.set(ref, trust.citation);
-        if (trust.conditions.length > 0) conditionsOf.set(ref, trust.conditions);
-      }
-      for (const [key, targets] of groups) {
-        const trustConditions = JSON.parse(key) as ReachCondition[];
+      // Existing workloads: one edge to every role the service may assume, per group of equal trust conditions.
+      const fanOut = this.fanOut(service);
+      for (const group of fanOut.groups) {
         out.edges.push({
-          targets,
-          conditional: isConditional(verdicts, [...trustConditions, ...assumes]),
-          spec: { via, effect: 'become', verdicts, escalation: path.id, conditions: assumes, targetCitations: citations, targetConditions: conditionsOf },
+          targets: group.targets,
+          conditional: isConditional(verdicts, [...group.conditions, ...assumes]),
+          spec: { via, effect: 'become', verdicts, escalation: path.id, conditions: assumes, targetCitations: fanOut.citations, targetConditions: fanOut.conditions },
           item: -1,
           tables: [],
         });
@@ -1139,42 +1353,41 @@ export class ReachEngine {
   }
 
   private deriveAccess(view: View, out: Collector): void {
-    const t = this.tables;
-    const push = (table: Table, i: number, access: ReachAccess, action: string, verdicts: Verdict[], via = action, conditions?: readonly ReachCondition[], extra: Partial<StepSpec> = {}): void => {
-      const item = table.items[i] as TableItem;
-      out.access.push({
-        material: item.ref,
-        access,
-        action,
-        conditional: isConditional(verdicts, conditions),
-        spec: { to: item.arn, via, effect: 'access', verdicts, ...(conditions !== undefined ? { conditions } : {}), ...extra },
-        item: i,
-        tables: table === t.secrets ? [t.secrets, t.secretDecrypt] : table === t.parameters ? [t.parameters, t.parameterDecrypt] : [table],
-        ...(extra.grantId !== undefined ? { grantId: extra.grantId } : {}),
-      });
-    };
-    const grants = view.level === 'own' ? (this.grantsByGrantee.get(view.node.principal.arn) ?? []) : [];
-    for (const table of [t.kmsSign, t.kmsMac, t.secrets, t.parameters]) {
-      if (table.items.length === 0) continue;
-      const sample = this.materials[(table.items[0] as TableItem).ref] as MaterialRecord;
-      for (const action of sample.controlActions) {
-        const use: Use = { table, action };
+    const node = view.node;
+    const grants = view.level === 'own' ? (this.grantsByGrantee.get(node.principal.arn) ?? []) : [];
+    for (const plan of this.plans()) {
+      const { table, decrypt } = plan;
+      // Nothing to find when no identity policy can grant these requests and no resource policy names the principal.
+      if (view.level === 'own') {
+        if (grants.length === 0 && plan.tables.every((tb) => this.explicitItems(tb, node.principal).length === 0)) continue;
+      } else if (!plan.all.some((u) => this.possible(node, u))) continue;
+      const push = (i: number, access: ReachAccess, action: string, verdicts: Verdict[], via = action, conditions?: readonly ReachCondition[], extra: Partial<StepSpec> = {}): void => {
+        const item = table.items[i] as TableItem;
+        out.access.push({
+          material: item.ref,
+          access,
+          action,
+          conditional: isConditional(verdicts, conditions),
+          spec: { to: item.arn, via, effect: 'access', verdicts, ...(conditions !== undefined ? { conditions } : {}), ...extra },
+          item: i,
+          tables: plan.tables,
+          ...(extra.grantId !== undefined ? { grantId: extra.grantId } : {}),
+        });
+      };
+      for (const use of plan.control) {
         for (const i of view.items([use])) {
           const v = view.get(use, i);
-          if (v !== undefined) push(table, i, 'control', action, [v]);
+          if (v !== undefined) push(i, 'control', use.action, [v]);
         }
       }
-      const uses = sample.useActions.map((action): Use => ({ table, action }));
-      const decrypt: Use | undefined =
-        table === t.secrets ? { table: t.secretDecrypt, action: 'kms:Decrypt' } : table === t.parameters ? { table: t.parameterDecrypt, action: 'kms:Decrypt' } : undefined;
-      let candidates = view.items(decrypt === undefined ? uses : [...uses, decrypt]);
+      let candidates = view.items(plan.all.slice(plan.control.length));
       if (decrypt !== undefined && grants.length > 0) {
         const extra = grants.filter((g) => g.decrypt).map((g) => this.materialItem.get(`${table.name}|${g.material}`)).filter((i) => i !== undefined);
-        if (extra.length > 0) candidates = sortedUnion([candidates, extra]);
+        if (extra.length > 0) candidates = union([candidates, extra]);
       }
       for (const i of candidates) {
         let best: { use: Use; v: Verdict } | undefined;
-        for (const u of uses) {
+        for (const u of plan.uses) {
           const v = view.get(u, i);
           if (v !== undefined && (best === undefined || (best.v.decision.conditional && !v.decision.conditional))) best = { use: u, v };
         }
@@ -1182,24 +1395,24 @@ export class ReachEngine {
         const material = this.materials[(table.items[i] as TableItem).ref] as MaterialRecord;
         const protection = material.protection;
         if (decrypt === undefined || protection === undefined || protection.kind === 'aws-managed') {
-          push(table, i, 'use', best.use.action, [best.v]);
+          push(i, 'use', best.use.action, [best.v]);
           continue;
         }
         const via = `${best.use.action}+kms:Decrypt`;
         if (protection.kind === 'missing') {
           const c: ReachCondition = { policy: ASSUMPTION_POLICY, statement: material.arn, operator: 'Assumes', key: 'kms:Decrypt', values: [protection.keyId] };
-          push(table, i, 'use', best.use.action, [best.v], via, [c]);
+          push(i, 'use', best.use.action, [best.v], via, [c]);
           continue;
         }
         const d = view.get(decrypt, i);
         if (d !== undefined) {
-          push(table, i, 'use', best.use.action, [best.v, d], via);
+          push(i, 'use', best.use.action, [best.v, d], via);
           continue;
         }
         const grant = grants.find((g) => g.decrypt && g.material === material.index);
         if (grant !== undefined) {
           const citation = { policy: `${protection.key.arn}#grant:${grant.grantId}`, statement: grant.grantId };
-          push(table, i, 'use', best.use.action, [best.v], via, undefined, { citations: [citation], grantId: grant.grantId });
+          push(i, 'use', best.use.action, [best.v], via, undefined, { citations: [citation], grantId: grant.grantId });
         }
       }
     }

@@ -10,17 +10,57 @@ import type { WitnessStep } from './types.js';
  *
  * Modifications are facts about the account, not about who makes them: once a reachable node can
  * escalate principal T, every state of T reached so far or later also gets the escalated state.
+ *
+ * Reach is a monotone fixpoint, so a walk may also take over a finished walk started elsewhere
+ * (a "seed": everything reached from one node, or from all the roles behind one kind of existing
+ * workload) instead of repeating it. The inventory, which walks from every human principal, does
+ * so; a single plan does not, so that every node keeps an exact witness.
  */
 
 export type Parent =
   | { readonly kind: 'start' }
   | { readonly kind: 'edge'; readonly from: number; readonly out: EdgeOut; readonly target: number }
-  | { readonly kind: 'mod'; readonly performer: number; readonly base: number; readonly out: ModOut };
+  | { readonly kind: 'mod'; readonly performer: number; readonly base: number; readonly out: ModOut }
+  | { readonly kind: 'seed' };
 
 interface ModRecord {
   readonly performer: number;
   readonly out: ModOut;
 }
+
+/** Modifications recorded by a walk, as facts about principals and groups. */
+interface ModFacts {
+  readonly escalated: ReadonlyMap<number, ModRecord>;
+  readonly unbounded: ReadonlyMap<number, ModRecord>;
+  readonly escalatedGroups: ReadonlyMap<number, ModRecord>;
+  readonly joins: readonly { readonly group: number; readonly record: ModRecord }[];
+}
+
+/** A finished walk other walks take over (by reference: its nodes are not copied). */
+export interface Seed {
+  /** Nodes reached without undecidable conditions, from the seed's own starts. */
+  readonly phase1: ReadonlySet<number>;
+  /** Every node reached. */
+  readonly all: ReadonlySet<number>;
+  /** Principal index → its states among the seed's nodes, with whether each is in phase 1. */
+  readonly statesOf: ReadonlyMap<number, readonly number[]>;
+  readonly facts1: ModFacts;
+  readonly facts2: ModFacts;
+  /** The walk itself, for summaries. */
+  readonly walk: Exploration;
+}
+
+/** Fan-outs at least this wide (an edge to every role behind one kind of existing workload) are walked once and taken over. */
+const HUB_MIN_TARGETS = 16;
+
+/** Memoised seeds for one engine, shared by the walks of an inventory. */
+export class SeedCache {
+  readonly hubs = new Map<readonly number[], Seed>();
+  readonly nodes = new Map<number, Seed>();
+  readonly inProgress = new Set<unknown>();
+}
+
+const NO_FACTS: ModFacts = { escalated: new Map(), unbounded: new Map(), escalatedGroups: new Map(), joins: [] };
 
 const stepKey = (s: WitnessStep): string => `${s.from}\u0000${s.to}\u0000${s.via}\u0000${s.effect}`;
 
@@ -62,14 +102,19 @@ function take(out: NodeOutputs, list: OutputSet, done: Set<OutputSet>): 'skip' |
 export class Exploration {
   /** Node ids in the order they were reached (all unconditional ones first). */
   readonly order: number[] = [];
-  /**
-   * Nodes not dominated by another reached state of the same principal (an escalated state can
-   * do everything the plain one can, an unbounded one everything the bounded one can): only
-   * these are expanded, and only their accesses need gathering.
-   */
-  readonly expanded = new Set<number>();
   readonly unconditional = new Set<number>();
   readonly parent = new Map<number, Parent>();
+  /**
+   * Nodes whose outputs this walk applied itself: not dominated by another reached state of the
+   * same principal (an escalated state can do everything the plain one can, an unbounded one
+   * everything the bounded one can), and not taken over from a seed.
+   */
+  readonly expanded = new Set<number>();
+  /** Seeds taken over, and whether through an undecidable condition. */
+  readonly seeds: { readonly seed: Seed; readonly conditional: boolean }[] = [];
+  /** Modifications recorded by the end of phase 1, and by the end. */
+  facts1: ModFacts = NO_FACTS;
+  facts2: ModFacts = NO_FACTS;
   private readonly witnesses = new Map<number, WitnessStep[]>();
 
   constructor(private readonly engine: ReachEngine) {}
@@ -78,13 +123,13 @@ export class Exploration {
     return this.engine.nodeById(id);
   }
 
-  /** The steps that take the employee to node `id` (memoised). */
+  /** The steps that take the employee to node `id` (memoised). Empty for starts and nodes taken over from seeds. */
   witness(id: number): readonly WitnessStep[] {
     const cached = this.witnesses.get(id);
     if (cached !== undefined) return cached;
     const parent = this.parent.get(id);
     let path: WitnessStep[];
-    if (parent === undefined || parent.kind === 'start') path = [];
+    if (parent === undefined || parent.kind === 'start' || parent.kind === 'seed') path = [];
     else if (parent.kind === 'edge') {
       const target = this.engine.directory.principals[parent.target];
       const step = stepTemplate(parent.out.spec, target);
@@ -118,8 +163,25 @@ export class Exploration {
   }
 }
 
+export interface ExploreOptions {
+  readonly maxAddedGroups: number;
+  /** Take over memoised walks (inventory). Witnesses of nodes taken over are empty. */
+  readonly seeds?: SeedCache;
+  /** Whether this walk may start seeds at escalated principals (only the outermost walk does: they are large). */
+  readonly adminSeeds?: boolean;
+}
+
 /** Walks the graph from the given principals (indices into the engine's directory). */
-export function explore(engine: ReachEngine, startPrincipals: readonly number[], maxAddedGroups: number): Exploration {
+export function explore(engine: ReachEngine, startPrincipals: readonly number[], options: ExploreOptions): Exploration {
+  return walk(
+    engine,
+    startPrincipals.map((p) => engine.node(p)),
+    options,
+  );
+}
+
+function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOptions): Exploration {
+  const { maxAddedGroups, seeds } = options;
   const result = new Exploration(engine);
   const visited = new Set<number>();
   const statesOf = new Map<number, number[]>();
@@ -132,23 +194,52 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
   const userStates: number[] = [];
   /** Reached states with groups added. */
   const groupStates: number[] = [];
+  const mergedSeeds = new Map<Seed, 'phase1' | 'all'>();
   let queue: number[] = [];
   let head = 0;
   let allowConditional = false;
   let expanded = new Set<OutputSet>();
 
-  const reach = (node: Node, parent: Parent): void => {
-    if (visited.has(node.id)) return;
+  const add = (node: Node, parent: Parent): boolean => {
+    if (visited.has(node.id)) return false;
     visited.add(node.id);
     result.parent.set(node.id, parent);
     result.order.push(node.id);
-    queue.push(node.id);
     const p = node.principal.index;
     const list = statesOf.get(p);
     if (list === undefined) statesOf.set(p, [node.id]);
     else list.push(node.id);
     if (node.principal.type === 'user' && !node.admin) userStates.push(node.id);
     if (node.groups.length > 0) groupStates.push(node.id);
+    return true;
+  };
+
+  /** Whether a seed taken over contains the node (in the part taken so far). */
+  const inSeeds = (id: number): boolean => {
+    for (const [seed, state] of mergedSeeds) if ((state === 'all' ? seed.all : seed.phase1).has(id)) return true;
+    return false;
+  };
+
+  /** States of a principal: this walk's own and those of the seeds taken over. */
+  const statesIn = (principal: number): number[] => {
+    const out = [...(statesOf.get(principal) ?? [])];
+    for (const [seed, state] of mergedSeeds) {
+      for (const id of seed.statesOf.get(principal) ?? []) if (state === 'all' || seed.phase1.has(id)) out.push(id);
+    }
+    return out;
+  };
+
+  const reach = (node: Node, parent: Parent): void => {
+    if (visited.has(node.id) || (mergedSeeds.size > 0 && inSeeds(node.id))) return;
+    if (seeds !== undefined && node.admin && node.boundary === undefined) {
+      const seed = seedOf(node);
+      if (seed !== undefined) {
+        merge(seed, allowConditional);
+        if (inSeeds(node.id)) return;
+      }
+    }
+    add(node, parent);
+    queue.push(node.id);
     applyRecorded(node);
   };
 
@@ -175,35 +266,117 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
     }
   };
 
+  /** Reached user states (own and taken over) that are not escalated. */
+  const allUserStates = (): number[] => {
+    const out = [...userStates];
+    for (const [seed, state] of mergedSeeds) {
+      for (const [principal, ids] of seed.statesOf) {
+        if ((engine.directory.principals[principal]?.type ?? 'role') !== 'user') continue;
+        for (const id of ids) if (state === 'all' || seed.phase1.has(id)) out.push(id);
+      }
+    }
+    return out;
+  };
+
+  const recordJoin = (group: number, rec: ModRecord): void => {
+    if (joined.has(group)) return;
+    joined.add(group);
+    joins.push({ group, record: rec });
+    for (const id of allUserStates()) {
+      const n = engine.nodeById(id);
+      if (!n.admin && !escalated.has(n.principal.index)) applyRecorded(n);
+    }
+  };
+
+  const recordFact = (map: Map<number, ModRecord>, target: number, rec: ModRecord): void => {
+    if (map.has(target)) return;
+    map.set(target, rec);
+    for (const id of statesIn(target)) applyRecorded(engine.nodeById(id));
+  };
+
+  const recordGroup = (group: number, rec: ModRecord): void => {
+    if (escalatedGroups.has(group)) return;
+    escalatedGroups.set(group, rec);
+    const candidates = [...groupStates];
+    for (const [seed] of mergedSeeds) for (const id of seed.all) if (engine.nodeById(id).groups.length > 0) candidates.push(id);
+    for (const id of candidates) {
+      const n = engine.nodeById(id);
+      if (n.groups.includes(group)) applyRecorded(n);
+    }
+  };
+
   const record = (performer: Node, mod: ModOut): void => {
     const rec: ModRecord = { performer: performer.id, out: mod };
     if (mod.kind === 'join') {
-      const group = mod.targets[0] as number;
-      if (joined.has(group)) return;
-      joined.add(group);
-      joins.push({ group, record: rec });
-      for (const id of [...userStates]) {
-        const n = engine.nodeById(id);
-        if (!escalated.has(n.principal.index)) applyRecorded(n);
-      }
+      recordJoin(mod.targets[0] as number, rec);
       return;
     }
     const map = mod.kind === 'escalate' ? escalated : unbounded;
-    for (const t of mod.targets) {
-      if (map.has(t)) continue;
-      map.set(t, rec);
-      for (const id of [...(statesOf.get(t) ?? [])]) applyRecorded(engine.nodeById(id));
+    for (const t of mod.targets) recordFact(map, t, rec);
+    if (mod.kind === 'escalate') for (const g of mod.groups ?? []) recordGroup(g, rec);
+  };
+
+  const facts = (): ModFacts => ({ escalated: new Map(escalated), unbounded: new Map(unbounded), escalatedGroups: new Map(escalatedGroups), joins: [...joins] });
+
+  const mergeFacts = (f: ModFacts): void => {
+    for (const [t, rec] of f.escalated) recordFact(escalated, t, rec);
+    for (const [t, rec] of f.unbounded) recordFact(unbounded, t, rec);
+    for (const [g, rec] of f.escalatedGroups) recordGroup(g, rec);
+    for (const { group, record: rec } of f.joins) recordJoin(group, rec);
+  };
+
+  /**
+   * Applies this walk's modifications that did not come from the seed itself to the seed's
+   * states (only those taken over just now when `fresh` is given): the seed is closed under its
+   * own modifications, not under ours.
+   */
+  const applyOwnFacts = (seed: Seed, fresh: (id: number) => boolean): void => {
+    const theirs = seed.facts2;
+    const ownJoins = joins.some((j) => !theirs.joins.some((x) => x.record === j.record));
+    let ownGroups = false;
+    for (const [g, rec] of escalatedGroups) if (theirs.escalatedGroups.get(g) !== rec) ownGroups = true;
+    for (const [principal, ids] of seed.statesOf) {
+      const e = escalated.get(principal);
+      const u = unbounded.get(principal);
+      const user = ownJoins && engine.directory.principals[principal]?.type === 'user';
+      if (!user && !ownGroups && (e === undefined || theirs.escalated.get(principal) === e) && (u === undefined || theirs.unbounded.get(principal) === u)) continue;
+      for (const id of ids) if (fresh(id)) applyRecorded(engine.nodeById(id));
     }
-    if (mod.kind === 'escalate') {
-      for (const g of mod.groups ?? []) {
-        if (escalatedGroups.has(g)) continue;
-        escalatedGroups.set(g, rec);
-        for (const id of [...groupStates]) {
-          const n = engine.nodeById(id);
-          if (n.groups.includes(g)) applyRecorded(n);
-        }
-      }
+  };
+
+  /** Takes over a seed: in phase 1 its unconditional part (the rest when phase 2 starts), in phase 2 all of it. */
+  const merge = (seed: Seed, conditional: boolean): void => {
+    const state = mergedSeeds.get(seed);
+    if (state === 'all' || (state === 'phase1' && !conditional)) return;
+    // The seed's facts first, while its states are not yet ours: they are closed under them already.
+    mergeFacts(conditional ? seed.facts2 : seed.facts1);
+    mergedSeeds.set(seed, conditional ? 'all' : 'phase1');
+    result.seeds.push({ seed, conditional });
+    const taken = conditional ? seed.all : seed.phase1;
+    applyOwnFacts(seed, state === 'phase1' ? (id) => !seed.phase1.has(id) : (id) => taken.has(id));
+  };
+
+  const seedOf = (node: Node): Seed | undefined => {
+    if (seeds === undefined) return undefined;
+    const known = seeds.nodes.get(node.id);
+    if (known !== undefined || options.adminSeeds !== true || seeds.inProgress.has(node.id)) return known;
+    seeds.inProgress.add(node.id);
+    const seed = toSeed(engine, walk(engine, [node], { maxAddedGroups, seeds, adminSeeds: false }));
+    seeds.inProgress.delete(node.id);
+    seeds.nodes.set(node.id, seed);
+    return seed;
+  };
+
+  const hubOf = (targets: readonly number[]): Seed | undefined => {
+    if (seeds === undefined || targets.length < HUB_MIN_TARGETS || seeds.inProgress.has(targets)) return undefined;
+    let seed = seeds.hubs.get(targets);
+    if (seed === undefined) {
+      seeds.inProgress.add(targets);
+      seed = toSeed(engine, walk(engine, targets.map((t) => engine.node(t)), { maxAddedGroups, seeds, adminSeeds: false }));
+      seeds.inProgress.delete(targets);
+      seeds.hubs.set(targets, seed);
     }
+    return seed;
   };
 
   const expand = (node: Node): void => {
@@ -214,6 +387,11 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
       const filter = mode === 'filter';
       for (const e of list.edges) {
         if ((!allowConditional && e.conditional) || (filter && overridden(out, e))) continue;
+        const hub = hubOf(e.targets);
+        if (hub !== undefined) {
+          merge(hub, e.conditional || allowConditional);
+          continue;
+        }
         for (const target of e.targets) reach(engine.node(target), { kind: 'edge', from: node.id, out: e, target });
       }
       for (const m of list.mods) {
@@ -229,9 +407,9 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
    * reach is lost to a conditional one.
    */
   const dominated = (node: Node): boolean => {
-    const free = result.unconditional.has(node.id);
+    const free = result.unconditional.has(node.id) || !allowConditional;
     for (const id of statesOf.get(node.principal.index) ?? []) {
-      if (id === node.id || (free && !result.unconditional.has(id))) continue;
+      if (id === node.id || (free && allowConditional && !result.unconditional.has(id))) continue;
       const other = engine.nodeById(id);
       if (other.admin < node.admin || other.unbounded < node.unbounded) continue;
       if (other.admin || node.groups.every((g) => other.groups.includes(g))) {
@@ -250,14 +428,41 @@ export function explore(engine: ReachEngine, startPrincipals: readonly number[],
     }
   };
 
-  for (const p of startPrincipals) reach(engine.node(p), { kind: 'start' });
+  for (const n of starts) reach(n, { kind: 'start' });
   run();
   for (const id of result.order) result.unconditional.add(id);
+  if (seeds !== undefined) result.facts1 = facts();
 
   allowConditional = true;
   expanded = new Set();
   queue = [...result.order];
   head = 0;
+  for (const [seed, state] of [...mergedSeeds]) if (state === 'phase1') merge(seed, true);
   run();
+  if (seeds !== undefined) result.facts2 = facts();
   return result;
+}
+
+/** Freezes a finished walk (and the seeds it took over) as a seed. */
+function toSeed(engine: ReachEngine, w: Exploration): Seed {
+  const phase1 = new Set<number>();
+  const all = new Set<number>();
+  const statesOf = new Map<number, number[]>();
+  const addNode = (id: number, free: boolean): void => {
+    if (all.has(id)) {
+      if (free) phase1.add(id);
+      return;
+    }
+    all.add(id);
+    if (free) phase1.add(id);
+    const p = engine.nodeById(id).principal.index;
+    const list = statesOf.get(p);
+    if (list === undefined) statesOf.set(p, [id]);
+    else list.push(id);
+  };
+  for (const id of w.order) addNode(id, w.unconditional.has(id));
+  for (const { seed, conditional } of w.seeds) {
+    for (const id of conditional ? seed.all : seed.phase1) addNode(id, !conditional && seed.phase1.has(id));
+  }
+  return { phase1, all, statesOf, facts1: w.facts1, facts2: w.facts2, walk: w };
 }

@@ -69,6 +69,29 @@ export class ActionMask {
     return this.index.get(action) ?? -1;
   }
 
+  private readonly relevance = new WeakMap<PolicyDocument, boolean>();
+
+  /**
+   * Whether any statement of the document, Allow or Deny, may cover a tracked action. A policy
+   * that covers none cannot change any decision the engine asks for.
+   */
+  relevant(document: PolicyDocument): boolean {
+    const cached = this.relevance.get(document);
+    if (cached !== undefined) return cached;
+    const hit = document.statements.some((s) => {
+      if (s.notAction !== undefined) return true;
+      for (const pattern of s.action ?? []) {
+        const colon = pattern.indexOf(':');
+        const service = colon < 0 ? '*' : pattern.slice(0, colon).toLowerCase();
+        if (service.includes('*') || service.includes('?')) return true;
+        for (const i of this.byService.get(service) ?? []) if (statementMayMatchAction(s, this.actions[i] as string)) return true;
+      }
+      return false;
+    });
+    this.relevance.set(document, hit);
+    return hit;
+  }
+
   /** The actions a policy's Allow statements may cover (cached per policy). */
   of(source: PolicySource): Uint8Array {
     const cached = this.masks.get(source);
