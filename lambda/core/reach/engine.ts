@@ -103,8 +103,8 @@ export interface OutputSet {
 }
 
 export interface NodeOutputs {
-  /** Shared by every node with the same share key (same object). */
-  readonly shared: OutputSet;
+  /** Per rule, shared by every node whose decisions for that rule's requests agree (same objects). */
+  readonly shared: readonly OutputSet[];
   /** Shared by every node with the same class key: items whose resource policy tests principal attributes. */
   readonly cls: OutputSet;
   readonly own: OutputSet;
@@ -127,6 +127,8 @@ export interface Node {
   classKey?: string;
   /** Per tracked action (see {@link ActionMask}): may an identity policy allow it? */
   readonly mask: Uint8Array;
+  /** Per request: the key of the decisions it shares with other nodes (see `actionKey`). */
+  actionKeys?: Map<Use, string>;
   outputs?: NodeOutputs;
 }
 
@@ -153,18 +155,23 @@ const BASE_ACTIONS = [
 ] as const;
 
 interface SharedAllowed {
+  readonly id: number;
   readonly map: ReadonlyMap<number, Verdict>;
   /** Candidates whose resource policy tests principal tags or identity: decided per class. */
   readonly sensitive: readonly number[];
+  /** Candidates whose resource policy has NotPrincipal (exemptions name exact principals): decided per node. */
+  readonly personal: readonly number[];
 }
 
-interface SharedState {
-  readonly allowed: Map<string, SharedAllowed>;
-  /** Some candidate was principal-sensitive: class-level decisions are needed. */
-  sensitive: boolean;
-  readonly probes: Map<string, Verdict | null>;
-  readonly rewritten: Map<number, Verdict | null>;
-  outputs?: OutputSet;
+/** One kind of output, derived from a fixed set of requests: memoised per set of decisions it read. */
+interface Rule {
+  readonly id: string;
+  readonly uses: readonly Use[];
+  /** Workload API calls (decided on probe ARNs) the rule needs, all of them. */
+  readonly probes: readonly RequiredPermission[];
+  /** Whether the rule also reads the decision to assume a role after rewriting its trust. */
+  readonly rewrite: boolean;
+  readonly run: (view: View, out: Collector) => void;
 }
 
 interface ClassState {
@@ -291,7 +298,12 @@ export class ReachEngine {
   };
   private readonly nodes: Node[] = [];
   private readonly nodeByKey = new Map<string, Node>();
-  private readonly shared = new Map<string, SharedState>();
+  private readonly allowedByKey = new Map<string, SharedAllowed>();
+  private readonly keyIds = new Map<string, number>();
+  private readonly fragments = new Map<string, OutputSet>();
+  private readonly probeByKey = new Map<string, Verdict | null>();
+  private readonly rewrittenByKey = new Map<string, Map<number, Verdict | null>>();
+  private ruleList: readonly Rule[] | undefined;
   private readonly classes = new Map<string, ClassState>();
   private readonly profileIds = new Map<string, number>();
   private readonly serviceTrusts = new Map<string, ReadonlyMap<number, ServiceTrust>>();
@@ -301,6 +313,8 @@ export class ReachEngine {
   private resourceSide: { readonly tagKeys: readonly string[]; readonly clauses: readonly IdentityClause[]; readonly variables: boolean } | undefined;
   private readonly roleByName = new Map<string, number>();
   private readonly rewrittenTrust: ProjectedPolicy;
+  /** A table with no items: names the workload API calls decided on probe ARNs. */
+  private readonly workloads: Table = { name: 'workload', mode: 'none', items: [], index: new ArnIndex([]), explicit: new Map(), star: [] };
   private readonly materialItem = new Map<string, number>();
   private readonly decisions = new Map<string, Decision>();
   private readonly resourceKeys = new Map<number, string>();
@@ -465,8 +479,23 @@ export class ReachEngine {
 
   // ── Nodes ────────────────────────────────────────────────────────────────────────────────────
 
+  /** Nodes without added groups, per state (0 plain, 1 escalated, 2 unbounded, 3 both) and principal. */
+  private readonly plainNodes: (Node | undefined)[][] = [[], [], [], []];
+
   /** The node of a principal in a state; created on first use. */
   node(principal: number, admin = false, unbounded = false, groups: readonly number[] = []): Node {
+    if (groups.length === 0 || admin) {
+      const slot = this.plainNodes[(admin ? 1 : 0) + (unbounded ? 2 : 0)] as (Node | undefined)[];
+      const known = slot[principal];
+      if (known !== undefined) return known;
+      const created = this.createNode(principal, admin, unbounded, []);
+      slot[principal] = created;
+      return created;
+    }
+    return this.createNode(principal, admin, unbounded, groups);
+  }
+
+  private createNode(principal: number, admin: boolean, unbounded: boolean, groups: readonly number[]): Node {
     const p = this.directory.principals[principal] as PrincipalRecord;
     const effectiveUnbounded = unbounded && p.boundary !== undefined;
     const extra = admin ? [] : groups;
@@ -519,6 +548,17 @@ export class ReachEngine {
       this.layers.set(key, layer);
     }
     return layer;
+  }
+
+  /**
+   * Computes the edges and accesses of every principal as it is, and of one escalated principal
+   * (shared by all escalated ones): what a walk would otherwise compute lazily the first time it
+   * reaches them. For long-lived processes that answer several plans.
+   */
+  prepare(): void {
+    for (const p of this.directory.principals) this.outputs(this.node(p.index));
+    const first = this.directory.principals[0];
+    if (first !== undefined) this.outputs(this.node(first.index, true, true));
   }
 
   nodeById(id: number): Node {
@@ -782,13 +822,51 @@ export class ReachEngine {
     });
   }
 
-  private sharedState(node: Node): SharedState {
-    let state = this.shared.get(node.shareKey);
-    if (state === undefined) {
-      state = { allowed: new Map(), probes: new Map(), rewritten: new Map(), sensitive: false };
-      this.shared.set(node.shareKey, state);
+  /**
+   * The key of the decisions a node shares with other nodes for one kind of request: its type,
+   * its boundary, the statements of its identity policies and boundary that may cover the action,
+   * and the principal attributes those statements and the SCPs/RCPs read. Two nodes with equal
+   * keys get equal decisions on every item whose resource policy neither names them nor tests
+   * their attributes, so the decisions (and what is derived from them) are computed once.
+   */
+  private actionKey(node: Node, use: Use): string {
+    node.actionKeys ??= new Map();
+    const cached = node.actionKeys.get(use);
+    if (cached !== undefined) return cached;
+    const p = node.principal;
+    const parts: string[] = [p.type, node.boundary?.id ?? '', use.key];
+    const keys: string[] = [];
+    let variables = false;
+    const add = (list: readonly SignatureEntry[], own: boolean): void => {
+      for (const e of list) {
+        if (own) parts.push(e.tag);
+        for (const k of e.statement.keys) keys.push(k);
+        if (own && e.statement.resourceVariables) variables = true;
+      }
+      parts.push('|');
+    };
+    add(this.entries(node.identity, () => node.identity.map((x) => x.document), use.action), true);
+    const boundary = node.boundary;
+    if (boundary !== undefined) add(this.entries(boundary, () => [boundary.document], use.action), true);
+    const org = this.snapshot.organization;
+    add(this.entries(org, () => [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()], use.action), false);
+    for (const key of new Set(keys)) {
+      if (key.startsWith('aws:principaltag/')) parts.push(`${key}=${lowered(p.tags).get(key.slice(17)) ?? '\u0000'}`);
+      else if (key === 'aws:username' || key === 'aws:userid' || key === 'aws:principalarn') variables = true;
     }
-    return state;
+    if (variables) parts.push(`@${p.arn}`);
+    const key = parts.join('\u0001');
+    node.actionKeys.set(use, key);
+    return key;
+  }
+
+  private keyId(key: string): number {
+    let id = this.keyIds.get(key);
+    if (id === undefined) {
+      id = this.keyIds.size + 1;
+      this.keyIds.set(key, id);
+    }
+    return id;
   }
 
   private classState(node: Node): ClassState {
@@ -801,14 +879,14 @@ export class ReachEngine {
     return state;
   }
 
-  /** Decisions valid for every node of the share key (evaluated for `node`, its representative). */
+  /** Decisions shared by every node with the same action key (evaluated for `node`, the first of them). */
   private sharedAllowed(node: Node, use: Use): SharedAllowed {
-    const state = this.sharedState(node);
-    const key = use.key;
-    const cached = state.allowed.get(key);
+    const key = this.actionKey(node, use);
+    const cached = this.allowedByKey.get(key);
     if (cached !== undefined) return cached;
     const map = new Map<number, Verdict>();
     const sensitive: number[] = [];
+    const personal: number[] = [];
     const gated = use.table.mode === 'kms-key' || use.table.mode === 'trust-policy';
     for (const i of this.candidates(node, use.table, use.action)) {
       const item = use.table.items[i] as TableItem;
@@ -817,6 +895,10 @@ export class ReachEngine {
       if (projected !== undefined) {
         // A key or trust policy with no Allow for the account's principals lets none of them in.
         if (gated && !projected.projection.hasAllow) continue;
+        if (projected.projection.notPrincipal) {
+          personal.push(i);
+          continue;
+        }
         if (projected.projection.principalSensitive(use.action)) {
           sensitive.push(i);
           continue;
@@ -825,20 +907,21 @@ export class ReachEngine {
       const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
       if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
     }
-    const result = { map, sensitive };
-    if (sensitive.length > 0) state.sensitive = true;
-    state.allowed.set(key, result);
+    const result: SharedAllowed = { id: this.keyId(key), map, sensitive, personal };
+    this.allowedByKey.set(key, result);
     return result;
   }
 
   /** Decisions valid for every node of the class: items whose resource policy tests principal attributes. */
   private classAllowed(node: Node, use: Use): ReadonlyMap<number, Verdict> {
+    const shared = this.sharedAllowed(node, use);
+    if (shared.sensitive.length === 0) return EMPTY_MAP;
     const state = this.classState(node);
     const key = use.key;
     const cached = state.allowed.get(key);
     if (cached !== undefined) return cached;
     const map = new Map<number, Verdict>();
-    for (const i of this.sharedAllowed(node, use).sensitive) {
+    for (const i of shared.sensitive) {
       const item = use.table.items[i] as TableItem;
       const projected = this.generic(item);
       const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
@@ -851,11 +934,21 @@ export class ReachEngine {
   /** Decisions only this node gets: items whose resource policy names its principal. */
   private ownAllowed(node: Node, use: Use): Map<number, Verdict> {
     const own = new Map<number, Verdict>();
-    for (const i of this.explicitItems(use.table, node.principal)) {
+    const explicit = this.explicitItems(use.table, node.principal);
+    for (const i of explicit) {
       const item = use.table.items[i] as TableItem;
       const projected = this.specific(item, node.principal);
       const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
       if (decision.decision === 'allow') own.set(i, verdictOf(decision, projected, item));
+    }
+    if (this.possible(node, use)) {
+      for (const i of this.sharedAllowed(node, use).personal) {
+        if (explicit.includes(i)) continue;
+        const item = use.table.items[i] as TableItem;
+        const projected = this.generic(item);
+        const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
+        if (decision.decision === 'allow') own.set(i, verdictOf(decision, projected, item));
+      }
     }
     return own;
   }
@@ -918,38 +1011,119 @@ export class ReachEngine {
 
   // ── Outputs ──────────────────────────────────────────────────────────────────────────────────
 
+  /** Every rule, in a fixed order (assumption first, then the catalogue, then access). */
+  private rules(): readonly Rule[] {
+    if (this.ruleList !== undefined) return this.ruleList;
+    const t = this.tables;
+    const rules: Rule[] = [];
+    const rule = (id: string, uses: readonly Use[], run: Rule['run'], extra: Partial<Pick<Rule, 'probes' | 'rewrite'>> = {}): void => {
+      rules.push({ id, uses, run, probes: extra.probes ?? [], rewrite: extra.rewrite ?? false });
+    };
+    rule('assume', [this.use(t.roleTrust, 'sts:AssumeRole')], (v, o) => this.deriveAssume(v, o));
+    rule(
+      'credentials',
+      ['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile'].map((a) => this.use(t.userIam, a)),
+      (v, o) => this.deriveCredentials(v, o),
+    );
+    const iamTable = (target: string): Table =>
+      target === 'user' ? t.userIam : target === 'role' ? t.roleIam : target === 'group' ? t.groupIam : t.policyIam;
+    for (const path of ESCALATION_CATALOG) {
+      const o = path.outcome;
+      const first = path.permissions[0]?.action ?? '';
+      switch (o.kind) {
+        case 'rewrite-trust':
+          rule(path.id, [this.use(t.roleIam, first)], (v, c) => this.deriveRewrite(v, c, path), { rewrite: true });
+          break;
+        case 'escalate-identity':
+          rule(path.id, [this.use(iamTable(o.target), first)], (v, c) => this.deriveEscalation(v, c, path, o.target));
+          break;
+        case 'join-group':
+          rule(path.id, [this.use(t.groupIam, first)], (v, c) => this.deriveJoin(v, c, path));
+          break;
+        case 'remove-boundary':
+          rule(path.id, [this.use(iamTable(o.target), first)], (v, c) => this.deriveUnbound(v, c, path, o.target));
+          break;
+        case 'workload-role': {
+          if (!o.passRole && !this.options.assumeExistingWorkloads) break;
+          const passes = o.passRole ? o.servicePrincipals.map((sp) => this.use(t.roleIam, 'iam:PassRole', { 'iam:PassedToService': sp })) : [];
+          rule(path.id, passes, (v, c) => this.deriveWorkload(v, c, path, o.servicePrincipals, o.passRole), {
+            probes: path.permissions.filter((q) => q.on !== 'passed-role'),
+          });
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    for (const plan of this.plans()) rule(`access:${plan.table.name}`, plan.all, (v, c) => this.deriveAccessPlan(v, c, plan));
+    this.ruleList = rules;
+    return rules;
+  }
+
+  /** The memo key of a rule for a node: the decisions it would read. Undefined when the rule can yield nothing. */
+  private ruleKey(node: Node, rule: Rule): string | undefined {
+    const parts: (string | number)[] = [rule.id];
+    let any = rule.probes.length > 0;
+    for (const perm of rule.probes) {
+      if (!this.mayAllow(node, perm.action)) return undefined;
+      parts.push(this.keyId(this.actionKey(node, this.use(this.workloads, perm.action))));
+    }
+    for (const use of rule.uses) {
+      if (this.possible(node, use)) {
+        parts.push(this.sharedAllowed(node, use).id);
+        any = true;
+      } else parts.push(0);
+    }
+    if (!any) return undefined;
+    if (rule.rewrite) parts.push(this.keyId(this.actionKey(node, this.use(this.tables.roleTrust, 'sts:AssumeRole'))));
+    return parts.join(',');
+  }
+
   /** The node's edges, modifications and accesses (computed once). */
   outputs(node: Node): NodeOutputs {
     if (node.outputs !== undefined) return node.outputs;
-    const state = this.sharedState(node);
-    if (state.outputs === undefined) {
-      state.outputs = this.collect({
-        node,
-        level: 'shared',
-        items: (uses) => {
-          const lists: Iterable<number>[] = [];
-          for (const u of uses) if (this.possible(node, u)) lists.push(this.sharedAllowed(node, u).map.keys());
-          return lists.length === 0 ? NONE : union(lists);
-        },
-        get: (use, item) => (this.possible(node, use) ? this.sharedAllowed(node, use).map.get(item) : undefined),
-      });
+    const sharedView: View = {
+      node,
+      level: 'shared',
+      items: (uses) => {
+        const lists: Iterable<number>[] = [];
+        for (const u of uses) if (this.possible(node, u)) lists.push(this.sharedAllowed(node, u).map.keys());
+        return lists.length === 0 ? NONE : union(lists);
+      },
+      get: (use, item) => (this.possible(node, use) ? this.sharedAllowed(node, use).map.get(item) : undefined),
+    };
+    const shared: OutputSet[] = [];
+    let sensitive = false;
+    for (const rule of this.rules()) {
+      const key = this.ruleKey(node, rule);
+      if (key === undefined) continue;
+      let fragment = this.fragments.get(key);
+      if (fragment === undefined) {
+        const collector: Collector = { edges: [], mods: [], access: [] };
+        rule.run(sharedView, collector);
+        fragment = collector.edges.length + collector.mods.length + collector.access.length === 0 ? EMPTY_SET : dedupe(collector);
+        this.fragments.set(key, fragment);
+      }
+      if (fragment !== EMPTY_SET) shared.push(fragment);
+      if (!sensitive) for (const u of rule.uses) if (this.possible(node, u) && this.sharedAllowed(node, u).sensitive.length > 0) sensitive = true;
     }
-    const cls: ClassState = state.sensitive ? this.classState(node) : NO_CLASS;
+    const cls: ClassState = sensitive ? this.classState(node) : NO_CLASS;
     if (cls.outputs === undefined) {
       cls.outputs = this.collect({
         node,
         level: 'class',
         items: (uses) => {
           const lists: Iterable<number>[] = [];
-          for (const u of uses) if (this.possible(node, u) && this.sharedAllowed(node, u).sensitive.length > 0) lists.push(this.classAllowed(node, u).keys());
+          for (const u of uses) if (this.possible(node, u)) lists.push(this.classAllowed(node, u).keys());
           return lists.length === 0 ? NONE : union(lists);
         },
         get: (use, item) =>
           this.possible(node, use) ? (this.classAllowed(node, use).get(item) ?? this.sharedAllowed(node, use).map.get(item)) : undefined,
       });
     }
-    if (!this.named(node.principal)) {
-      node.outputs = { shared: state.outputs, cls: cls.outputs, own: EMPTY_SET, overrides: undefined };
+    const personal = this.rules().some((r) => r.uses.some((u) => this.possible(node, u) && this.sharedAllowed(node, u).personal.length > 0));
+    if (!personal && !this.named(node.principal)) {
+      node.outputs = { shared, cls: cls.outputs, own: EMPTY_SET, overrides: undefined };
       return node.outputs;
     }
     const ownMaps = new Map<string, ReadonlyMap<number, Verdict>>();
@@ -958,10 +1132,10 @@ export class ReachEngine {
       const key = use.key;
       let own = ownMaps.get(key);
       if (own === undefined) {
-        if (this.explicitItems(use.table, node.principal).length === 0) return EMPTY_MAP;
+        const explicit = this.explicitItems(use.table, node.principal);
+        if (explicit.length === 0 && (!this.possible(node, use) || this.sharedAllowed(node, use).personal.length === 0)) return EMPTY_MAP;
         own = this.ownAllowed(node, use);
         ownMaps.set(key, own);
-        const explicit = this.explicitItems(use.table, node.principal);
         if (explicit.length > 0) {
           let set = overrides.get(use.table);
           if (set === undefined) overrides.set(use.table, (set = new Set()));
@@ -984,39 +1158,15 @@ export class ReachEngine {
       },
       (collector) => this.grantAccess(node, collector),
     );
-    node.outputs = { shared: state.outputs, cls: cls.outputs, own, overrides: overrides.size > 0 ? overrides : undefined };
+    node.outputs = { shared, cls: cls.outputs, own, overrides: overrides.size > 0 ? overrides : undefined };
     return node.outputs;
   }
 
+  /** Outputs of the rules that read resource policies (class and own levels: IAM users, roles, groups and policies have none). */
   private collect(view: View, more?: (c: Collector) => void): OutputSet {
     const collector: Collector = { edges: [], mods: [], access: [] };
     this.deriveAssume(view, collector);
-    if (view.level === 'shared') {
-      // IAM users, roles, groups and policies carry no resource policy: nothing to decide per class or node.
-      this.deriveCredentials(view, collector);
-      for (const path of ESCALATION_CATALOG) {
-        switch (path.outcome.kind) {
-          case 'rewrite-trust':
-            this.deriveRewrite(view, collector, path);
-            break;
-          case 'escalate-identity':
-            this.deriveEscalation(view, collector, path, path.outcome.target);
-            break;
-          case 'join-group':
-            this.deriveJoin(view, collector, path);
-            break;
-          case 'remove-boundary':
-            this.deriveUnbound(view, collector, path, path.outcome.target);
-            break;
-          case 'workload-role':
-            this.deriveWorkload(view, collector, path, path.outcome.servicePrincipals, path.outcome.passRole);
-            break;
-          default:
-            break;
-        }
-      }
-    }
-    this.deriveAccess(view, collector);
+    for (const plan of this.plans()) this.deriveAccessPlan(view, collector, plan);
     more?.(collector);
     return collector.edges.length + collector.mods.length + collector.access.length === 0 ? EMPTY_SET : dedupe(collector);
   }
@@ -1044,7 +1194,10 @@ export class ReachEngine {
   private deriveRewrite(view: View, out: Collector, path: EscalationPath): void {
     const t = this.tables.roleIam;
     const use = this.use(t, path.permissions[0]?.action ?? 'iam:UpdateAssumeRolePolicy');
-    const state = this.sharedState(view.node);
+    const rewrittenKey = this.actionKey(view.node, this.use(this.tables.roleTrust, 'sts:AssumeRole'));
+    let rewritten = this.rewrittenByKey.get(rewrittenKey);
+    if (rewritten === undefined) this.rewrittenByKey.set(rewrittenKey, (rewritten = new Map()));
+    const state = { rewritten };
     for (const i of view.items([use])) {
       const v = view.get(use, i);
       const item = t.items[i] as TableItem;
@@ -1064,22 +1217,19 @@ export class ReachEngine {
   private deriveCredentials(view: View, out: Collector): void {
     const t = this.tables.userIam;
     const create = this.use(t, 'iam:CreateAccessKey');
-    const del = this.use(t, 'iam:DeleteAccessKey');
     const createProfile = this.use(t, 'iam:CreateLoginProfile');
     const updateProfile = this.use(t, 'iam:UpdateLoginProfile');
     const user = (i: number): PrincipalRecord => this.directory.principals[(t.items[i] as TableItem).ref] as PrincipalRecord;
+    // A snapshot shows credentials as they are at the termination, not as they were during the
+    // tenure: a user whose two access-key slots are full, or who has a password, may hold a key or
+    // password the engineer created earlier. Minting counts whatever the user holds today.
     for (const i of view.items([create])) {
       const v = view.get(create, i);
-      if (v === undefined) continue;
-      if (user(i).accessKeys < 2) this.edge(out, t, i, [v], 'iam:CreateAccessKey', 'iam-002');
-      else {
-        const d = view.get(del, i);
-        if (d !== undefined) this.edge(out, t, i, [d, v], 'iam:DeleteAccessKey+iam:CreateAccessKey', 'iam-003');
-      }
+      if (v !== undefined) this.edge(out, t, i, [v], 'iam:CreateAccessKey', 'iam-002');
     }
     for (const i of view.items([createProfile])) {
       const v = view.get(createProfile, i);
-      if (v !== undefined && user(i).loginProfile !== true) this.edge(out, t, i, [v], 'iam:CreateLoginProfile', 'iam-004');
+      if (v !== undefined) this.edge(out, t, i, [v], 'iam:CreateLoginProfile', 'iam-004');
     }
     for (const i of view.items([updateProfile])) {
       const v = view.get(updateProfile, i);
@@ -1167,13 +1317,10 @@ export class ReachEngine {
 
   /** Whether the node may call a workload API, on a resource it creates or names: decided on probe ARNs. */
   private probe(node: Node, perm: RequiredPermission): Verdict | null {
-    const state = this.sharedState(node);
-    const cached = state.probes.get(perm.action);
+    if (!this.mayAllow(node, perm.action)) return null;
+    const key = this.actionKey(node, this.use(this.workloads, perm.action));
+    const cached = this.probeByKey.get(key);
     if (cached !== undefined) return cached;
-    if (!this.mayAllow(node, perm.action)) {
-      state.probes.set(perm.action, null);
-      return null;
-    }
     const region = this.snapshot.account.region;
     const partition = this.snapshot.account.partition;
     const fill = (template: string): string =>
@@ -1202,7 +1349,7 @@ export class ReachEngine {
       if (best === null || (best.decision.conditional && !decision.conditional)) best = { decision, projected: undefined };
       if (!decision.conditional) break;
     }
-    state.probes.set(perm.action, best);
+    this.probeByKey.set(key, best);
     return best;
   }
 
@@ -1352,15 +1499,16 @@ export class ReachEngine {
     }
   }
 
-  private deriveAccess(view: View, out: Collector): void {
+  private deriveAccessPlan(view: View, out: Collector, plan: AccessPlan): void {
     const node = view.node;
     const grants = view.level === 'own' ? (this.grantsByGrantee.get(node.principal.arn) ?? []) : [];
-    for (const plan of this.plans()) {
+    {
       const { table, decrypt } = plan;
       // Nothing to find when no identity policy can grant these requests and no resource policy names the principal.
-      if (view.level === 'own') {
-        if (grants.length === 0 && plan.tables.every((tb) => this.explicitItems(tb, node.principal).length === 0)) continue;
-      } else if (!plan.all.some((u) => this.possible(node, u))) continue;
+      if (!plan.all.some((u) => this.possible(node, u))) {
+        if (view.level !== 'own') return;
+        if (grants.length === 0 && plan.tables.every((tb) => this.explicitItems(tb, node.principal).length === 0)) return;
+      }
       const push = (i: number, access: ReachAccess, action: string, verdicts: Verdict[], via = action, conditions?: readonly ReachCondition[], extra: Partial<StepSpec> = {}): void => {
         const item = table.items[i] as TableItem;
         out.access.push({

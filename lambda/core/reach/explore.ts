@@ -42,8 +42,11 @@ export interface Seed {
   readonly phase1: ReadonlySet<number>;
   /** Every node reached. */
   readonly all: ReadonlySet<number>;
-  /** Principal index → its states among the seed's nodes, with whether each is in phase 1. */
+  /** Principal index → its states among the seed's nodes. */
   readonly statesOf: ReadonlyMap<number, readonly number[]>;
+  /** Its states of users that are not escalated, and its states with added groups. */
+  readonly userStates: readonly number[];
+  readonly groupStates: readonly number[];
   readonly facts1: ModFacts;
   readonly facts2: ModFacts;
   /** The walk itself, for summaries. */
@@ -152,7 +155,7 @@ export class Exploration {
   /** The outputs a node contributes, skipping shared and class lists already seen (tracked in `seen`). */
   *outputs<K extends keyof OutputSet>(id: number, field: K, seen: Set<OutputSet>): Generator<OutputSet[K][number]> {
     const out = this.engine.outputs(this.node(id));
-    for (const list of [out.shared, out.cls, out.own]) {
+    for (const list of [...out.shared, out.cls, out.own]) {
       const mode = list === out.own ? 'all' : take(out, list, seen);
       if (mode === 'skip') continue;
       for (const x of list[field]) {
@@ -169,6 +172,8 @@ export interface ExploreOptions {
   readonly seeds?: SeedCache;
   /** Whether this walk may start seeds at escalated principals (only the outermost walk does: they are large). */
   readonly adminSeeds?: boolean;
+  /** Keep the modifications recorded (a walk that becomes a seed). */
+  readonly keepFacts?: boolean;
 }
 
 /** Walks the graph from the given principals (indices into the engine's directory). */
@@ -220,10 +225,15 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     return false;
   };
 
+  /** The seed being taken over: closed under its own facts, so they need not be applied to it. */
+  let merging: Seed | undefined;
+  let adminSeeded = false;
+
   /** States of a principal: this walk's own and those of the seeds taken over. */
   const statesIn = (principal: number): number[] => {
     const out = [...(statesOf.get(principal) ?? [])];
     for (const [seed, state] of mergedSeeds) {
+      if (seed === merging) continue;
       for (const id of seed.statesOf.get(principal) ?? []) if (state === 'all' || seed.phase1.has(id)) out.push(id);
     }
     return out;
@@ -266,14 +276,12 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     }
   };
 
-  /** Reached user states (own and taken over) that are not escalated. */
+  /** Reached user states (own and taken over, except the seed being taken over) that are not escalated. */
   const allUserStates = (): number[] => {
     const out = [...userStates];
     for (const [seed, state] of mergedSeeds) {
-      for (const [principal, ids] of seed.statesOf) {
-        if ((engine.directory.principals[principal]?.type ?? 'role') !== 'user') continue;
-        for (const id of ids) if (state === 'all' || seed.phase1.has(id)) out.push(id);
-      }
+      if (seed === merging) continue;
+      for (const id of seed.userStates) if (state === 'all' || seed.phase1.has(id)) out.push(id);
     }
     return out;
   };
@@ -298,7 +306,10 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     if (escalatedGroups.has(group)) return;
     escalatedGroups.set(group, rec);
     const candidates = [...groupStates];
-    for (const [seed] of mergedSeeds) for (const id of seed.all) if (engine.nodeById(id).groups.length > 0) candidates.push(id);
+    for (const [seed, state] of mergedSeeds) {
+      if (seed === merging) continue;
+      for (const id of seed.groupStates) if (state === 'all' || seed.phase1.has(id)) candidates.push(id);
+    }
     for (const id of candidates) {
       const n = engine.nodeById(id);
       if (n.groups.includes(group)) applyRecorded(n);
@@ -348,10 +359,11 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   const merge = (seed: Seed, conditional: boolean): void => {
     const state = mergedSeeds.get(seed);
     if (state === 'all' || (state === 'phase1' && !conditional)) return;
-    // The seed's facts first, while its states are not yet ours: they are closed under them already.
-    mergeFacts(conditional ? seed.facts2 : seed.facts1);
     mergedSeeds.set(seed, conditional ? 'all' : 'phase1');
     result.seeds.push({ seed, conditional });
+    merging = seed;
+    mergeFacts(conditional ? seed.facts2 : seed.facts1);
+    merging = undefined;
     const taken = conditional ? seed.all : seed.phase1;
     applyOwnFacts(seed, state === 'phase1' ? (id) => !seed.phase1.has(id) : (id) => taken.has(id));
   };
@@ -359,9 +371,11 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   const seedOf = (node: Node): Seed | undefined => {
     if (seeds === undefined) return undefined;
     const known = seeds.nodes.get(node.id);
-    if (known !== undefined || options.adminSeeds !== true || seeds.inProgress.has(node.id)) return known;
+    // One escalated seed per walk: it normally holds every other escalated state already.
+    if (known !== undefined || options.adminSeeds !== true || adminSeeded || seeds.inProgress.has(node.id)) return known;
+    adminSeeded = true;
     seeds.inProgress.add(node.id);
-    const seed = toSeed(engine, walk(engine, [node], { maxAddedGroups, seeds, adminSeeds: false }));
+    const seed = toSeed(engine, walk(engine, [node], { maxAddedGroups, seeds, adminSeeds: false, keepFacts: true }));
     seeds.inProgress.delete(node.id);
     seeds.nodes.set(node.id, seed);
     return seed;
@@ -372,7 +386,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     let seed = seeds.hubs.get(targets);
     if (seed === undefined) {
       seeds.inProgress.add(targets);
-      seed = toSeed(engine, walk(engine, targets.map((t) => engine.node(t)), { maxAddedGroups, seeds, adminSeeds: false }));
+      seed = toSeed(engine, walk(engine, targets.map((t) => engine.node(t)), { maxAddedGroups, seeds, adminSeeds: false, keepFacts: true }));
       seeds.inProgress.delete(targets);
       seeds.hubs.set(targets, seed);
     }
@@ -381,7 +395,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
 
   const expand = (node: Node): void => {
     const out = engine.outputs(node);
-    for (const list of [out.shared, out.cls, out.own]) {
+    for (const list of [...out.shared, out.cls, out.own]) {
       const mode = list === out.own ? 'all' : take(out, list, expanded);
       if (mode === 'skip') continue;
       const filter = mode === 'filter';
@@ -431,7 +445,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   for (const n of starts) reach(n, { kind: 'start' });
   run();
   for (const id of result.order) result.unconditional.add(id);
-  if (seeds !== undefined) result.facts1 = facts();
+  if (options.keepFacts === true) result.facts1 = facts();
 
   allowConditional = true;
   expanded = new Set();
@@ -439,7 +453,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   head = 0;
   for (const [seed, state] of [...mergedSeeds]) if (state === 'phase1') merge(seed, true);
   run();
-  if (seeds !== undefined) result.facts2 = facts();
+  if (options.keepFacts === true) result.facts2 = facts();
   return result;
 }
 
@@ -464,5 +478,12 @@ function toSeed(engine: ReachEngine, w: Exploration): Seed {
   for (const { seed, conditional } of w.seeds) {
     for (const id of conditional ? seed.all : seed.phase1) addNode(id, !conditional && seed.phase1.has(id));
   }
-  return { phase1, all, statesOf, facts1: w.facts1, facts2: w.facts2, walk: w };
+  const userStates: number[] = [];
+  const groupStates: number[] = [];
+  for (const id of all) {
+    const n = engine.nodeById(id);
+    if (n.principal.type === 'user' && !n.admin) userStates.push(id);
+    if (n.groups.length > 0) groupStates.push(id);
+  }
+  return { phase1, all, statesOf, userStates, groupStates, facts1: w.facts1, facts2: w.facts2, walk: w };
 }

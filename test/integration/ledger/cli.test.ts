@@ -22,7 +22,10 @@ const capture = (): Captured => {
   let err = '';
   const stream = (append: (s: string) => void) =>
     ({
-      write: (chunk: string) => (append(chunk), true),
+      write: (chunk: string) => {
+        append(chunk);
+        return true;
+      },
     }) as unknown as NodeJS.WritableStream;
   return {
     io: {

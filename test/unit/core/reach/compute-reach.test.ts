@@ -263,7 +263,7 @@ describe('Function: computeReach', () => {
       expect(entry(report, KEY)?.paths[0]?.[0]).toMatchObject({ via: 'iam:CreateAccessKey', escalation: 'iam-002', to: userArn('ci') });
     });
 
-    it('cannot mint a key for a user that already has two without deleting one', () => {
+    it('counts minting for a user whose two key slots are full: one of them may be the engineer\'s', () => {
       // Prepare
       const b = new AccountBuilder();
       aliceWith(b, allow('iam:CreateAccessKey', userArn('ci')));
@@ -274,23 +274,35 @@ describe('Function: computeReach', () => {
       const report = computeReach(b.build(), EMPLOYEE);
 
       // Assess
-      expect(entry(report, KEY)).toBeUndefined();
+      expect(entry(report, KEY)?.paths[0]?.[0]).toMatchObject({ via: 'iam:CreateAccessKey', escalation: 'iam-002', to: userArn('ci') });
     });
 
-    it('does not reset a password the user does not have, nor create one it already has', () => {
+    it('does not reset a password the user does not have', () => {
       // Prepare
       const b = new AccountBuilder();
-      aliceWith(b, allow('iam:UpdateLoginProfile', userArn('nopass')), allow('iam:CreateLoginProfile', userArn('haspass')));
+      aliceWith(b, allow('iam:UpdateLoginProfile', userArn('nopass')));
       b.user('nopass', { inline: [policy(allow('kms:Sign', KEY))] });
-      b.user('haspass', { inline: [policy(allow('kms:Sign', KEY))] });
       b.userCredentials('nopass', { loginProfile: false });
-      b.userCredentials('haspass', { loginProfile: true });
 
       // Act
       const report = computeReach(b.build(), EMPLOYEE);
 
       // Assess
       expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('counts creating a password for a user that has one: the engineer may have created it', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      aliceWith(b, allow('iam:CreateLoginProfile', userArn('haspass')));
+      b.user('haspass', { inline: [policy(allow('kms:Sign', KEY))] });
+      b.userCredentials('haspass', { loginProfile: true });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.paths[0]?.[0]).toMatchObject({ via: 'iam:CreateLoginProfile', to: userArn('haspass') });
     });
   });
 
