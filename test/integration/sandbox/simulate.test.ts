@@ -29,8 +29,10 @@ describe('Function: simulate', () => {
     // A key whose policy shuts IAM out is out of reach: it must be left alone.
     expect(result.keys.find((k) => k.keyArn === PAYMENTS_KEY)).toMatchObject({ rotations: 0, replacedBy: null, state: 'Enabled' });
     expect(result.apiCalls['kms:CreateKey']).toBe(4);
-    // Both of the engineer's keys, and the unlisted key minted for ci-bot during their tenure.
-    expect(result.apiCalls['iam:UpdateAccessKey']).toBe(3);
+    // The engineer's active key, and the unlisted key minted for ci-bot during their tenure.
+    expect(result.apiCalls['iam:UpdateAccessKey']).toBe(2);
+    expect(result.cases[0]?.actions.find((a) => a.target === 'AKIAEXAMPLECIBOT0002')).toMatchObject({ type: 'deactivate-access-key', outcome: 'succeeded' });
+    expect(result.cases[0]?.actions.some((a) => a.target === 'AKIAEXAMPLECIBOT0001')).toBe(false);
     expect(result.ledger.verified).toBe(true);
     expect(result.ledger.entries).toBeGreaterThan(mallory?.actions.length ?? 0);
   });

@@ -154,7 +154,8 @@ describe('Function: handleTermination', () => {
           .filter((e) => e.data.actionType === 'deactivate-access-key')
           .map((e) => [e.data.target, (e.data.before as { status: string }).status]),
       );
-      expect(before).toEqual({ AKIAEXAMPLEMALLORY01: 'Active' });
+      // The engineer's own active key, and the key minted for ci-bot during their tenure.
+      expect(before).toEqual({ AKIAEXAMPLEMALLORY01: 'Active', AKIAEXAMPLECIBOT0002: 'Active' });
       const deleted = fake.ledger
         .ofType(outcome.caseId, 'action-succeeded')
         .filter((e) => e.data.actionType === 'delete-access-key')
