@@ -62,7 +62,9 @@ for (const [kind, employee] of samples) {
   const report = time(`plan (cold, fresh engine): ${kind} ${employee}`, () => computeReach(copy, employee));
   const keys = new Set(report.reach.map((r) => r.resourceArn)).size;
   const conditional = report.reach.filter((r) => r.conditional).length;
-  out(`  ${report.reachablePrincipals.length} principals, ${keys} signing keys, ${report.reach.length} accesses (${conditional} conditional)`);
+  out(
+    `  ${report.reachablePrincipals.length} principals, ${keys} signing keys, ${report.reach.length} accesses (${conditional} conditional)`,
+  );
 }
 time('prepare: prepareReach (every principal)', () => prepareReach(snapshot));
 for (const [kind, employee] of samples) {
@@ -75,7 +77,9 @@ const inventory = time('inventory: computeInventory (fresh engine)', () => compu
 const reaching = inventory.filter((e) => e.signingKeys > 0).length;
 const admins = inventory.filter((e) => e.escalatesToAdmin).length;
 out(`  ${inventory.length} human principals, ${reaching} reach signing material, ${admins} can escalate to admin-equivalent`);
-out(`  largest: ${inventory[0]?.principalArn} (${inventory[0]?.signingKeys}); smallest: ${inventory.at(-1)?.principalArn} (${inventory.at(-1)?.signingKeys})`);
+out(
+  `  largest: ${inventory[0]?.principalArn} (${inventory[0]?.signingKeys}); smallest: ${inventory.at(-1)?.principalArn} (${inventory.at(-1)?.signingKeys})`,
+);
 
 if (check) {
   let mismatches = 0;
@@ -84,11 +88,19 @@ if (check) {
       const r = computeReach(fresh, e.employeeId);
       const total = new Set(r.reach.map((x) => x.resourceArn)).size;
       const free = new Set(r.reach.filter((x) => !x.conditional).map((x) => x.resourceArn)).size;
-      if (total !== e.signingKeys || free !== e.unconditionalSigningKeys || r.reachablePrincipals.length !== e.reachablePrincipals) mismatches++;
+      if (total !== e.signingKeys || free !== e.unconditionalSigningKeys || r.reachablePrincipals.length !== e.reachablePrincipals)
+        mismatches++;
     }
   });
   out(`  ${mismatches} mismatches between inventory and plans`);
   if (mismatches > 0) process.exitCode = 1;
 }
 const memory = process.memoryUsage();
-out(`heap used ${(memory.heapUsed / 1e6).toFixed(0)} MB, rss ${(memory.rss / 1e6).toFixed(0)} MB, node ${process.version}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+out(
+  `heap used ${(memory.heapUsed / 1e6).toFixed(0)} MB, rss ${(memory.rss / 1e6).toFixed(0)} MB, node ${process.version}, load average ${(
+    await import('node:os')
+  )
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

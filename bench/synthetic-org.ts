@@ -64,8 +64,18 @@ function rng(seed: number): () => number {
 
 type Json = Record<string, unknown>;
 const doc = (...statements: Json[]): Json => ({ Version: '2012-10-17', Statement: statements });
-const allow = (action: string | string[], resource: string | string[], extra: Json = {}): Json => ({ Effect: 'Allow', Action: action, Resource: resource, ...extra });
-const deny = (action: string | string[], resource: string | string[], extra: Json = {}): Json => ({ Effect: 'Deny', Action: action, Resource: resource, ...extra });
+const allow = (action: string | string[], resource: string | string[], extra: Json = {}): Json => ({
+  Effect: 'Allow',
+  Action: action,
+  Resource: resource,
+  ...extra,
+});
+const deny = (action: string | string[], resource: string | string[], extra: Json = {}): Json => ({
+  Effect: 'Deny',
+  Action: action,
+  Resource: resource,
+  ...extra,
+});
 const tags = (t: Record<string, string>): { Key: string; Value: string }[] => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 const pad = (n: number, w = 4): string => String(n).padStart(w, '0');
 
@@ -76,7 +86,7 @@ const keyArn = (id: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:key/${i
 
 /** A key id shaped like a UUID, derived from a number. */
 const uuid = (n: number): string => {
-  const h = (n * 2654435761 >>> 0).toString(16).padStart(8, '0');
+  const h = ((n * 2654435761) >>> 0).toString(16).padStart(8, '0');
   return `${h}-${pad(n % 10000)}-4${pad(n % 1000, 3)}-8${pad((n * 7) % 1000, 3)}-${pad(n, 12)}`;
 };
 
@@ -112,9 +122,16 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
   }
   const keys: KeySpec[] = [];
   for (let i = 0; i < kmsSign + kmsMac; i++) {
-    keys.push({ id: uuid(i + 1), team: teams[i % teamCount] as string, env: ENVS[i % 3] as (typeof ENVS)[number], usage: i < kmsSign ? 'SIGN_VERIFY' : 'GENERATE_VERIFY_MAC' });
+    keys.push({
+      id: uuid(i + 1),
+      team: teams[i % teamCount] as string,
+      env: ENVS[i % 3] as (typeof ENVS)[number],
+      usage: i < kmsSign ? 'SIGN_VERIFY' : 'GENERATE_VERIFY_MAC',
+    });
   }
-  const cmks: KeySpec[] = teams.flatMap((team, t) => ENVS.map((env, e) => ({ id: uuid(100_000 + t * 3 + e), team, env, usage: 'ENCRYPT_DECRYPT' as const })));
+  const cmks: KeySpec[] = teams.flatMap((team, t) =>
+    ENVS.map((env, e) => ({ id: uuid(100_000 + t * 3 + e), team, env, usage: 'ENCRYPT_DECRYPT' as const })),
+  );
   const keysByTeam = new Map<string, KeySpec[]>();
   for (const k of keys) keysByTeam.set(k.team, [...(keysByTeam.get(k.team) ?? []), k]);
 
@@ -140,7 +157,11 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
     Array.from({ length: n }, (_, i) =>
       pick([
         () => allow(['s3:GetObject', 's3:PutObject'], `arn:aws:s3:::${team}-${env}-bucket-${i}/*`),
-        () => allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${team}-${env}-${i}`),
+        () =>
+          allow(
+            ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+            `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${team}-${env}-${i}`,
+          ),
         () => allow(['logs:CreateLogStream', 'logs:PutLogEvents'], `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/${team}/${env}/*`),
         () => allow(['sqs:SendMessage', 'sqs:ReceiveMessage'], `arn:aws:sqs:${REGION}:${ACCOUNT}:${team}-${env}-${i}`),
         () => allow('cloudwatch:PutMetricData', '*'),
@@ -151,14 +172,24 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
   const selfService = managed(
     'SelfServiceCredentials',
     doc(
-      allow(['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:UpdateAccessKey', 'iam:ListAccessKeys', 'iam:ChangePassword'], `arn:aws:iam::${ACCOUNT}:user/\${aws:username}`),
+      allow(
+        ['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:UpdateAccessKey', 'iam:ListAccessKeys', 'iam:ChangePassword'],
+        `arn:aws:iam::${ACCOUNT}:user/\${aws:username}`,
+      ),
       allow(['iam:CreateVirtualMFADevice', 'iam:EnableMFADevice'], '*'),
     ),
   );
-  const readOnly = managed('EngineeringReadOnly', doc(allow(['s3:List*', 'ec2:Describe*', 'cloudwatch:Get*', 'logs:Get*', 'kms:Describe*', 'kms:List*'], '*')));
+  const readOnly = managed(
+    'EngineeringReadOnly',
+    doc(allow(['s3:List*', 'ec2:Describe*', 'cloudwatch:Get*', 'logs:Get*', 'kms:Describe*', 'kms:List*'], '*')),
+  );
   const abacSign = managed(
     'TeamAbacSigning',
-    doc(allow(['kms:Sign', 'kms:Verify', 'kms:GetPublicKey'], `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`, { Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } })),
+    doc(
+      allow(['kms:Sign', 'kms:Verify', 'kms:GetPublicKey'], `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`, {
+        Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } },
+      }),
+    ),
   );
 
   // Per team and environment: a pool of managed policies roles draw from.
@@ -173,7 +204,9 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
         const r = random();
         if (r < 0.12 && teamKeys.length > 0) {
           const k = pick(teamKeys);
-          statements.push(allow(k.usage === 'SIGN_VERIFY' ? ['kms:Sign', 'kms:Verify'] : ['kms:GenerateMac', 'kms:VerifyMac'], keyArn(k.id)));
+          statements.push(
+            allow(k.usage === 'SIGN_VERIFY' ? ['kms:Sign', 'kms:Verify'] : ['kms:GenerateMac', 'kms:VerifyMac'], keyArn(k.id)),
+          );
         } else if (r < 0.2) {
           statements.push(allow('secretsmanager:GetSecretValue', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${team}/${env}/*`));
           statements.push(allow('kms:Decrypt', keyArn((cmks.find((c) => c.team === team && c.env === env) as KeySpec).id)));
@@ -207,12 +240,26 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
   group('administrators', [], ['arn:aws:iam::aws:policy/AdministratorAccess']);
   group('security', [inline('security-breakglass', doc(allow('sts:AssumeRole', roleArn('breakglass'))))], [readOnly]);
   for (const team of teams) {
-    group(`${team}-developers`, [
-      inline('assume-team-roles', doc(allow('sts:AssumeRole', [roleArn(`${team}-dev-*`), roleArn(`${team}-staging-*`), roleArn(`${team}-platform-*`)]))),
-    ], []);
-    group(`${team}-oncall`, [
-      inline('assume-prod-roles', doc(allow('sts:AssumeRole', roleArn(`${team}-prod-*`), { Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }))),
-    ], []);
+    group(
+      `${team}-developers`,
+      [
+        inline(
+          'assume-team-roles',
+          doc(allow('sts:AssumeRole', [roleArn(`${team}-dev-*`), roleArn(`${team}-staging-*`), roleArn(`${team}-platform-*`)])),
+        ),
+      ],
+      [],
+    );
+    group(
+      `${team}-oncall`,
+      [
+        inline(
+          'assume-prod-roles',
+          doc(allow('sts:AssumeRole', roleArn(`${team}-prod-*`), { Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } })),
+        ),
+      ],
+      [],
+    );
   }
 
   // ── Users ──────────────────────────────────────────────────────────────────────────────
@@ -248,7 +295,14 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
 
   // ── Roles ──────────────────────────────────────────────────────────────────────────────
   const roles: Json[] = [];
-  const role = (name: string, trust: Json, inlinePolicies: Json[], attached: string[], roleTags: Record<string, string>, path = '/'): void => {
+  const role = (
+    name: string,
+    trust: Json,
+    inlinePolicies: Json[],
+    attached: string[],
+    roleTags: Record<string, string>,
+    path = '/',
+  ): void => {
     roles.push({
       Path: path,
       RoleName: name,
@@ -262,11 +316,23 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
   };
   const trustAccount = (extra: Json = {}): Json => doc({ Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'sts:AssumeRole', ...extra });
   const trustService = (service: string): Json =>
-    doc({ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } });
+    doc({
+      Effect: 'Allow',
+      Principal: { Service: service },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+    });
 
   role('breakglass', trustAccount(), [], ['arn:aws:iam::aws:policy/AdministratorAccess'], { purpose: 'breakglass' });
   for (let i = 0; i < 40; i++) {
-    role(`AWSServiceRoleFor${pad(i, 2)}`, doc({ Effect: 'Allow', Principal: { Service: `svc${i}.amazonaws.com` }, Action: 'sts:AssumeRole' }), [], [], {}, '/aws-service-role/');
+    role(
+      `AWSServiceRoleFor${pad(i, 2)}`,
+      doc({ Effect: 'Allow', Principal: { Service: `svc${i}.amazonaws.com` }, Action: 'sts:AssumeRole' }),
+      [],
+      [],
+      {},
+      '/aws-service-role/',
+    );
   }
   // Human roles per team and environment (ABAC on the team tag), then workload roles up to the target.
   const humanRoles = ['deploy', 'developer', 'readonly'] as const;
@@ -278,11 +344,19 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
         if (kind === 'deploy') {
           statements.push(
             allow('iam:PassRole', roleArn(`${team}-${env}-svc-*`)),
-            allow(['lambda:CreateFunction', 'lambda:UpdateFunctionCode', 'lambda:InvokeFunction'], `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${team}-*`),
+            allow(
+              ['lambda:CreateFunction', 'lambda:UpdateFunctionCode', 'lambda:InvokeFunction'],
+              `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${team}-*`,
+            ),
             allow(['ecs:RegisterTaskDefinition', 'ecs:RunTask', 'ecs:UpdateService'], '*'),
           );
         }
-        if (kind === 'developer') statements.push(allow('ssm:StartSession', `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/*`, { Condition: { StringEquals: { 'ssm:resourceTag/team': team } } }));
+        if (kind === 'developer')
+          statements.push(
+            allow('ssm:StartSession', `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/*`, {
+              Condition: { StringEquals: { 'ssm:resourceTag/team': team } },
+            }),
+          );
         role(
           `${team}-${env}-${kind}`,
           trustAccount({ Condition: { StringEquals: { 'aws:PrincipalTag/team': team } } }),
@@ -308,8 +382,17 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
   for (const team of teams) {
     role(
       `${team}-ci`,
-      doc({ Effect: 'Allow', Principal: { AWS: [roleArn(`${team}-dev-deploy`), roleArn(`${team}-staging-deploy`)] }, Action: 'sts:AssumeRole' }),
-      [inline('ci', doc(allow('iam:PassRole', roleArn(`${team}-*-svc-*`)), allow(['codebuild:CreateProject', 'codebuild:StartBuild'], '*')))],
+      doc({
+        Effect: 'Allow',
+        Principal: { AWS: [roleArn(`${team}-dev-deploy`), roleArn(`${team}-staging-deploy`)] },
+        Action: 'sts:AssumeRole',
+      }),
+      [
+        inline(
+          'ci',
+          doc(allow('iam:PassRole', roleArn(`${team}-*-svc-*`)), allow(['codebuild:CreateProject', 'codebuild:StartBuild'], '*')),
+        ),
+      ],
       [],
       { team },
     );
@@ -346,15 +429,33 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
     const shape = i % 20;
     if (shape === 0) {
       // Closed policy: only named roles, no delegation to IAM.
-      policy = doc({ Sid: 'KeyUsers', Effect: 'Allow', Principal: { AWS: [user, admin] }, Action: ['kms:Sign', 'kms:Verify', 'kms:GenerateMac', 'kms:DescribeKey'], Resource: '*' });
+      policy = doc({
+        Sid: 'KeyUsers',
+        Effect: 'Allow',
+        Principal: { AWS: [user, admin] },
+        Action: ['kms:Sign', 'kms:Verify', 'kms:GenerateMac', 'kms:DescribeKey'],
+        Resource: '*',
+      });
     } else if (shape === 1) {
       // Delegation only for the team's deploy role, by principal ARN.
       policy = doc({ ...rootStatement, Condition: { ArnLike: { 'aws:PrincipalArn': roleArn(`${k.team}-*-deploy`) } } });
     } else {
       policy = doc(
         rootStatement,
-        { Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: admin }, Action: ['kms:Describe*', 'kms:Put*', 'kms:Create*', 'kms:Enable*', 'kms:Disable*'], Resource: '*' },
-        { Sid: 'KeyUsers', Effect: 'Allow', Principal: { AWS: user }, Action: k.usage === 'SIGN_VERIFY' ? ['kms:Sign', 'kms:Verify'] : ['kms:GenerateMac'], Resource: '*' },
+        {
+          Sid: 'KeyAdministrators',
+          Effect: 'Allow',
+          Principal: { AWS: admin },
+          Action: ['kms:Describe*', 'kms:Put*', 'kms:Create*', 'kms:Enable*', 'kms:Disable*'],
+          Resource: '*',
+        },
+        {
+          Sid: 'KeyUsers',
+          Effect: 'Allow',
+          Principal: { AWS: user },
+          Action: k.usage === 'SIGN_VERIFY' ? ['kms:Sign', 'kms:Verify'] : ['kms:GenerateMac'],
+          Resource: '*',
+        },
       );
     }
     kmsKeys.push({
@@ -368,10 +469,21 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
         Description: `${k.team} ${k.env} signing key`,
       },
       Policy: JSON.stringify(policy),
-      Aliases: [{ AliasName: `alias/${k.team}/${k.env}/signing-${i}`, AliasArn: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/${k.team}/${k.env}/signing-${i}` }],
+      Aliases: [
+        {
+          AliasName: `alias/${k.team}/${k.env}/signing-${i}`,
+          AliasArn: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/${k.team}/${k.env}/signing-${i}`,
+        },
+      ],
       Grants:
         i % 25 === 7
-          ? [{ GrantId: `grant-${i}`, GranteePrincipal: roleArn(`${k.team}-${k.env}-svc-${pad((i + 1) % 60, 3)}`), Operations: k.usage === 'SIGN_VERIFY' ? ['Sign', 'Verify'] : ['GenerateMac'] }]
+          ? [
+              {
+                GrantId: `grant-${i}`,
+                GranteePrincipal: roleArn(`${k.team}-${k.env}-svc-${pad((i + 1) % 60, 3)}`),
+                Operations: k.usage === 'SIGN_VERIFY' ? ['Sign', 'Verify'] : ['GenerateMac'],
+              },
+            ]
           : [],
       Tags: [
         { TagKey: 'team', TagValue: k.team },
@@ -381,7 +493,15 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
   });
   for (const c of cmks) {
     kmsKeys.push({
-      KeyMetadata: { KeyId: c.id, Arn: keyArn(c.id), KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled', KeyManager: 'CUSTOMER', Description: `${c.team} ${c.env} data key` },
+      KeyMetadata: {
+        KeyId: c.id,
+        Arn: keyArn(c.id),
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeyState: 'Enabled',
+        KeyManager: 'CUSTOMER',
+        Description: `${c.team} ${c.env} data key`,
+      },
       Policy: JSON.stringify(doc(rootStatement)),
       Aliases: [{ AliasName: `alias/${c.team}/${c.env}/data`, AliasArn: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/${c.team}/${c.env}/data` }],
       Grants: [],
@@ -406,7 +526,13 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
       ...(i % 10 === 0
         ? {
             ResourcePolicy: JSON.stringify(
-              doc({ Effect: 'Deny', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalTag/team': team } } }),
+              doc({
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 'secretsmanager:GetSecretValue',
+                Resource: '*',
+                Condition: { StringNotEquals: { 'aws:PrincipalTag/team': team } },
+              }),
             ),
           }
         : {}),
@@ -429,7 +555,8 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
     });
   }
   // Non-signing noise the analysis must skip.
-  for (let i = 0; i < 500; i++) secrets.push({ ARN: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:db/password-${i}-Zz99Yy`, Name: `db/password-${i}`, Tags: [] });
+  for (let i = 0; i < 500; i++)
+    secrets.push({ ARN: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:db/password-${i}-Zz99Yy`, Name: `db/password-${i}`, Tags: [] });
 
   const organization = {
     ServiceControlPolicies: [
@@ -449,7 +576,12 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
 
   const files: SnapshotFiles = {
     'account.json': JSON.stringify({ AccountId: ACCOUNT, Partition: 'aws', Region: REGION }),
-    'authorization-details.json': JSON.stringify({ UserDetailList: users, GroupDetailList: groups, RoleDetailList: roles, Policies: policies }),
+    'authorization-details.json': JSON.stringify({
+      UserDetailList: users,
+      GroupDetailList: groups,
+      RoleDetailList: roles,
+      Policies: policies,
+    }),
     'kms-keys.json': JSON.stringify({ Keys: kmsKeys }),
     'secrets.json': JSON.stringify({ Secrets: secrets }),
     'ssm-parameters.json': JSON.stringify({ Parameters: parameters }),

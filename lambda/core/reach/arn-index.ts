@@ -64,11 +64,13 @@ export class ArnIndex {
 
   constructor(arns: readonly string[]) {
     this.size = arns.length;
-    const order = arns.map((_, i) => i).sort((a, b) => {
-      const x = arns[a] as string;
-      const y = arns[b] as string;
-      return x < y ? -1 : x > y ? 1 : a - b;
-    });
+    const order = arns
+      .map((_, i) => i)
+      .sort((a, b) => {
+        const x = arns[a] as string;
+        const y = arns[b] as string;
+        return x < y ? -1 : x > y ? 1 : a - b;
+      });
     this.sorted = order.map((i) => arns[i] as string);
     this.sortedItems = order;
     arns.forEach((arn, i) => {

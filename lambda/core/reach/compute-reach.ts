@@ -2,7 +2,7 @@ import type { AccountSnapshot } from '../snapshot/model.js';
 import { ReachEngine } from './engine.js';
 import type { AccessOut, EngineOptions, OutputSet } from './engine.js';
 import { ReachError } from './errors.js';
-import { explore, SeedCache } from './explore.js';
+import { explore, exploreFrom, SeedCache } from './explore.js';
 import type { Exploration } from './explore.js';
 import type { MaterialRecord } from './material.js';
 import { resolvePrincipals } from './principals.js';
@@ -63,7 +63,9 @@ export function reachEngine(snapshot: AccountSnapshot, options: ReachOptions = {
  * ```
  */
 export function prepareReach(snapshot: AccountSnapshot, options: ReachOptions = {}): void {
-  reachEngine(snapshot, options).prepare();
+  const engine = reachEngine(snapshot, options);
+  const maxAddedGroups = engineOptions(options).maxAddedGroups;
+  engine.prepare((start) => void exploreFrom(engine, [start], { maxAddedGroups }));
 }
 
 /**
@@ -158,7 +160,13 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
       const key = `${out.material}|${out.access}`;
       let slot = slots.get(key);
       if (slot === undefined) {
-        slot = { material: engine.materials[out.material] as MaterialRecord, access: out.access, candidates: [], actions: new Set(), grants: new Set() };
+        slot = {
+          material: engine.materials[out.material] as MaterialRecord,
+          access: out.access,
+          candidates: [],
+          actions: new Set(),
+          grants: new Set(),
+        };
         slots.set(key, slot);
       }
       if (out.grantId !== undefined) slot.grants.add(out.grantId);

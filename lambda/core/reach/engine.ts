@@ -7,7 +7,17 @@ import { ESCALATION_CATALOG } from './escalation-catalog.js';
 import type { EscalationPath, RequiredPermission } from './escalation-catalog.js';
 import { decryptContext, GRANT_USE_OPERATION, signingMaterial } from './material.js';
 import type { MaterialRecord } from './material.js';
-import { ActionMask, allowStatements, clauseFingerprint, identityValue, patternsCover, ProjectionCache, scanDocument, signatureStatements, statementScope } from './policy-scan.js';
+import {
+  ActionMask,
+  allowStatements,
+  clauseFingerprint,
+  identityValue,
+  patternsCover,
+  ProjectionCache,
+  scanDocument,
+  signatureStatements,
+  statementScope,
+} from './policy-scan.js';
 import type { IdentityClause, ProjectedPolicy, SignatureStatement } from './policy-scan.js';
 import { PrincipalDirectory } from './principals.js';
 import type { PrincipalRecord } from './principals.js';
@@ -163,6 +173,12 @@ interface SharedAllowed {
   readonly personal: readonly number[];
 }
 
+interface SharedOutputs {
+  readonly fragments: readonly OutputSet[];
+  readonly sensitive: boolean;
+  readonly personal: boolean;
+}
+
 /** One kind of output, derived from a fixed set of requests: memoised per set of decisions it read. */
 interface Rule {
   readonly id: string;
@@ -299,6 +315,10 @@ export class ReachEngine {
   private readonly nodes: Node[] = [];
   private readonly nodeByKey = new Map<string, Node>();
   private readonly allowedByKey = new Map<string, SharedAllowed>();
+  /** Per share key and request: the action key, or null when it names the principal (then kept per node). */
+  private readonly actionKeysByShare = new Map<string, Map<Use, string | null>>();
+  /** Per share key: the shared outputs and flags, when no action key of its nodes names the principal. */
+  private readonly sharedByShareKey = new Map<string, SharedOutputs>();
   private readonly keyIds = new Map<string, number>();
   private readonly fragments = new Map<string, OutputSet>();
   private readonly probeByKey = new Map<string, Verdict | null>();
@@ -307,10 +327,17 @@ export class ReachEngine {
   private readonly classes = new Map<string, ClassState>();
   private readonly profileIds = new Map<string, number>();
   private readonly serviceTrusts = new Map<string, ReadonlyMap<number, ServiceTrust>>();
-  private serviceCandidates: { readonly byService: ReadonlyMap<string, readonly number[]>; readonly everyone: readonly number[] } | undefined;
+  private serviceCandidates:
+    | { readonly byService: ReadonlyMap<string, readonly number[]>; readonly everyone: readonly number[] }
+    | undefined;
   /** Principal ARN → grants naming it as grantee: use/control of signing keys, and Decrypt of the keys protecting secrets/parameters. */
-  private readonly grantsByGrantee = new Map<string, { material: number; grantId: string; operations: readonly string[]; decrypt: boolean }[]>();
-  private resourceSide: { readonly tagKeys: readonly string[]; readonly clauses: readonly IdentityClause[]; readonly variables: boolean } | undefined;
+  private readonly grantsByGrantee = new Map<
+    string,
+    { material: number; grantId: string; operations: readonly string[]; decrypt: boolean }[]
+  >();
+  private resourceSide:
+    | { readonly tagKeys: readonly string[]; readonly clauses: readonly IdentityClause[]; readonly variables: boolean }
+    | undefined;
   private readonly roleByName = new Map<string, number>();
   private readonly rewrittenTrust: ProjectedPolicy;
   /** A table with no items: names the workload API calls decided on probe ARNs. */
@@ -368,11 +395,31 @@ export class ReachEngine {
     const secrets = of('secret');
     const parameters = of('ssm-parameter');
     this.tables = {
-      roleTrust: this.table('role-trust', 'trust-policy', roles.map((r) => ({ arn: r.arn, tags: r.tags, ...(r.trust ? { policy: r.trust } : {}), ref: r.index }))),
-      roleIam: this.table('role', 'none', roles.map((r) => ({ arn: r.arn, tags: r.tags, ref: r.index }))),
-      userIam: this.table('user', 'none', users.map((u) => ({ arn: u.arn, tags: u.tags, ref: u.index }))),
-      groupIam: this.table('group', 'none', d.groups.map((g) => ({ arn: g.arn, tags: {}, ref: g.index }))),
-      policyIam: this.table('policy', 'none', customer.map((p) => ({ arn: p.arn, tags: {}, ref: p.index }))),
+      roleTrust: this.table(
+        'role-trust',
+        'trust-policy',
+        roles.map((r) => ({ arn: r.arn, tags: r.tags, ...(r.trust ? { policy: r.trust } : {}), ref: r.index })),
+      ),
+      roleIam: this.table(
+        'role',
+        'none',
+        roles.map((r) => ({ arn: r.arn, tags: r.tags, ref: r.index })),
+      ),
+      userIam: this.table(
+        'user',
+        'none',
+        users.map((u) => ({ arn: u.arn, tags: u.tags, ref: u.index })),
+      ),
+      groupIam: this.table(
+        'group',
+        'none',
+        d.groups.map((g) => ({ arn: g.arn, tags: {}, ref: g.index })),
+      ),
+      policyIam: this.table(
+        'policy',
+        'none',
+        customer.map((p) => ({ arn: p.arn, tags: {}, ref: p.index })),
+      ),
       kmsSign: this.table('kms-sign', 'kms-key', of('kms-sign').map(materialItem)),
       kmsMac: this.table('kms-mac', 'kms-key', of('kms-mac').map(materialItem)),
       secrets: this.table('secret', 'resource-policy', secrets.map(materialItem)),
@@ -381,7 +428,9 @@ export class ReachEngine {
       parameterDecrypt: this.table('parameter-decrypt', 'kms-key', parameters.map(decryptItem)),
     };
     for (const t of [this.tables.kmsSign, this.tables.kmsMac, this.tables.secrets, this.tables.parameters]) {
-      t.items.forEach((it, i) => this.materialItem.set(`${t.name}|${it.ref}`, i));
+      t.items.forEach((it, i) => {
+        this.materialItem.set(`${t.name}|${it.ref}`, i);
+      });
     }
     this.rewrittenTrust = this.projections.project(REWRITTEN_TRUST, () => true);
     this.indexGrants();
@@ -466,7 +515,8 @@ export class ReachEngine {
       else list.push(entry);
     };
     for (const m of this.materials) {
-      for (const g of m.grants) push(g.granteePrincipal, { material: m.index, grantId: g.grantId, operations: g.operations, decrypt: false });
+      for (const g of m.grants)
+        push(g.granteePrincipal, { material: m.index, grantId: g.grantId, operations: g.operations, decrypt: false });
       if (m.protection?.kind === 'customer') {
         for (const g of m.protection.key.grants) {
           if (g.operations.includes('Decrypt')) {
@@ -551,14 +601,15 @@ export class ReachEngine {
   }
 
   /**
-   * Computes the edges and accesses of every principal as it is, and of one escalated principal
-   * (shared by all escalated ones): what a walk would otherwise compute lazily the first time it
-   * reaches them. For long-lived processes that answer several plans.
+   * Computes the edges and accesses of every principal as it is, and (through `walk`, started
+   * from one escalated principal) of every escalated state: what walks would otherwise compute
+   * lazily the first time they reach them. For long-lived processes that answer several plans.
    */
-  prepare(): void {
+  prepare(walk: (start: Node) => void): void {
     for (const p of this.directory.principals) this.outputs(this.node(p.index));
-    const first = this.directory.principals[0];
-    if (first !== undefined) this.outputs(this.node(first.index, true, true));
+    // Escalated principals: a walk from one of them reaches (and computes) every escalated state.
+    const first = this.directory.principals.find((p) => p.type === 'role' && !p.serviceLinked) ?? this.directory.principals[0];
+    if (first !== undefined) walk(this.node(first.index, true, true));
   }
 
   nodeById(id: number): Node {
@@ -662,7 +713,10 @@ export class ReachEngine {
   /** The statements of a layer (identity policies, a boundary, the SCPs and RCPs) that may cover an action, tagged with their position. */
   private entries(owner: object, documents: () => readonly PolicyDocument[], action: string): readonly SignatureEntry[] {
     let perAction = this.layerEntries.get(owner);
-    if (perAction === undefined) this.layerEntries.set(owner, (perAction = new Map()));
+    if (perAction === undefined) {
+      perAction = new Map();
+      this.layerEntries.set(owner, perAction);
+    }
     let list = perAction.get(action);
     if (list === undefined) {
       const built: SignatureEntry[] = [];
@@ -676,7 +730,14 @@ export class ReachEngine {
     return list;
   }
 
-  private signature(node: Node, it: TableItem, mode: Table['mode'], action: string, projected: ProjectedPolicy | undefined, extra: Use['extra']): string {
+  private signature(
+    node: Node,
+    it: TableItem,
+    mode: Table['mode'],
+    action: string,
+    projected: ProjectedPolicy | undefined,
+    extra: Use['extra'],
+  ): string {
     const p = node.principal;
     let extraKey = '';
     if (extra !== undefined) {
@@ -696,7 +757,10 @@ export class ReachEngine {
         else if (covered) parts.push(e.tag);
         else continue;
         if (st.resourceVariables) itemArn = true;
-        if (st.keys.length > 0) (keys ??= []).push(...st.keys);
+        if (st.keys.length > 0) {
+          keys ??= [];
+          keys.push(...st.keys);
+        }
       }
       parts.push('|');
     };
@@ -708,7 +772,10 @@ export class ReachEngine {
     if (projected !== undefined) {
       parts.push(`p${projected.projection.id}`);
       const more = projected.projection.keys(action);
-      if (more.length > 0) (keys ??= []).push(...more);
+      if (more.length > 0) {
+        keys ??= [];
+        keys.push(...more);
+      }
       if (projected.projection.notPrincipal) principalArn = true;
     }
     if (keys !== undefined) {
@@ -733,7 +800,14 @@ export class ReachEngine {
     return parts.join('\u0001');
   }
 
-  private decide(node: Node, table: Table, item: number, action: string, projected: ProjectedPolicy | undefined, extra?: Use['extra']): Decision {
+  private decide(
+    node: Node,
+    table: Table,
+    item: number,
+    action: string,
+    projected: ProjectedPolicy | undefined,
+    extra?: Use['extra'],
+  ): Decision {
     const it = table.items[item] as TableItem;
     const signature = this.signature(node, it, table.mode, action, projected, extra);
     const cached = this.decisions.get(signature);
@@ -744,7 +818,14 @@ export class ReachEngine {
     return decision;
   }
 
-  private evaluate(node: Node, it: TableItem, mode: Table['mode'], action: string, projected: ProjectedPolicy | undefined, extra?: Use['extra']): Decision {
+  private evaluate(
+    node: Node,
+    it: TableItem,
+    mode: Table['mode'],
+    action: string,
+    projected: ProjectedPolicy | undefined,
+    extra?: Use['extra'],
+  ): Decision {
     const context = extra === undefined ? it.context : { ...it.context, ...extra };
     const org = this.snapshot.organization;
     return authorize(
@@ -830,6 +911,14 @@ export class ReachEngine {
    * their attributes, so the decisions (and what is derived from them) are computed once.
    */
   private actionKey(node: Node, use: Use): string {
+    // Nodes with equal share keys have equal action keys unless the key names the principal itself.
+    let shared = this.actionKeysByShare.get(node.shareKey);
+    if (shared === undefined) {
+      shared = new Map();
+      this.actionKeysByShare.set(node.shareKey, shared);
+    }
+    const common = shared.get(use);
+    if (common !== undefined && common !== null) return common;
     node.actionKeys ??= new Map();
     const cached = node.actionKeys.get(use);
     if (cached !== undefined) return cached;
@@ -837,26 +926,44 @@ export class ReachEngine {
     const parts: string[] = [p.type, node.boundary?.id ?? '', use.key];
     const keys: string[] = [];
     let variables = false;
+    const who = { type: p.type, arn: p.arn, name: p.name, id: p.context.id };
     const add = (list: readonly SignatureEntry[], own: boolean): void => {
       for (const e of list) {
         if (own) parts.push(e.tag);
         for (const k of e.statement.keys) keys.push(k);
-        if (own && e.statement.resourceVariables) variables = true;
+        if ((own && e.statement.resourceVariables) || e.statement.identityVariables) variables = true;
+        // A condition on the principal's identity only matters through its outcome: fingerprint it.
+        for (const c of e.statement.identityClauses) {
+          if (c.values.some((v) => v.includes('${'))) variables = true;
+          else parts.push(`${e.tag}?${clauseFingerprint(c, identityValue(c.key, who))}`);
+        }
       }
       parts.push('|');
     };
-    add(this.entries(node.identity, () => node.identity.map((x) => x.document), use.action), true);
+    add(
+      this.entries(node.identity, () => node.identity.map((x) => x.document), use.action),
+      true,
+    );
     const boundary = node.boundary;
-    if (boundary !== undefined) add(this.entries(boundary, () => [boundary.document], use.action), true);
+    if (boundary !== undefined)
+      add(
+        this.entries(boundary, () => [boundary.document], use.action),
+        true,
+      );
     const org = this.snapshot.organization;
-    add(this.entries(org, () => [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()], use.action), false);
+    add(
+      this.entries(org, () => [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()], use.action),
+      false,
+    );
     for (const key of new Set(keys)) {
       if (key.startsWith('aws:principaltag/')) parts.push(`${key}=${lowered(p.tags).get(key.slice(17)) ?? '\u0000'}`);
-      else if (key === 'aws:username' || key === 'aws:userid' || key === 'aws:principalarn') variables = true;
     }
     if (variables) parts.push(`@${p.arn}`);
     const key = parts.join('\u0001');
-    node.actionKeys.set(use, key);
+    if (variables) {
+      shared.set(use, null);
+      node.actionKeys.set(use, key);
+    } else shared.set(use, key);
     return key;
   }
 
@@ -960,7 +1067,10 @@ export class ReachEngine {
   private use(table: Table, action: string, extra?: Readonly<Record<string, string>>): Use {
     if (extra === undefined) {
       let perTable = this.plainUses.get(table);
-      if (perTable === undefined) this.plainUses.set(table, (perTable = new Map()));
+      if (perTable === undefined) {
+        perTable = new Map();
+        this.plainUses.set(table, perTable);
+      }
       let u = perTable.get(action);
       if (u === undefined) {
         u = { table, action, key: `${table.name}|${action}|` };
@@ -1045,7 +1155,9 @@ export class ReachEngine {
           break;
         case 'workload-role': {
           if (!o.passRole && !this.options.assumeExistingWorkloads) break;
-          const passes = o.passRole ? o.servicePrincipals.map((sp) => this.use(t.roleIam, 'iam:PassRole', { 'iam:PassedToService': sp })) : [];
+          const passes = o.passRole
+            ? o.servicePrincipals.map((sp) => this.use(t.roleIam, 'iam:PassRole', { 'iam:PassedToService': sp }))
+            : [];
           rule(path.id, passes, (v, c) => this.deriveWorkload(v, c, path, o.servicePrincipals, o.passRole), {
             probes: path.permissions.filter((q) => q.on !== 'passed-role'),
           });
@@ -1092,22 +1204,36 @@ export class ReachEngine {
       },
       get: (use, item) => (this.possible(node, use) ? this.sharedAllowed(node, use).map.get(item) : undefined),
     };
-    const shared: OutputSet[] = [];
-    let sensitive = false;
-    for (const rule of this.rules()) {
-      const key = this.ruleKey(node, rule);
-      if (key === undefined) continue;
-      let fragment = this.fragments.get(key);
-      if (fragment === undefined) {
-        const collector: Collector = { edges: [], mods: [], access: [] };
-        rule.run(sharedView, collector);
-        fragment = collector.edges.length + collector.mods.length + collector.access.length === 0 ? EMPTY_SET : dedupe(collector);
-        this.fragments.set(key, fragment);
+    let common = this.sharedByShareKey.get(node.shareKey);
+    if (common === undefined) {
+      const fragments: OutputSet[] = [];
+      let sensitive = false;
+      let personal = false;
+      for (const rule of this.rules()) {
+        const key = this.ruleKey(node, rule);
+        if (key === undefined) continue;
+        let fragment = this.fragments.get(key);
+        if (fragment === undefined) {
+          const collector: Collector = { edges: [], mods: [], access: [] };
+          rule.run(sharedView, collector);
+          fragment = collector.edges.length + collector.mods.length + collector.access.length === 0 ? EMPTY_SET : dedupe(collector);
+          this.fragments.set(key, fragment);
+        }
+        if (fragment !== EMPTY_SET) fragments.push(fragment);
+        for (const u of rule.uses) {
+          if (!this.possible(node, u)) continue;
+          const a = this.sharedAllowed(node, u);
+          if (a.sensitive.length > 0) sensitive = true;
+          if (a.personal.length > 0) personal = true;
+        }
       }
-      if (fragment !== EMPTY_SET) shared.push(fragment);
-      if (!sensitive) for (const u of rule.uses) if (this.possible(node, u) && this.sharedAllowed(node, u).sensitive.length > 0) sensitive = true;
+      common = { fragments, sensitive, personal };
+      // Shareable only when none of the keys read names this node's principal.
+      const perNode = node.actionKeys !== undefined && node.actionKeys.size > 0;
+      if (!perNode) this.sharedByShareKey.set(node.shareKey, common);
     }
-    const cls: ClassState = sensitive ? this.classState(node) : NO_CLASS;
+    const shared = common.fragments;
+    const cls: ClassState = common.sensitive ? this.classState(node) : NO_CLASS;
     if (cls.outputs === undefined) {
       cls.outputs = this.collect({
         node,
@@ -1121,8 +1247,7 @@ export class ReachEngine {
           this.possible(node, use) ? (this.classAllowed(node, use).get(item) ?? this.sharedAllowed(node, use).map.get(item)) : undefined,
       });
     }
-    const personal = this.rules().some((r) => r.uses.some((u) => this.possible(node, u) && this.sharedAllowed(node, u).personal.length > 0));
-    if (!personal && !this.named(node.principal)) {
+    if (!common.personal && !this.named(node.principal)) {
       node.outputs = { shared, cls: cls.outputs, own: EMPTY_SET, overrides: undefined };
       return node.outputs;
     }
@@ -1138,7 +1263,10 @@ export class ReachEngine {
         ownMaps.set(key, own);
         if (explicit.length > 0) {
           let set = overrides.get(use.table);
-          if (set === undefined) overrides.set(use.table, (set = new Set()));
+          if (set === undefined) {
+            set = new Set();
+            overrides.set(use.table, set);
+          }
           for (const i of explicit) set.add(i);
         }
       }
@@ -1171,12 +1299,27 @@ export class ReachEngine {
     return collector.edges.length + collector.mods.length + collector.access.length === 0 ? EMPTY_SET : dedupe(collector);
   }
 
-  private edge(out: Collector, t: Table, i: number, verdicts: readonly Verdict[], via: string, escalation: string, conditions?: readonly ReachCondition[]): void {
+  private edge(
+    out: Collector,
+    t: Table,
+    i: number,
+    verdicts: readonly Verdict[],
+    via: string,
+    escalation: string,
+    conditions?: readonly ReachCondition[],
+  ): void {
     const item = t.items[i] as TableItem;
     out.edges.push({
       targets: [item.ref],
       conditional: isConditional(verdicts, conditions),
-      spec: { to: item.arn, via, effect: 'become', verdicts, escalation, ...(conditions !== undefined && conditions.length > 0 ? { conditions } : {}) },
+      spec: {
+        to: item.arn,
+        via,
+        effect: 'become',
+        verdicts,
+        escalation,
+        ...(conditions !== undefined && conditions.length > 0 ? { conditions } : {}),
+      },
       item: i,
       tables: [t],
     });
@@ -1195,20 +1338,28 @@ export class ReachEngine {
     const t = this.tables.roleIam;
     const use = this.use(t, path.permissions[0]?.action ?? 'iam:UpdateAssumeRolePolicy');
     const rewrittenKey = this.actionKey(view.node, this.use(this.tables.roleTrust, 'sts:AssumeRole'));
-    let rewritten = this.rewrittenByKey.get(rewrittenKey);
-    if (rewritten === undefined) this.rewrittenByKey.set(rewrittenKey, (rewritten = new Map()));
-    const state = { rewritten };
+    // Whether the node may assume the role once its trust names it: depends only on the node's sts:AssumeRole statements.
+    let decided = this.rewrittenByKey.get(rewrittenKey);
+    if (decided === undefined) {
+      decided = new Map();
+      this.rewrittenByKey.set(rewrittenKey, decided);
+    }
     for (const i of view.items([use])) {
       const v = view.get(use, i);
       const item = t.items[i] as TableItem;
       if (v === undefined || (this.directory.principals[item.ref] as PrincipalRecord).serviceLinked) continue;
-      let after = state.rewritten.get(i);
+      let after = decided.get(i);
       if (after === undefined) {
-        const rewritten: TableItem = { arn: item.arn, tags: item.tags, policy: { id: `${item.arn}#trust-rewritten`, kind: 'trust', document: REWRITTEN_TRUST }, ref: item.ref };
+        const rewritten: TableItem = {
+          arn: item.arn,
+          tags: item.tags,
+          policy: { id: `${item.arn}#trust-rewritten`, kind: 'trust', document: REWRITTEN_TRUST },
+          ref: item.ref,
+        };
         const scratch: Table = { ...this.tables.roleTrust, items: [rewritten] };
         const decision = this.decide(view.node, scratch, 0, 'sts:AssumeRole', this.rewrittenTrust);
         after = decision.decision === 'allow' ? verdictOf(decision, this.rewrittenTrust, rewritten) : null;
-        state.rewritten.set(i, after);
+        decided.set(i, after);
       }
       if (after !== null) this.edge(out, t, i, [v, after], `${use.action}+sts:AssumeRole`, path.id);
     }
@@ -1239,7 +1390,14 @@ export class ReachEngine {
 
   private deriveEscalation(view: View, out: Collector, path: EscalationPath, target: 'user' | 'role' | 'group' | 'managed-policy'): void {
     const perm = path.permissions[0] as RequiredPermission;
-    const t = target === 'user' ? this.tables.userIam : target === 'role' ? this.tables.roleIam : target === 'group' ? this.tables.groupIam : this.tables.policyIam;
+    const t =
+      target === 'user'
+        ? this.tables.userIam
+        : target === 'role'
+          ? this.tables.roleIam
+          : target === 'group'
+            ? this.tables.groupIam
+            : this.tables.policyIam;
     const use = this.use(t, perm.action);
     const assumes = path.assumes !== undefined ? [assumption(path, path.assumes)] : undefined;
     for (const i of view.items([use])) {
@@ -1264,7 +1422,14 @@ export class ReachEngine {
         targets,
         ...(groups.length > 0 ? { groups } : {}),
         conditional: isConditional([v], assumes),
-        spec: { to: item.arn, via: perm.action, effect: 'escalate', verdicts: [v], escalation: path.id, ...(assumes !== undefined ? { conditions: assumes } : {}) },
+        spec: {
+          to: item.arn,
+          via: perm.action,
+          effect: 'escalate',
+          verdicts: [v],
+          escalation: path.id,
+          ...(assumes !== undefined ? { conditions: assumes } : {}),
+        },
         item: i,
         tables: [t],
       });
@@ -1491,7 +1656,15 @@ export class ReachEngine {
         out.edges.push({
           targets: group.targets,
           conditional: isConditional(verdicts, [...group.conditions, ...assumes]),
-          spec: { via, effect: 'become', verdicts, escalation: path.id, conditions: assumes, targetCitations: fanOut.citations, targetConditions: fanOut.conditions },
+          spec: {
+            via,
+            effect: 'become',
+            verdicts,
+            escalation: path.id,
+            conditions: assumes,
+            targetCitations: fanOut.citations,
+            targetConditions: fanOut.conditions,
+          },
           item: -1,
           tables: [],
         });
@@ -1502,66 +1675,81 @@ export class ReachEngine {
   private deriveAccessPlan(view: View, out: Collector, plan: AccessPlan): void {
     const node = view.node;
     const grants = view.level === 'own' ? (this.grantsByGrantee.get(node.principal.arn) ?? []) : [];
-    {
-      const { table, decrypt } = plan;
-      // Nothing to find when no identity policy can grant these requests and no resource policy names the principal.
-      if (!plan.all.some((u) => this.possible(node, u))) {
-        if (view.level !== 'own') return;
-        if (grants.length === 0 && plan.tables.every((tb) => this.explicitItems(tb, node.principal).length === 0)) return;
+    const { table, decrypt } = plan;
+    // Nothing to find when no identity policy can grant these requests and no resource policy names the principal.
+    if (!plan.all.some((u) => this.possible(node, u))) {
+      if (view.level !== 'own') return;
+      if (grants.length === 0 && plan.tables.every((tb) => this.explicitItems(tb, node.principal).length === 0)) return;
+    }
+    const push = (
+      i: number,
+      access: ReachAccess,
+      action: string,
+      verdicts: Verdict[],
+      via = action,
+      conditions?: readonly ReachCondition[],
+      extra: Partial<StepSpec> = {},
+    ): void => {
+      const item = table.items[i] as TableItem;
+      out.access.push({
+        material: item.ref,
+        access,
+        action,
+        conditional: isConditional(verdicts, conditions),
+        spec: { to: item.arn, via, effect: 'access', verdicts, ...(conditions !== undefined ? { conditions } : {}), ...extra },
+        item: i,
+        tables: plan.tables,
+        ...(extra.grantId !== undefined ? { grantId: extra.grantId } : {}),
+      });
+    };
+    for (const use of plan.control) {
+      for (const i of view.items([use])) {
+        const v = view.get(use, i);
+        if (v !== undefined) push(i, 'control', use.action, [v]);
       }
-      const push = (i: number, access: ReachAccess, action: string, verdicts: Verdict[], via = action, conditions?: readonly ReachCondition[], extra: Partial<StepSpec> = {}): void => {
-        const item = table.items[i] as TableItem;
-        out.access.push({
-          material: item.ref,
-          access,
-          action,
-          conditional: isConditional(verdicts, conditions),
-          spec: { to: item.arn, via, effect: 'access', verdicts, ...(conditions !== undefined ? { conditions } : {}), ...extra },
-          item: i,
-          tables: plan.tables,
-          ...(extra.grantId !== undefined ? { grantId: extra.grantId } : {}),
-        });
-      };
-      for (const use of plan.control) {
-        for (const i of view.items([use])) {
-          const v = view.get(use, i);
-          if (v !== undefined) push(i, 'control', use.action, [v]);
-        }
+    }
+    let candidates = view.items(plan.all.slice(plan.control.length));
+    if (decrypt !== undefined && grants.length > 0) {
+      const extra = grants
+        .filter((g) => g.decrypt)
+        .map((g) => this.materialItem.get(`${table.name}|${g.material}`))
+        .filter((i) => i !== undefined);
+      if (extra.length > 0) candidates = union([candidates, extra]);
+    }
+    for (const i of candidates) {
+      let best: { use: Use; v: Verdict } | undefined;
+      for (const u of plan.uses) {
+        const v = view.get(u, i);
+        if (v !== undefined && (best === undefined || (best.v.decision.conditional && !v.decision.conditional))) best = { use: u, v };
       }
-      let candidates = view.items(plan.all.slice(plan.control.length));
-      if (decrypt !== undefined && grants.length > 0) {
-        const extra = grants.filter((g) => g.decrypt).map((g) => this.materialItem.get(`${table.name}|${g.material}`)).filter((i) => i !== undefined);
-        if (extra.length > 0) candidates = union([candidates, extra]);
+      if (best === undefined) continue;
+      const material = this.materials[(table.items[i] as TableItem).ref] as MaterialRecord;
+      const protection = material.protection;
+      if (decrypt === undefined || protection === undefined || protection.kind === 'aws-managed') {
+        push(i, 'use', best.use.action, [best.v]);
+        continue;
       }
-      for (const i of candidates) {
-        let best: { use: Use; v: Verdict } | undefined;
-        for (const u of plan.uses) {
-          const v = view.get(u, i);
-          if (v !== undefined && (best === undefined || (best.v.decision.conditional && !v.decision.conditional))) best = { use: u, v };
-        }
-        if (best === undefined) continue;
-        const material = this.materials[(table.items[i] as TableItem).ref] as MaterialRecord;
-        const protection = material.protection;
-        if (decrypt === undefined || protection === undefined || protection.kind === 'aws-managed') {
-          push(i, 'use', best.use.action, [best.v]);
-          continue;
-        }
-        const via = `${best.use.action}+kms:Decrypt`;
-        if (protection.kind === 'missing') {
-          const c: ReachCondition = { policy: ASSUMPTION_POLICY, statement: material.arn, operator: 'Assumes', key: 'kms:Decrypt', values: [protection.keyId] };
-          push(i, 'use', best.use.action, [best.v], via, [c]);
-          continue;
-        }
-        const d = view.get(decrypt, i);
-        if (d !== undefined) {
-          push(i, 'use', best.use.action, [best.v, d], via);
-          continue;
-        }
-        const grant = grants.find((g) => g.decrypt && g.material === material.index);
-        if (grant !== undefined) {
-          const citation = { policy: `${protection.key.arn}#grant:${grant.grantId}`, statement: grant.grantId };
-          push(i, 'use', best.use.action, [best.v], via, undefined, { citations: [citation], grantId: grant.grantId });
-        }
+      const via = `${best.use.action}+kms:Decrypt`;
+      if (protection.kind === 'missing') {
+        const c: ReachCondition = {
+          policy: ASSUMPTION_POLICY,
+          statement: material.arn,
+          operator: 'Assumes',
+          key: 'kms:Decrypt',
+          values: [protection.keyId],
+        };
+        push(i, 'use', best.use.action, [best.v], via, [c]);
+        continue;
+      }
+      const d = view.get(decrypt, i);
+      if (d !== undefined) {
+        push(i, 'use', best.use.action, [best.v, d], via);
+        continue;
+      }
+      const grant = grants.find((g) => g.decrypt && g.material === material.index);
+      if (grant !== undefined) {
+        const citation = { policy: `${protection.key.arn}#grant:${grant.grantId}`, statement: grant.grantId };
+        push(i, 'use', best.use.action, [best.v], via, undefined, { citations: [citation], grantId: grant.grantId });
       }
     }
   }

@@ -12,12 +12,7 @@
  * attack needs would hide reach.
  */
 
-export type EscalationCategory =
-  | 'principal-access'
-  | 'self-escalation'
-  | 'new-passrole'
-  | 'existing-passrole'
-  | 'boundary';
+export type EscalationCategory = 'principal-access' | 'self-escalation' | 'new-passrole' | 'existing-passrole' | 'boundary';
 
 /** What a required permission must be allowed on. */
 export type PermissionTarget =
@@ -135,7 +130,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'apprunner-001',
     title: 'Pass a role to a new App Runner service',
     category: 'new-passrole',
-    summary: 'Create an App Runner service whose instance role is a role the attacker may pass; the start command or the container then runs with that role.',
+    summary:
+      'Create an App Runner service whose instance role is a role the attacker may pass; the start command or the container then runs with that role.',
     permissions: [passRole, on('apprunner:CreateService', ARN.appRunnerService)],
     becomes: 'a role trusting tasks.apprunner.amazonaws.com',
     outcome: workload(APPRUNNER, true),
@@ -145,7 +141,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'apprunner-002',
     title: 'Take over an existing App Runner service',
     category: 'existing-passrole',
-    summary: 'Change the image or start command of an App Runner service that already has an instance role; the new code runs as that role.',
+    summary:
+      'Change the image or start command of an App Runner service that already has an instance role; the new code runs as that role.',
     permissions: [on('apprunner:UpdateService', ARN.appRunnerService)],
     becomes: 'the instance role of an existing App Runner service',
     outcome: workload(APPRUNNER, false),
@@ -156,7 +153,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'bedrock-001',
     title: 'Pass a role to a new Bedrock AgentCore code interpreter',
     category: 'new-passrole',
-    summary: 'Create a code interpreter with a passed execution role, open a session and run code that reads the role credentials from the micro-VM metadata service.',
+    summary:
+      'Create a code interpreter with a passed execution role, open a session and run code that reads the role credentials from the micro-VM metadata service.',
     permissions: [
       passRole,
       on('bedrock-agentcore:CreateCodeInterpreter', ARN.codeInterpreter),
@@ -185,7 +183,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'cloudformation-001',
     title: 'Pass a role to a new CloudFormation stack',
     category: 'new-passrole',
-    summary: 'Create a stack with a passed service role; the template creates whatever that role may create, such as a user with keys or a role trusting the attacker.',
+    summary:
+      'Create a stack with a passed service role; the template creates whatever that role may create, such as a user with keys or a role trusting the attacker.',
     permissions: [passRole, on('cloudformation:CreateStack', ARN.cfnStack)],
     becomes: 'a role trusting cloudformation.amazonaws.com',
     outcome: workload(CFN, true),
@@ -195,7 +194,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'cloudformation-002',
     title: 'Update an existing CloudFormation stack',
     category: 'existing-passrole',
-    summary: "Replace the template of a stack that has a service role; CloudFormation applies the new resources with that role's permissions.",
+    summary:
+      "Replace the template of a stack that has a service role; CloudFormation applies the new resources with that role's permissions.",
     permissions: [on('cloudformation:UpdateStack', ARN.cfnStack)],
     becomes: 'the service role of an existing stack',
     outcome: workload(CFN, false),
@@ -206,7 +206,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'cloudformation-003',
     title: 'Pass a role to a new StackSet and deploy it',
     category: 'new-passrole',
-    summary: 'Define a StackSet with a passed role and deploy stack instances; the instances create resources with the permissions of the StackSet roles.',
+    summary:
+      'Define a StackSet with a passed role and deploy stack instances; the instances create resources with the permissions of the StackSet roles.',
     permissions: [
       passRole,
       on('cloudformation:CreateStackSet', ARN.cfnStackSet),
@@ -220,7 +221,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'cloudformation-004',
     title: 'Update an existing StackSet',
     category: 'new-passrole',
-    summary: "Change the template of a StackSet (passing its administration role) so its deployments create resources with the StackSet roles' permissions.",
+    summary:
+      "Change the template of a StackSet (passing its administration role) so its deployments create resources with the StackSet roles' permissions.",
     permissions: [passRole, on('cloudformation:UpdateStackSet', ARN.cfnStackSet)],
     becomes: 'a role trusting cloudformation.amazonaws.com (and what it may assume)',
     outcome: workload(CFN, true),
@@ -231,7 +233,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'cloudformation-005',
     title: 'Create and execute a change set on an existing stack',
     category: 'new-passrole',
-    summary: "Create a change set on a stack that has a service role and execute it; the changes are applied with the service role's permissions.",
+    summary:
+      "Create a change set on a stack that has a service role and execute it; the changes are applied with the service role's permissions.",
     permissions: [on('cloudformation:CreateChangeSet', ARN.cfnStack), on('cloudformation:ExecuteChangeSet', ARN.cfnStack)],
     becomes: 'the service role of an existing stack',
     outcome: workload(CFN, false),
@@ -274,7 +277,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'codebuild-004',
     title: 'Pass a role to a new CodeBuild project and batch-build',
     category: 'new-passrole',
-    summary: 'Create a batch-capable project with a passed service role and start a batch build that runs the attacker’s commands as that role.',
+    summary:
+      'Create a batch-capable project with a passed service role and start a batch build that runs the attacker’s commands as that role.',
     permissions: [passRole, on('codebuild:CreateProject', ARN.codebuildProject), on('codebuild:StartBuildBatch', ARN.codebuildProject)],
     becomes: 'a role trusting codebuild.amazonaws.com',
     outcome: workload(CODEBUILD, true),
@@ -299,7 +303,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'ec2-001',
     title: 'Pass a role to a new EC2 instance',
     category: 'new-passrole',
-    summary: 'Launch an instance with an instance profile of a passed role; user data or a shell on it reads the role credentials from the metadata service.',
+    summary:
+      'Launch an instance with an instance profile of a passed role; user data or a shell on it reads the role credentials from the metadata service.',
     permissions: [passRole, on('ec2:RunInstances', ARN.ec2Instance)],
     becomes: 'a role trusting ec2.amazonaws.com',
     outcome: workload(EC2, true),
@@ -310,7 +315,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'ec2-002',
     title: 'Rewrite the user data of an existing instance',
     category: 'existing-passrole',
-    summary: 'Stop an instance, replace its user data with a script that runs on every boot, and start it again; the script runs with the instance role.',
+    summary:
+      'Stop an instance, replace its user data with a script that runs on every boot, and start it again; the script runs with the instance role.',
     permissions: [
       on('ec2:ModifyInstanceAttribute', ARN.ec2Instance),
       on('ec2:StopInstances', ARN.ec2Instance),
@@ -336,11 +342,9 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'ec2-004',
     title: 'Poison a launch template that carries a role',
     category: 'existing-passrole',
-    summary: 'Add a launch-template version that keeps the instance profile but injects user data, and make it the default; the next launch runs it with the role.',
-    permissions: [
-      on('ec2:CreateLaunchTemplateVersion', ARN.ec2LaunchTemplate),
-      on('ec2:ModifyLaunchTemplate', ARN.ec2LaunchTemplate),
-    ],
+    summary:
+      'Add a launch-template version that keeps the instance profile but injects user data, and make it the default; the next launch runs it with the role.',
+    permissions: [on('ec2:CreateLaunchTemplateVersion', ARN.ec2LaunchTemplate), on('ec2:ModifyLaunchTemplate', ARN.ec2LaunchTemplate)],
     becomes: 'the role named by an existing launch template',
     outcome: workload(EC2, false),
     assumes: 'a launch template in use names an instance profile of this role',
@@ -361,7 +365,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'ecs-001',
     title: 'Create a cluster and an ECS service with a passed task role',
     category: 'new-passrole',
-    summary: 'Create a cluster, register a task definition with a passed task role and run it as a service; the container runs as the role.',
+    summary:
+      'Create a cluster, register a task definition with a passed task role and run it as a service; the container runs as the role.',
     permissions: [
       passRole,
       on('ecs:CreateCluster', ARN.ecsCluster),
@@ -487,7 +492,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'iam-001',
     title: 'Write a new default version of an attached managed policy',
     category: 'self-escalation',
-    summary: 'Create a new version of a customer-managed policy, set as default, that allows everything; every user, group and role it is attached to gains it.',
+    summary:
+      'Create a new version of a customer-managed policy, set as default, that allows everything; every user, group and role it is attached to gains it.',
     permissions: [{ action: 'iam:CreatePolicyVersion', on: 'attached-policy' }],
     becomes: 'every principal the policy is attached to, with an identity layer that allows everything',
     outcome: { kind: 'escalate-identity', target: 'managed-policy' },
@@ -600,7 +606,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'iam-012',
     title: 'Rewrite a role’s trust policy',
     category: 'principal-access',
-    summary: 'Replace the trust policy of a role with one naming the attacker, then assume it (naming the principal needs no sts:AssumeRole permission).',
+    summary:
+      'Replace the trust policy of a role with one naming the attacker, then assume it (naming the principal needs no sts:AssumeRole permission).',
     permissions: [{ action: 'iam:UpdateAssumeRolePolicy', on: 'target-role' }],
     becomes: 'the target role',
     outcome: { kind: 'rewrite-trust' },
@@ -685,7 +692,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'iam-019',
     title: 'Attach a managed policy to a role and rewrite its trust',
     category: 'principal-access',
-    summary: 'Attach a broad policy to any role and make its trust policy name the attacker; no prior trust or sts:AssumeRole permission needed.',
+    summary:
+      'Attach a broad policy to any role and make its trust policy name the attacker; no prior trust or sts:AssumeRole permission needed.',
     permissions: [
       { action: 'iam:AttachRolePolicy', on: 'target-role' },
       { action: 'iam:UpdateAssumeRolePolicy', on: 'target-role' },
@@ -833,7 +841,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'sagemaker-005',
     title: 'Inject a lifecycle configuration into an existing SageMaker notebook',
     category: 'existing-passrole',
-    summary: 'Create a lifecycle script, stop a notebook instance, attach the script and start it; the script runs with the execution role.',
+    summary:
+      'Create a lifecycle script, stop a notebook instance, attach the script and start it; the script runs with the execution role.',
     permissions: [
       on('sagemaker:CreateNotebookInstanceLifecycleConfig', ARN.sagemakerLifecycleConfig),
       on('sagemaker:StopNotebookInstance', ARN.sagemakerNotebook),
@@ -871,7 +880,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'sts-001',
     title: 'Assume a role',
     category: 'principal-access',
-    summary: 'Assume a role whose trust policy lets the attacker in: naming them directly, or naming the account when their own policies also allow sts:AssumeRole on it.',
+    summary:
+      'Assume a role whose trust policy lets the attacker in: naming them directly, or naming the account when their own policies also allow sts:AssumeRole on it.',
     permissions: [{ action: 'sts:AssumeRole', on: 'target-role' }],
     becomes: 'the target role',
     outcome: { kind: 'assume-role' },
@@ -921,7 +931,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'sever-005',
     title: 'Rewrite a managed policy used as a permissions boundary',
     category: 'boundary',
-    summary: 'Create a permissive default version of the customer-managed policy that serves as a boundary; every principal it bounds is uncapped.',
+    summary:
+      'Create a permissive default version of the customer-managed policy that serves as a boundary; every principal it bounds is uncapped.',
     permissions: [{ action: 'iam:CreatePolicyVersion', on: 'boundary-policy' }],
     becomes: 'every principal the policy bounds, without an effective boundary',
     outcome: { kind: 'remove-boundary', target: 'managed-policy' },
@@ -931,7 +942,8 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     id: 'sever-006',
     title: 'Roll an attached managed policy back to an older version',
     category: 'self-escalation',
-    summary: 'Make an earlier, broader version of a customer-managed policy the default again. The snapshot holds only default versions, so this is assumed possible.',
+    summary:
+      'Make an earlier, broader version of a customer-managed policy the default again. The snapshot holds only default versions, so this is assumed possible.',
     permissions: [{ action: 'iam:SetDefaultPolicyVersion', on: 'attached-policy' }],
     becomes: 'every principal the policy is attached to, with whatever an older version allowed',
     outcome: { kind: 'escalate-identity', target: 'managed-policy' },

@@ -176,6 +176,11 @@ export interface ExploreOptions {
   readonly keepFacts?: boolean;
 }
 
+/** Walks the graph from the given nodes (any state). */
+export function exploreFrom(engine: ReachEngine, starts: readonly Node[], options: ExploreOptions): Exploration {
+  return walk(engine, starts, options);
+}
+
 /** Walks the graph from the given principals (indices into the engine's directory). */
 export function explore(engine: ReachEngine, startPrincipals: readonly number[], options: ExploreOptions): Exploration {
   return walk(
@@ -271,7 +276,16 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     if (p.type === 'user' && !node.admin && !escalated.has(p.index) && node.groups.length < maxAddedGroups) {
       for (const { group, record } of joins) {
         if (node.groups.includes(group) || p.groups.includes(group)) continue;
-        derive(node, engine.node(p.index, false, node.unbounded, [...node.groups, group].sort((a, b) => a - b)), record);
+        derive(
+          node,
+          engine.node(
+            p.index,
+            false,
+            node.unbounded,
+            [...node.groups, group].sort((a, b) => a - b),
+          ),
+          record,
+        );
       }
     }
   };
@@ -327,7 +341,12 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     if (mod.kind === 'escalate') for (const g of mod.groups ?? []) recordGroup(g, rec);
   };
 
-  const facts = (): ModFacts => ({ escalated: new Map(escalated), unbounded: new Map(unbounded), escalatedGroups: new Map(escalatedGroups), joins: [...joins] });
+  const facts = (): ModFacts => ({
+    escalated: new Map(escalated),
+    unbounded: new Map(unbounded),
+    escalatedGroups: new Map(escalatedGroups),
+    joins: [...joins],
+  });
 
   const mergeFacts = (f: ModFacts): void => {
     for (const [t, rec] of f.escalated) recordFact(escalated, t, rec);
@@ -350,7 +369,13 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
       const e = escalated.get(principal);
       const u = unbounded.get(principal);
       const user = ownJoins && engine.directory.principals[principal]?.type === 'user';
-      if (!user && !ownGroups && (e === undefined || theirs.escalated.get(principal) === e) && (u === undefined || theirs.unbounded.get(principal) === u)) continue;
+      if (
+        !user &&
+        !ownGroups &&
+        (e === undefined || theirs.escalated.get(principal) === e) &&
+        (u === undefined || theirs.unbounded.get(principal) === u)
+      )
+        continue;
       for (const id of ids) if (fresh(id)) applyRecorded(engine.nodeById(id));
     }
   };
@@ -386,7 +411,14 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     let seed = seeds.hubs.get(targets);
     if (seed === undefined) {
       seeds.inProgress.add(targets);
-      seed = toSeed(engine, walk(engine, targets.map((t) => engine.node(t)), { maxAddedGroups, seeds, adminSeeds: false, keepFacts: true }));
+      seed = toSeed(
+        engine,
+        walk(
+          engine,
+          targets.map((t) => engine.node(t)),
+          { maxAddedGroups, seeds, adminSeeds: false, keepFacts: true },
+        ),
+      );
       seeds.inProgress.delete(targets);
       seeds.hubs.set(targets, seed);
     }

@@ -34,7 +34,10 @@ export function describeStep(step: WitnessStep): string {
       text = `${from} adds its user to group ${to} via ${step.via}`;
       break;
     case 'access':
-      text = step.grantId !== undefined && step.via === 'kms-grant' ? `${from} uses grant ${step.grantId} on ${to}` : `${from} calls ${step.via} on ${to}`;
+      text =
+        step.grantId !== undefined && step.via === 'kms-grant'
+          ? `${from} uses grant ${step.grantId} on ${to}`
+          : `${from} calls ${step.via} on ${to}`;
       break;
   }
   return `${text}${technique} — allowed by ${cite(step.policy, step.statement)}`;
@@ -68,7 +71,11 @@ export function formatReachReport(report: ReachReport): string {
   const others = report.reachablePrincipals.filter((p) => !report.principals.includes(p.arn) || p.escalated || p.boundaryRemoved);
   lines.push(`Can act as (${others.length} principal${others.length === 1 ? '' : 's'} besides their own):`);
   for (const p of others) {
-    const flags = [p.escalated ? 'can make it allow everything' : '', p.boundaryRemoved ? 'can lift its boundary' : '', p.conditional ? 'conditional' : '']
+    const flags = [
+      p.escalated ? 'can make it allow everything' : '',
+      p.boundaryRemoved ? 'can lift its boundary' : '',
+      p.conditional ? 'conditional' : '',
+    ]
       .filter((f) => f !== '')
       .join('; ');
     const how = p.path.length === 0 ? 'own principal' : `${p.path.length} step${p.path.length === 1 ? '' : 's'}`;
@@ -84,7 +91,9 @@ export function formatReachReport(report: ReachReport): string {
   for (const entry of report.reach) {
     lines.push(`  ${entryLine(entry)}`);
     const path = entry.paths[0] ?? [];
-    path.forEach((step, i) => lines.push(`      ${i + 1}. ${describeStep(step)}`));
+    path.forEach((step, i) => {
+      lines.push(`      ${i + 1}. ${describeStep(step)}`);
+    });
     if (entry.paths.length > 1) lines.push(`      (${entry.paths.length - 1} more path${entry.paths.length === 2 ? '' : 's'} in --json)`);
     for (const c of entry.conditions ?? []) lines.push(`      if: ${describeCondition(c)}`);
   }

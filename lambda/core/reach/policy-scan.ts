@@ -138,6 +138,10 @@ export interface SignatureStatement {
   readonly keys: readonly string[];
   /** Its Resource/NotResource embeds variables: whether it covers an ARN depends on the ARN and the principal. */
   readonly resourceVariables: boolean;
+  /** Conditions on the principal's identity (ARN, user name, user id). */
+  readonly identityClauses: readonly IdentityClause[];
+  /** Some variable (anywhere) stands for the principal's identity. */
+  readonly identityVariables: boolean;
 }
 
 const signatureCache = new WeakMap<PolicyDocument, Map<string, readonly SignatureStatement[]>>();
@@ -174,11 +178,17 @@ export function signatureStatements(document: PolicyDocument, action: string): r
     out.push({
       index,
       deny: s.effect === 'Deny',
-      anyResource: list === undefined || (s.resource !== undefined && s.resource.includes('*')),
+      anyResource: list === undefined || s.resource?.includes('*') === true,
       patterns: (list ?? []).map(widenPattern),
       not: s.resource === undefined && s.notResource !== undefined,
       keys: readKeys(s),
       resourceVariables: (list ?? []).some((p) => p.includes('${')),
+      identityClauses: Object.values(s.condition ?? {}).flatMap((block) =>
+        Object.entries(block)
+          .filter(([k]) => IDENTITY_KEYS.has(k.toLowerCase()))
+          .map(([k, values]) => ({ key: k.toLowerCase() as IdentityClause['key'], values })),
+      ),
+      identityVariables: scanDocument({ statements: [s] }).identityVariables,
     });
   });
   perAction.set(action, out);

@@ -31,7 +31,10 @@ const entry = (report: ReachReport, arn: string, access: 'use' | 'control' = 'us
 /** alice (E-1) with the given inline statements; a default signing key. */
 function aliceWith(b: AccountBuilder, ...statements: Record<string, unknown>[]): string {
   b.key('signing');
-  return b.user('alice', { employee: EMPLOYEE, inline: [policy(...(statements.length > 0 ? statements : [allow('s3:ListAllMyBuckets')]))] });
+  return b.user('alice', {
+    employee: EMPLOYEE,
+    inline: [policy(...(statements.length > 0 ? statements : [allow('s3:ListAllMyBuckets')]))],
+  });
 }
 
 describe('Function: computeReach', () => {
@@ -182,7 +185,11 @@ describe('Function: computeReach', () => {
       const report = computeReach(b.build(), EMPLOYEE);
 
       // Assess
-      expect(entry(report, KEY)?.paths[0]?.[0]).toMatchObject({ via: 'sts:AssumeRole', policy: `${roleArn('signer')}#trust`, statement: 0 });
+      expect(entry(report, KEY)?.paths[0]?.[0]).toMatchObject({
+        via: 'sts:AssumeRole',
+        policy: `${roleArn('signer')}#trust`,
+        statement: 0,
+      });
     });
 
     it('does not follow a role whose trust names someone else, whatever the identity policy allows', () => {
@@ -224,13 +231,18 @@ describe('Function: computeReach', () => {
       aliceWith(b, allow('sts:AssumeRole', roleArn('a')));
       b.role('a', { trust: trustAccount(), inline: [policy(allow('sts:AssumeRole', [roleArn('b'), roleArn('a')]))] });
       b.role('b', { trust: trustAccount(), inline: [policy(allow('sts:AssumeRole', [roleArn('a'), roleArn('c')]))] });
-      b.role('c', { trust: trustPrincipals(roleArn('b')), inline: [policy(allow('sts:AssumeRole', roleArn('a')), allow('kms:Sign', KEY))] });
+      b.role('c', {
+        trust: trustPrincipals(roleArn('b')),
+        inline: [policy(allow('sts:AssumeRole', roleArn('a')), allow('kms:Sign', KEY))],
+      });
 
       // Act
       const report = computeReach(b.build(), EMPLOYEE);
 
       // Assess
-      expect(report.reachablePrincipals.map((p) => p.arn).sort()).toEqual([roleArn('a'), roleArn('b'), roleArn('c'), userArn('alice')].sort());
+      expect(report.reachablePrincipals.map((p) => p.arn).sort()).toEqual(
+        [roleArn('a'), roleArn('b'), roleArn('c'), userArn('alice')].sort(),
+      );
       expect(entry(report, KEY)?.paths[0]?.map((s) => s.to)).toEqual([roleArn('a'), roleArn('b'), roleArn('c'), KEY]);
     });
 
@@ -263,7 +275,7 @@ describe('Function: computeReach', () => {
       expect(entry(report, KEY)?.paths[0]?.[0]).toMatchObject({ via: 'iam:CreateAccessKey', escalation: 'iam-002', to: userArn('ci') });
     });
 
-    it('counts minting for a user whose two key slots are full: one of them may be the engineer\'s', () => {
+    it("counts minting for a user whose two key slots are full: one of them may be the engineer's", () => {
       // Prepare
       const b = new AccountBuilder();
       aliceWith(b, allow('iam:CreateAccessKey', userArn('ci')));
@@ -372,7 +384,11 @@ describe('Function: computeReach', () => {
       // Prepare
       const b = new AccountBuilder();
       aliceWith(b, allow(['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy'], '*'));
-      b.role('AWSServiceRoleForThing', { serviceLinked: true, trust: trustService('thing.amazonaws.com'), inline: [policy(allow('kms:Sign', KEY))] });
+      b.role('AWSServiceRoleForThing', {
+        serviceLinked: true,
+        trust: trustService('thing.amazonaws.com'),
+        inline: [policy(allow('kms:Sign', KEY))],
+      });
 
       // Act
       const report = computeReach(b.build(), EMPLOYEE);
@@ -521,7 +537,10 @@ describe('Function: computeReach', () => {
       // Prepare
       const b = new AccountBuilder();
       aliceWith(b, allow('kms:Sign', KEY));
-      b.resourceControlPolicies([policy(allow('*')), { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:Sign', Resource: '*' }] }]);
+      b.resourceControlPolicies([
+        policy(allow('*')),
+        { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:Sign', Resource: '*' }] },
+      ]);
 
       // Act
       const report = computeReach(b.build(), EMPLOYEE);
@@ -538,7 +557,10 @@ describe('Function: computeReach', () => {
       b.role('breakglass', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer] });
       b.role('everyday', { employee: 'E-2', trust: trustAccount(), managed: [signer] });
       b.serviceControlPolicies([
-        policy(allow('*'), deny('kms:Sign', '*', { Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/breakglass` } } })),
+        policy(
+          allow('*'),
+          deny('kms:Sign', '*', { Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/breakglass` } } }),
+        ),
       ]);
       const snapshot = b.build();
 
@@ -559,7 +581,9 @@ describe('Function: computeReach', () => {
       const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
       b.role('a', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer] });
       b.role('b', { employee: 'E-2', trust: trustAccount(), managed: [signer] });
-      b.key('signing', { policy: rootKeyPolicy({ Sid: 'NotB', Effect: 'Deny', Principal: { AWS: roleArn('b') }, Action: 'kms:*', Resource: '*' }) });
+      b.key('signing', {
+        policy: rootKeyPolicy({ Sid: 'NotB', Effect: 'Deny', Principal: { AWS: roleArn('b') }, Action: 'kms:*', Resource: '*' }),
+      });
       const snapshot = b.build();
 
       // Act
@@ -584,6 +608,34 @@ describe('Function: computeReach', () => {
           Action: 'kms:*',
           Resource: '*',
           Condition: { ArnEquals: { 'aws:PrincipalArn': roleArn('a') } },
+        }),
+      });
+      const snapshot = b.build();
+
+      // Act
+      const a = computeReach(snapshot, EMPLOYEE);
+      const bReport = computeReach(snapshot, 'E-2');
+
+      // Assess
+      expect(entry(a, KEY)).toBeDefined();
+      expect(entry(bReport, KEY)).toBeUndefined();
+    });
+  });
+
+  describe('NotPrincipal', () => {
+    it('exempts only the principals a Deny with NotPrincipal lists, even among principals with identical policies', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
+      b.role('a', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer] });
+      b.role('b', { employee: 'E-2', trust: trustAccount(), managed: [signer] });
+      b.key('signing', {
+        policy: rootKeyPolicy({
+          Sid: 'OnlyA',
+          Effect: 'Deny',
+          NotPrincipal: { AWS: [ROOT, roleArn('a'), `arn:aws:sts::${ACCOUNT}:assumed-role/a/session`] },
+          Action: 'kms:*',
+          Resource: '*',
         }),
       });
       const snapshot = b.build();
@@ -667,7 +719,10 @@ describe('Function: computeReach', () => {
       // Prepare
       const b = new AccountBuilder();
       aliceWith(b, allow('sts:AssumeRole', roleArn('vendor')));
-      b.role('vendor', { trust: trustAccount({ Condition: { StringEquals: { 'sts:ExternalId': 'abc' } } }), inline: [policy(allow('kms:Sign', KEY))] });
+      b.role('vendor', {
+        trust: trustAccount({ Condition: { StringEquals: { 'sts:ExternalId': 'abc' } } }),
+        inline: [policy(allow('kms:Sign', KEY))],
+      });
 
       // Act
       const report = computeReach(b.build(), EMPLOYEE);
@@ -681,7 +736,10 @@ describe('Function: computeReach', () => {
       // Prepare
       const b = new AccountBuilder();
       aliceWith(b, allow('sts:AssumeRole', [roleArn('vendor'), roleArn('plain')]));
-      b.role('vendor', { trust: trustAccount({ Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }), inline: [policy(allow('kms:Sign', KEY))] });
+      b.role('vendor', {
+        trust: trustAccount({ Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }),
+        inline: [policy(allow('kms:Sign', KEY))],
+      });
       b.role('plain', { trust: trustAccount(), inline: [policy(allow('sts:AssumeRole', roleArn('vendor2')))] });
       b.role('vendor2', { trust: trustAccount(), inline: [policy(allow('kms:Sign', KEY))] });
 
@@ -852,7 +910,9 @@ describe('Function: computeReach', () => {
         inline: [
           policy(
             allow('secretsmanager:GetSecretValue'),
-            allow('kms:Decrypt', keyArn('cmk'), { Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } }),
+            allow('kms:Decrypt', keyArn('cmk'), {
+              Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+            }),
           ),
         ],
       });
@@ -876,7 +936,10 @@ describe('Function: computeReach', () => {
 
       // Assess
       expect(entry(report, secretArn('default'))?.conditional).toBe(false);
-      expect(entry(report, secretArn('elsewhere'))).toMatchObject({ conditional: true, conditions: [expect.objectContaining({ policy: 'sever:assumption' })] });
+      expect(entry(report, secretArn('elsewhere'))).toMatchObject({
+        conditional: true,
+        conditions: [expect.objectContaining({ policy: 'sever:assumption' })],
+      });
       expect(report.warnings.some((w) => w.includes('999999999999:key/x'))).toBe(true);
     });
 
@@ -884,7 +947,15 @@ describe('Function: computeReach', () => {
       // Prepare
       const b = new AccountBuilder();
       b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('secretsmanager:PutSecretValue', secretArn('jwt')))] });
-      b.secret('jwt', { policy: policy({ Sid: 'Reader', Effect: 'Allow', Principal: { AWS: userArn('alice') }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }) });
+      b.secret('jwt', {
+        policy: policy({
+          Sid: 'Reader',
+          Effect: 'Allow',
+          Principal: { AWS: userArn('alice') },
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: '*',
+        }),
+      });
 
       // Act
       const report = computeReach(b.build(), EMPLOYEE);
@@ -915,7 +986,13 @@ describe('Function: computeReach', () => {
       b.parameter('signing/hmac', { keyId: keyArn('cmk') });
       b.user('alice', {
         employee: EMPLOYEE,
-        inline: [policy(allow('ssm:GetParameterHistory', parameterArn('signing/hmac')), allow('kms:Decrypt', keyArn('cmk')), allow('ssm:PutParameter'))],
+        inline: [
+          policy(
+            allow('ssm:GetParameterHistory', parameterArn('signing/hmac')),
+            allow('kms:Decrypt', keyArn('cmk')),
+            allow('ssm:PutParameter'),
+          ),
+        ],
       });
 
       // Act

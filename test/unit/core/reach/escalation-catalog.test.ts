@@ -12,7 +12,7 @@ function readReference(text: string): { id: string; required: string[] } {
   const lines = text.split('\n');
   const id = unquote(lines.find((l) => l.startsWith('id:'))?.slice(3) ?? '');
   const required: string[] = [];
-  const start = lines.findIndex((l) => l === 'permissions:');
+  const start = lines.indexOf('permissions:');
   let inRequired = false;
   for (const line of start < 0 ? [] : lines.slice(start + 1)) {
     if (/^\S/.test(line)) break;
@@ -64,7 +64,9 @@ describe('Escalation catalogue', () => {
     const incomplete = ESCALATION_CATALOG.filter((p) => p.permissions.length === 0 || p.summary.length < 20 || p.becomes === '');
 
     // Act
-    const workloadsWithoutArn = ESCALATION_CATALOG.flatMap((p) => p.permissions.filter((perm) => perm.on === 'workload' && perm.arn === undefined));
+    const workloadsWithoutArn = ESCALATION_CATALOG.flatMap((p) =>
+      p.permissions.filter((perm) => perm.on === 'workload' && perm.arn === undefined),
+    );
 
     // Assess
     expect(incomplete).toEqual([]);
@@ -90,7 +92,9 @@ describe('Escalation catalogue', () => {
     const composites = ESCALATION_CATALOG.filter((p) => p.outcome.kind === 'composite');
 
     // Act
-    const dangling = composites.flatMap((p) => (p.outcome.kind === 'composite' ? p.outcome.steps.filter((s) => escalationPath(s) === undefined) : []));
+    const dangling = composites.flatMap((p) =>
+      p.outcome.kind === 'composite' ? p.outcome.steps.filter((s) => escalationPath(s) === undefined) : [],
+    );
 
     // Assess
     expect(composites).toHaveLength(8);
@@ -119,41 +123,53 @@ describe('Escalation catalogue', () => {
 describe('Escalation catalogue against the public reference data', () => {
   const present = existsSync(REFERENCE);
 
-  it(present ? 'lists exactly the ids of the reference YAML files' : 'skips the comparison: ../shared/reference/pathfinding-paths is not present in this checkout', () => {
-    if (!present) {
-      // The project's own fixtures stand alone; the reference data is optional.
-      expect(present).toBe(false);
-      return;
-    }
-    // Prepare
-    const ids = referenceFiles().map((text) => readReference(text).id);
+  it(
+    present
+      ? 'lists exactly the ids of the reference YAML files'
+      : 'skips the comparison: ../shared/reference/pathfinding-paths is not present in this checkout',
+    () => {
+      if (!present) {
+        // The project's own fixtures stand alone; the reference data is optional.
+        expect(present).toBe(false);
+        return;
+      }
+      // Prepare
+      const ids = referenceFiles().map((text) => readReference(text).id);
 
-    // Act
-    const ours = ESCALATION_CATALOG.filter((p) => p.published).map((p) => p.id).sort();
+      // Act
+      const ours = ESCALATION_CATALOG.filter((p) => p.published)
+        .map((p) => p.id)
+        .sort();
 
-    // Assess
-    expect(ours).toEqual(ids.sort());
-  });
+      // Assess
+      expect(ours).toEqual(ids.sort());
+    },
+  );
 
-  it(present ? 'requires at least the reference permissions of each technique, discovery-only ones aside' : 'skips the permission comparison: reference data absent', () => {
-    if (!present) {
-      expect(present).toBe(false);
-      return;
-    }
-    // Prepare
-    const discoveryOnly = new Set(['ec2:DescribeInstances']);
-    const problems: string[] = [];
+  it(
+    present
+      ? 'requires at least the reference permissions of each technique, discovery-only ones aside'
+      : 'skips the permission comparison: reference data absent',
+    () => {
+      if (!present) {
+        expect(present).toBe(false);
+        return;
+      }
+      // Prepare
+      const discoveryOnly = new Set(['ec2:DescribeInstances']);
+      const problems: string[] = [];
 
-    // Act
-    for (const text of referenceFiles()) {
-      const { id, required } = readReference(text);
-      const perms = required.filter((p) => !discoveryOnly.has(p));
-      const ours = escalationPath(id)?.permissions.map((p) => p.action) ?? [];
-      for (const p of perms) if (!ours.includes(p)) problems.push(`${id}: missing ${p}`);
-      for (const p of ours) if (!perms.includes(p)) problems.push(`${id}: extra ${p}`);
-    }
+      // Act
+      for (const text of referenceFiles()) {
+        const { id, required } = readReference(text);
+        const perms = required.filter((p) => !discoveryOnly.has(p));
+        const ours = escalationPath(id)?.permissions.map((p) => p.action) ?? [];
+        for (const p of perms) if (!ours.includes(p)) problems.push(`${id}: missing ${p}`);
+        for (const p of ours) if (!perms.includes(p)) problems.push(`${id}: extra ${p}`);
+      }
 
-    // Assess
-    expect(problems).toEqual([]);
-  });
+      // Assess
+      expect(problems).toEqual([]);
+    },
+  );
 });
