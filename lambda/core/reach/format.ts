@@ -56,21 +56,23 @@ function entryLine(e: ReachEntry): string {
 }
 
 /**
- * The report of `sever plan` for people.
+ * The report of `sever plan` for people. Every piece of signing material is listed with its first
+ * witness path; the principals the employee can act as are listed up to `maxPrincipals` (default 50).
  *
  * @example
  * ```ts
  * console.log(formatReachReport(computeReach(snapshot, 'E-1042')));
  * ```
  */
-export function formatReachReport(report: ReachReport): string {
+export function formatReachReport(report: ReachReport, options: { readonly maxPrincipals?: number } = {}): string {
+  const maxPrincipals = options.maxPrincipals ?? 50;
   const lines: string[] = [];
   lines.push(`Reach of employee ${report.employeeId} in account ${report.accountId}`);
   lines.push(`Own principals (${report.principals.length}):`);
   for (const p of report.principals) lines.push(`  ${p}`);
   const others = report.reachablePrincipals.filter((p) => !report.principals.includes(p.arn) || p.escalated || p.boundaryRemoved);
   lines.push(`Can act as (${others.length} principal${others.length === 1 ? '' : 's'} besides their own):`);
-  for (const p of others) {
+  for (const p of others.slice(0, maxPrincipals)) {
     const flags = [
       p.escalated ? 'can make it allow everything' : '',
       p.boundaryRemoved ? 'can lift its boundary' : '',
@@ -81,6 +83,7 @@ export function formatReachReport(report: ReachReport): string {
     const how = p.path.length === 0 ? 'own principal' : `${p.path.length} step${p.path.length === 1 ? '' : 's'}`;
     lines.push(`  ${shortArn(p.arn).padEnd(40)} ${how}${flags !== '' ? `  [${flags}]` : ''}`);
   }
+  if (others.length > maxPrincipals) lines.push(`  … ${others.length - maxPrincipals} more (--json lists them all, each with its path)`);
   const conditional = report.reach.filter((r) => r.conditional).length;
   const distinct = new Set(report.reach.map((r) => r.resourceArn)).size;
   lines.push(

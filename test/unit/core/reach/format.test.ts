@@ -89,6 +89,15 @@ describe('Function: formatReachReport', () => {
     expect(text).toContain('Warnings:');
   });
 
+  it('caps the list of principals and says how many more there are', () => {
+    // Act
+    const text = formatReachReport(report, { maxPrincipals: 0 });
+
+    // Assess
+    expect(text).not.toContain('role/deploy ');
+    expect(text).toContain('… 1 more (--json lists them all, each with its path)');
+  });
+
   it('says so when nothing is reachable', () => {
     // Act
     const text = formatReachReport({ ...report, reach: [], warnings: [] });
