@@ -2,19 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateSyntheticOrg } from '../../../../bench/synthetic-org.js';
 import { computeInventory, computeReach, prepareReach } from '../../../../lambda/core/reach/compute-reach.js';
 import { parseSnapshot } from '../../../../lambda/core/snapshot/parse.js';
-import {
-  AccountBuilder,
-  allow,
-  keyArn,
-  parameterArn,
-  policy,
-  roleArn,
-  secretArn,
-  trustAccount,
-  trustPrincipals,
-  trustService,
-  userArn,
-} from '../../../fixtures/reach/builder.js';
+import { AccountBuilder, allow, keyArn, policy, roleArn, trustAccount, trustService, userArn } from '../../../fixtures/reach/builder.js';
 
 describe('Function: computeInventory', () => {
   it('lists every human principal, largest blast radius first, with counts per kind', () => {
@@ -123,25 +111,5 @@ describe('Function: prepareReach', () => {
     for (const employee of Object.values(org.sampleEmployees)) {
       expect(computeReach(prepared, employee)).toEqual(computeReach(lazy, employee));
     }
-  });
-});
-
-describe('Fixture sanity', () => {
-  it('builds secrets and parameters with the signing tag and resolvable ARNs', () => {
-    // Prepare
-    const b = new AccountBuilder();
-    b.secret('jwt');
-    b.parameter('hmac');
-    b.user('u', {
-      employee: 'E-1',
-      inline: [policy(allow('secretsmanager:GetSecretValue', secretArn('jwt')), allow('ssm:GetParameter', parameterArn('hmac')))],
-    });
-    b.role('r', { trust: trustPrincipals(userArn('u')) });
-
-    // Act
-    const report = computeReach(b.build(), 'E-1');
-
-    // Assess
-    expect(report.reach.map((r) => r.resourceArn).sort()).toEqual([parameterArn('hmac'), secretArn('jwt')].sort());
   });
 });
