@@ -12,21 +12,14 @@ import type { Clock } from '../core/ports.js';
 import type { RevocationSnapshot } from '../core/tokens/model.js';
 import type { RevocationRegistryReader } from '../core/tokens/ports.js';
 import { SeverVerifyError } from './errors.js';
+import type { JwsAlgorithm } from '../core/tokens/jwk.js';
 import { type JwksSource, jwksFromUrl } from './jwks-source.js';
 
-/** Asymmetric JWS algorithms only: a JWKS is public, and `none` is never acceptable. */
-export type VerifierAlgorithm =
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'EdDSA'
-  | 'Ed25519';
+/**
+ * Asymmetric JWS algorithms only: a JWKS is public, and `none` is never acceptable. The ones
+ * Sever publishes, plus jose's fully specified `Ed25519` name for EdDSA.
+ */
+export type VerifierAlgorithm = JwsAlgorithm | 'Ed25519';
 
 export const DEFAULT_VERIFIER_ALGORITHMS: readonly VerifierAlgorithm[] = [
   'ES256',
