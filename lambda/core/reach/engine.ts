@@ -48,6 +48,8 @@ const ESCALATED_LAYER: readonly PolicySource[] = [ESCALATED_IDENTITY];
 /** Policy id used for conditions that stand for facts the snapshot cannot show. */
 export const ASSUMPTION_POLICY = 'sever:assumption';
 
+/** The id of a role's rewritten trust policy is the role's ARN with this suffix. */
+const REWRITTEN_SUFFIX = '#trust-rewritten';
 /** A rewritten trust policy naming the attacker. `*` matches a caller exactly as naming its ARN does. */
 const REWRITTEN_TRUST: PolicySource['document'] = {
   version: '2012-10-17',
@@ -139,6 +141,8 @@ export interface Node {
   readonly mask: Uint8Array;
   /** Per request: the key of the decisions it shares with other nodes (see `actionKey`). */
   actionKeys?: Map<Use, string>;
+  /** Per request: its shared decisions (see `sharedAllowed`), memoised. */
+  allowed?: Map<Use, SharedAllowed>;
   outputs?: NodeOutputs;
 }
 
@@ -164,9 +168,40 @@ const BASE_ACTIONS = [
   'ssm:PutParameter',
 ] as const;
 
+/** Allowed items and their verdicts. */
+interface Verdicts {
+  get(item: number): Verdict | undefined;
+  keys(): Iterable<number>;
+}
+
+/** The same verdict for every item of a list (a `Map` of thousands of equal entries costs more than the decisions). */
+class UniformVerdicts implements Verdicts {
+  private readonly member: Uint8Array;
+  /** Every item of the table is allowed. */
+  readonly complete: boolean;
+
+  constructor(
+    private readonly items: readonly number[],
+    itemCount: number,
+    readonly verdict: Verdict,
+  ) {
+    this.member = new Uint8Array(itemCount);
+    for (const i of items) this.member[i] = 1;
+    this.complete = items.length === itemCount;
+  }
+
+  get(item: number): Verdict | undefined {
+    return this.member[item] === 1 ? this.verdict : undefined;
+  }
+
+  keys(): readonly number[] {
+    return this.items;
+  }
+}
+
 interface SharedAllowed {
   readonly id: number;
-  readonly map: ReadonlyMap<number, Verdict>;
+  readonly map: Verdicts;
   /** Candidates whose resource policy tests principal tags or identity: decided per class. */
   readonly sensitive: readonly number[];
   /** Candidates whose resource policy has NotPrincipal (exemptions name exact principals): decided per node. */
@@ -208,6 +243,8 @@ interface View {
   readonly level: 'shared' | 'class' | 'own';
   items(uses: readonly Use[]): readonly number[];
   get(use: Use, item: number): Verdict | undefined;
+  /** The verdict every item of the request's table gets, when all get the same allow (then outputs name all their targets in one record). */
+  everyItem(use: Use): Verdict | undefined;
 }
 
 interface FanOut {
@@ -261,6 +298,17 @@ const NONE: readonly number[] = Object.freeze([]);
 interface SignatureEntry {
   readonly tag: string;
   readonly statement: SignatureStatement;
+}
+
+/** See `ReachEngine.shape`. */
+interface RequestShape {
+  readonly text: string;
+  /** Keys read by the statements that cover every resource. */
+  readonly keys: readonly string[];
+  /** Per layer, the statements whose coverage depends on the resource ARN; empty when there are none. */
+  readonly perItem: readonly (readonly SignatureEntry[])[];
+  /** Some statement's Resource embeds variables. */
+  readonly itemArn: boolean;
 }
 
 const loweredCache = new WeakMap<object, ReadonlyMap<string, unknown>>();
@@ -435,6 +483,9 @@ export class ReachEngine {
     this.rewrittenTrust = this.projections.project(REWRITTEN_TRUST, () => true);
     this.indexGrants();
     this.warnings = warnings;
+    // Compile every principal's identity layer up front (relevant policies, action mask, share
+    // key): linear in the snapshot, and what every walk would otherwise pay on first touch.
+    for (const p of d.principals) this.node(p.index);
   }
 
   // ── Tables ───────────────────────────────────────────────────────────────────────────────────
@@ -702,11 +753,6 @@ export class ReachEngine {
     return id;
   }
 
-  /**
-   * Everything `authorize` reads for this request: the statements that can apply (identity,
-   * boundary, SCP, RCP, the projected resource policy) and the values their conditions and
-   * variables read. Requests with equal signatures get equal decisions.
-   */
   private readonly layerEntries = new WeakMap<object, Map<string, readonly SignatureEntry[]>>();
   private readonly extraKeys = new WeakMap<object, string>();
 
@@ -730,6 +776,54 @@ export class ReachEngine {
     return list;
   }
 
+  /**
+   * The part of a request's signature fixed by the node's layers and the action: the statements
+   * that cover every resource, the keys they read, and the statements whose coverage depends on
+   * the resource ARN (checked per item). Computed once per identity layer, boundary and action.
+   */
+  private readonly shapes = new WeakMap<readonly PolicySource[], Map<string, RequestShape>>();
+
+  private shape(node: Node, action: string): RequestShape {
+    let perLayer = this.shapes.get(node.identity);
+    if (perLayer === undefined) {
+      perLayer = new Map();
+      this.shapes.set(node.identity, perLayer);
+    }
+    const boundary = node.boundary;
+    const key = `${boundary?.id ?? ''}\u0001${action}`;
+    let shape = perLayer.get(key);
+    if (shape !== undefined) return shape;
+    const text: string[] = [boundary !== undefined ? 'B' : '', action];
+    const keys = new Set<string>();
+    const perItem: (readonly SignatureEntry[])[] = [];
+    let itemArn = false;
+    const add = (list: readonly SignatureEntry[]): void => {
+      const dependent: SignatureEntry[] = [];
+      for (const e of list) {
+        const st = e.statement;
+        if (st.resourceVariables) itemArn = true;
+        if (st.anyResource && !st.not) {
+          text.push(e.tag);
+          for (const k of st.keys) keys.add(k);
+        } else dependent.push(e);
+      }
+      text.push('|');
+      perItem.push(dependent);
+    };
+    add(this.entries(node.identity, () => node.identity.map((x) => x.document), action));
+    if (boundary !== undefined) add(this.entries(boundary, () => [boundary.document], action));
+    const org = this.snapshot.organization;
+    add(this.entries(org, () => [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()], action));
+    shape = { text: text.join('\u0001'), keys: [...keys], perItem: perItem.some((l) => l.length > 0) ? perItem : [], itemArn };
+    perLayer.set(key, shape);
+    return shape;
+  }
+
+  /**
+   * Everything `authorize` reads for this request: the statements that can apply (identity,
+   * boundary, SCP, RCP, the projected resource policy) and the values their conditions and
+   * variables read. Requests with equal signatures get equal decisions.
+   */
   private signature(
     node: Node,
     it: TableItem,
@@ -739,65 +833,52 @@ export class ReachEngine {
     extra: Use['extra'],
   ): string {
     const p = node.principal;
+    const shape = this.shape(node, action);
     let extraKey = '';
     if (extra !== undefined) {
       extraKey = this.extraKeys.get(extra) ?? JSON.stringify(extra);
       this.extraKeys.set(extra, extraKey);
     }
-    const parts: string[] = [p.type, node.boundary !== undefined ? 'B' : '', projected !== undefined ? mode : 'none', action, extraKey];
-    let keys: string[] | undefined;
-    let itemArn = false;
-    let principalArn = false;
     const arn = it.arn;
-    const add = (list: readonly SignatureEntry[]): void => {
+    let signature = `${p.type}\u0001${projected !== undefined ? mode : 'none'}\u0001${extraKey}\u0001${shape.text}`;
+    let keys: readonly string[] = shape.keys;
+    for (const list of shape.perItem) {
       for (const e of list) {
         const st = e.statement;
         const covered = patternsCover(st, arn);
-        if (st.not) parts.push(covered ? `${e.tag}x` : `${e.tag}n`);
-        else if (covered) parts.push(e.tag);
+        if (st.not) signature += covered ? `\u0001${e.tag}x` : `\u0001${e.tag}n`;
+        else if (covered) signature += `\u0001${e.tag}`;
         else continue;
-        if (st.resourceVariables) itemArn = true;
-        if (st.keys.length > 0) {
-          keys ??= [];
-          keys.push(...st.keys);
-        }
+        if (st.keys.length > 0) keys = [...keys, ...st.keys];
       }
-      parts.push('|');
-    };
-    add(this.entries(node.identity, () => node.identity.map((x) => x.document), action));
-    const boundary = node.boundary;
-    if (boundary !== undefined) add(this.entries(boundary, () => [boundary.document], action));
-    const org = this.snapshot.organization;
-    add(this.entries(org, () => [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()], action));
+      signature += '\u0001|';
+    }
+    let principalArn = false;
     if (projected !== undefined) {
-      parts.push(`p${projected.projection.id}`);
+      signature += `\u0001p${projected.projection.id}`;
       const more = projected.projection.keys(action);
-      if (more.length > 0) {
-        keys ??= [];
-        keys.push(...more);
-      }
+      if (more.length > 0) keys = [...keys, ...more];
       if (projected.projection.notPrincipal) principalArn = true;
     }
-    if (keys !== undefined) {
-      for (const key of new Set(keys)) {
-        let value: string;
-        if (key.startsWith('aws:resourcetag/')) value = lowered(it.tags).get(key.slice(16)) ?? '\u0000';
-        else if (key.startsWith('aws:principaltag/')) value = lowered(p.tags).get(key.slice(17)) ?? '\u0000';
-        else if (key === 'aws:username') value = p.type === 'user' ? p.name : '\u0000';
-        else if (key === 'aws:userid') value = p.type === 'user' ? p.context.id : '\u0001';
-        else if (key === 'aws:principalarn') value = p.arn;
-        else {
-          let found: unknown;
-          if (extra !== undefined) found = lowered(extra).get(key);
-          if (found === undefined && it.context !== undefined) found = lowered(it.context).get(key);
-          value = found === undefined ? '\u0000' : JSON.stringify(found);
-        }
-        parts.push(`${key}=${value}`);
-      }
+    for (const key of keys.length > 1 && keys !== shape.keys ? new Set(keys) : keys) {
+      signature += `\u0001${key}=${this.requestValue(key, p, it, extra)}`;
     }
-    if (itemArn) parts.push(`@${arn}`);
-    if (principalArn || itemArn) parts.push(`^${p.arn}`);
-    return parts.join('\u0001');
+    if (shape.itemArn) signature += `\u0001@${arn}`;
+    if (principalArn || shape.itemArn) signature += `\u0001^${p.arn}`;
+    return signature;
+  }
+
+  /** The value a condition key or variable reads from the request, as a string for signatures ('\u0000' when absent). */
+  private requestValue(key: string, p: PrincipalRecord, it: TableItem, extra: Use['extra']): string {
+    if (key.startsWith('aws:resourcetag/')) return lowered(it.tags).get(key.slice(16)) ?? '\u0000';
+    if (key.startsWith('aws:principaltag/')) return lowered(p.tags).get(key.slice(17)) ?? '\u0000';
+    if (key === 'aws:username') return p.type === 'user' ? p.name : '\u0000';
+    if (key === 'aws:userid') return p.type === 'user' ? p.context.id : '\u0001';
+    if (key === 'aws:principalarn') return p.arn;
+    let found: unknown;
+    if (extra !== undefined) found = lowered(extra).get(key);
+    if (found === undefined && it.context !== undefined) found = lowered(it.context).get(key);
+    return found === undefined ? '\u0000' : JSON.stringify(found);
   }
 
   private decide(
@@ -864,16 +945,27 @@ export class ReachEngine {
     return false;
   }
 
+  private readonly candidateStamps = new WeakMap<Table, Uint32Array>();
+  private candidateStamp = 0;
+
   /** Items a node's identity policies may allow the action on, plus items any resource policy may grant directly. */
   private candidates(node: Node, table: Table, action: string): readonly number[] {
     if (table.items.length === 0) return [];
     if (!this.mayAllow(node, action)) return table.star;
-    const marks = new Uint8Array(table.items.length);
+    // One stamp array per table, reused by every call: a fresh mark array per call would allocate
+    // the table's size thousands of times in a walk.
+    let stamps = this.candidateStamps.get(table);
+    if (stamps === undefined) {
+      stamps = new Uint32Array(table.items.length);
+      this.candidateStamps.set(table, stamps);
+    }
+    const marks = stamps;
+    const stamp = ++this.candidateStamp;
     const out: number[] = [];
     const mark = (list: readonly number[]): void => {
       for (const i of list) {
-        if (marks[i] === 0) {
-          marks[i] = 1;
+        if (marks[i] !== stamp) {
+          marks[i] = stamp;
           out.push(i);
         }
       }
@@ -986,16 +1078,56 @@ export class ReachEngine {
     return state;
   }
 
+  /**
+   * Whether every item of the request's table gets the same decision for this node: the items
+   * have no resource policies or request context, and no statement that may apply depends on the
+   * item (its ARN, its tags).
+   */
+  private readonly plainTables = new WeakMap<Table, boolean>();
+
+  private itemIndependent(node: Node, use: Use): boolean {
+    let plain = this.plainTables.get(use.table);
+    if (plain === undefined) {
+      plain = use.table.mode === 'none' && use.table.items.every((it) => it.context === undefined && it.policy === undefined);
+      this.plainTables.set(use.table, plain);
+    }
+    return plain && this.layerItemIndependent(node, use.action);
+  }
+
+  /** Whether no statement of the node's layers that may apply to the action depends on the resource (its ARN, its tags). */
+  private layerItemIndependent(node: Node, action: string): boolean {
+    const shape = this.shape(node, action);
+    return shape.perItem.length === 0 && !shape.itemArn && !shape.keys.some((k) => k.startsWith('aws:resourcetag/'));
+  }
+
   /** Decisions shared by every node with the same action key (evaluated for `node`, the first of them). */
   private sharedAllowed(node: Node, use: Use): SharedAllowed {
+    node.allowed ??= new Map();
+    const known = node.allowed.get(use);
+    if (known !== undefined) return known;
     const key = this.actionKey(node, use);
     const cached = this.allowedByKey.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      node.allowed.set(use, cached);
+      return cached;
+    }
+    const candidates = this.candidates(node, use.table, use.action);
+    const result: SharedAllowed = {
+      id: this.keyId(key),
+      ...(this.itemIndependent(node, use) ? this.uniformAllowed(node, use, candidates) : this.itemAllowed(node, use, candidates)),
+    };
+    this.allowedByKey.set(key, result);
+    node.allowed.set(use, result);
+    return result;
+  }
+
+  /** Shared decisions item by item. */
+  private itemAllowed(node: Node, use: Use, candidates: readonly number[]): Omit<SharedAllowed, 'id'> {
     const map = new Map<number, Verdict>();
     const sensitive: number[] = [];
     const personal: number[] = [];
     const gated = use.table.mode === 'kms-key' || use.table.mode === 'trust-policy';
-    for (const i of this.candidates(node, use.table, use.action)) {
+    for (const i of candidates) {
       const item = use.table.items[i] as TableItem;
       if (item.arn === '') continue;
       const projected = this.generic(item);
@@ -1014,9 +1146,17 @@ export class ReachEngine {
       const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
       if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
     }
-    const result: SharedAllowed = { id: this.keyId(key), map, sensitive, personal };
-    this.allowedByKey.set(key, result);
-    return result;
+    return { map, sensitive, personal };
+  }
+
+  /** Shared decisions when every item gets the same one (see `itemIndependent`): decided once, for the first candidate. */
+  private uniformAllowed(node: Node, use: Use, candidates: readonly number[]): Omit<SharedAllowed, 'id'> {
+    const items = use.table.items;
+    const first = candidates.find((i) => (items[i] as TableItem).arn !== '');
+    if (first === undefined) return { map: EMPTY_MAP, sensitive: NONE, personal: NONE };
+    const verdict = verdictOf(this.decide(node, use.table, first, use.action, undefined, use.extra), undefined, items[first] as TableItem);
+    if (verdict.decision.decision !== 'allow') return { map: EMPTY_MAP, sensitive: NONE, personal: NONE };
+    return { map: new UniformVerdicts(candidates.filter((i) => (items[i] as TableItem).arn !== ''), items.length, verdict), sensitive: NONE, personal: NONE };
   }
 
   /** Decisions valid for every node of the class: items whose resource policy tests principal attributes. */
@@ -1203,6 +1343,11 @@ export class ReachEngine {
         return lists.length === 0 ? NONE : union(lists);
       },
       get: (use, item) => (this.possible(node, use) ? this.sharedAllowed(node, use).map.get(item) : undefined),
+      everyItem: (use) => {
+        if (!this.possible(node, use)) return undefined;
+        const allowed = this.sharedAllowed(node, use).map;
+        return allowed instanceof UniformVerdicts && allowed.complete ? allowed.verdict : undefined;
+      },
     };
     let common = this.sharedByShareKey.get(node.shareKey);
     if (common === undefined) {
@@ -1238,6 +1383,7 @@ export class ReachEngine {
       cls.outputs = this.collect({
         node,
         level: 'class',
+        everyItem: () => undefined,
         items: (uses) => {
           const lists: Iterable<number>[] = [];
           for (const u of uses) if (this.possible(node, u)) lists.push(this.classAllowed(node, u).keys());
@@ -1276,6 +1422,7 @@ export class ReachEngine {
       {
         node,
         level: 'own',
+        everyItem: () => undefined,
         items: (uses) => union(uses.map((u) => ownOf(u).keys())),
         get: (use, item) => {
           const mine = ownOf(use).get(item);
@@ -1325,6 +1472,41 @@ export class ReachEngine {
     });
   }
 
+  /** One edge to many principals; each witness step names its own target. */
+  private fanEdge(
+    out: Collector,
+    t: Table,
+    targets: readonly number[],
+    verdicts: readonly Verdict[],
+    via: string,
+    escalation: string,
+  ): void {
+    if (targets.length === 0) return;
+    out.edges.push({
+      targets,
+      conditional: isConditional(verdicts, undefined),
+      spec: { via, effect: 'become', verdicts, escalation },
+      item: -1,
+      tables: [t],
+    });
+  }
+
+  private readonly takeableByTable = new Map<string, readonly number[]>();
+
+  /** The principals of an IAM user or role table an attacker can take over (not service-linked); with `bounded`, only those with a permissions boundary. */
+  private takeable(t: Table, which: 'all' | 'bounded' = 'all'): readonly number[] {
+    const key = `${t.name}|${which}`;
+    let list = this.takeableByTable.get(key);
+    if (list === undefined) {
+      list = t.items
+        .map((it) => this.directory.principals[it.ref] as PrincipalRecord)
+        .filter((p) => !p.serviceLinked && (which === 'all' || p.boundaryArn !== undefined))
+        .map((p) => p.index);
+      this.takeableByTable.set(key, list);
+    }
+    return list;
+  }
+
   private deriveAssume(view: View, out: Collector): void {
     const t = this.tables.roleTrust;
     const use = this.use(t, 'sts:AssumeRole');
@@ -1344,16 +1526,14 @@ export class ReachEngine {
       decided = new Map();
       this.rewrittenByKey.set(rewrittenKey, decided);
     }
-    for (const i of view.items([use])) {
-      const v = view.get(use, i);
-      const item = t.items[i] as TableItem;
-      if (v === undefined || (this.directory.principals[item.ref] as PrincipalRecord).serviceLinked) continue;
+    const rewrittenDecision = (i: number): Verdict | null => {
       let after = decided.get(i);
       if (after === undefined) {
+        const item = t.items[i] as TableItem;
         const rewritten: TableItem = {
           arn: item.arn,
           tags: item.tags,
-          policy: { id: `${item.arn}#trust-rewritten`, kind: 'trust', document: REWRITTEN_TRUST },
+          policy: { id: `${item.arn}${REWRITTEN_SUFFIX}`, kind: 'trust', document: REWRITTEN_TRUST },
           ref: item.ref,
         };
         const scratch: Table = { ...this.tables.roleTrust, items: [rewritten] };
@@ -1361,7 +1541,27 @@ export class ReachEngine {
         after = decision.decision === 'allow' ? verdictOf(decision, this.rewrittenTrust, rewritten) : null;
         decided.set(i, after);
       }
-      if (after !== null) this.edge(out, t, i, [v, after], `${use.action}+sts:AssumeRole`, path.id);
+      return after;
+    };
+    const via = `${use.action}+sts:AssumeRole`;
+    const every = view.everyItem(use);
+    if (every !== undefined && this.layerItemIndependent(view.node, 'sts:AssumeRole')) {
+      // Every role may be rewritten, and assuming it afterwards does not depend on which role it is.
+      const targets = this.takeable(t);
+      const first = t.items.findIndex((it) => it.ref === targets[0]);
+      const after = first >= 0 ? rewrittenDecision(first) : null;
+      if (after !== null) {
+        const ofEachTarget: Verdict = { decision: after.decision, projected: after.projected, targetResourceSuffix: REWRITTEN_SUFFIX };
+        this.fanEdge(out, t, targets, [every, ofEachTarget], via, path.id);
+      }
+      return;
+    }
+    for (const i of view.items([use])) {
+      const v = view.get(use, i);
+      const item = t.items[i] as TableItem;
+      if (v === undefined || (this.directory.principals[item.ref] as PrincipalRecord).serviceLinked) continue;
+      const after = rewrittenDecision(i);
+      if (after !== null) this.edge(out, t, i, [v, after], via, path.id);
     }
   }
 
@@ -1374,18 +1574,24 @@ export class ReachEngine {
     // A snapshot shows credentials as they are at the termination, not as they were during the
     // tenure: a user whose two access-key slots are full, or who has a password, may hold a key or
     // password the engineer created earlier. Minting counts whatever the user holds today.
-    for (const i of view.items([create])) {
-      const v = view.get(create, i);
-      if (v !== undefined) this.edge(out, t, i, [v], 'iam:CreateAccessKey', 'iam-002');
-    }
-    for (const i of view.items([createProfile])) {
-      const v = view.get(createProfile, i);
-      if (v !== undefined) this.edge(out, t, i, [v], 'iam:CreateLoginProfile', 'iam-004');
-    }
-    for (const i of view.items([updateProfile])) {
-      const v = view.get(updateProfile, i);
-      if (v !== undefined && user(i).loginProfile !== false) this.edge(out, t, i, [v], 'iam:UpdateLoginProfile', 'iam-006');
-    }
+    const mint = (use: Use, escalation: string, eligible: (i: number) => boolean): void => {
+      const every = view.everyItem(use);
+      if (every !== undefined) {
+        const targets: number[] = [];
+        t.items.forEach((it, i) => {
+          if (eligible(i)) targets.push(it.ref);
+        });
+        this.fanEdge(out, t, targets, [every], use.action, escalation);
+        return;
+      }
+      for (const i of view.items([use])) {
+        const v = view.get(use, i);
+        if (v !== undefined && eligible(i)) this.edge(out, t, i, [v], use.action, escalation);
+      }
+    };
+    mint(create, 'iam-002', () => true);
+    mint(createProfile, 'iam-004', () => true);
+    mint(updateProfile, 'iam-006', (i) => user(i).loginProfile !== false);
   }
 
   private deriveEscalation(view: View, out: Collector, path: EscalationPath, target: 'user' | 'role' | 'group' | 'managed-policy'): void {
@@ -1400,6 +1606,27 @@ export class ReachEngine {
             : this.tables.policyIam;
     const use = this.use(t, perm.action);
     const assumes = path.assumes !== undefined ? [assumption(path, path.assumes)] : undefined;
+    const every = target === 'user' || target === 'role' ? view.everyItem(use) : undefined;
+    if (every !== undefined) {
+      // Every user (or role) may be escalated: one record, whose witness steps name each target.
+      const targets = this.takeable(t);
+      if (targets.length === 0) return;
+      out.mods.push({
+        kind: 'escalate',
+        targets,
+        conditional: isConditional([every], assumes),
+        spec: {
+          via: perm.action,
+          effect: 'escalate',
+          verdicts: [every],
+          escalation: path.id,
+          ...(assumes !== undefined ? { conditions: assumes } : {}),
+        },
+        item: -1,
+        tables: [t],
+      });
+      return;
+    }
     for (const i of view.items([use])) {
       const v = view.get(use, i);
       if (v === undefined) continue;
@@ -1458,6 +1685,21 @@ export class ReachEngine {
     const perm = path.permissions[0] as RequiredPermission;
     const t = target === 'user' ? this.tables.userIam : target === 'role' ? this.tables.roleIam : this.tables.policyIam;
     const use = this.use(t, perm.action);
+    const every = target === 'managed-policy' ? undefined : view.everyItem(use);
+    if (every !== undefined) {
+      const targets = this.takeable(t, 'bounded');
+      if (targets.length > 0) {
+        out.mods.push({
+          kind: 'unbound',
+          targets,
+          conditional: every.decision.conditional,
+          spec: { via: perm.action, effect: 'remove-boundary', verdicts: [every], escalation: path.id },
+          item: -1,
+          tables: [t],
+        });
+      }
+      return;
+    }
     for (const i of view.items([use])) {
       const v = view.get(use, i);
       if (v === undefined) continue;
@@ -1633,6 +1875,30 @@ export class ReachEngine {
       if (trusting.size === 0) continue;
       if (passes) {
         const use = this.use(t, 'iam:PassRole', { 'iam:PassedToService': service });
+        const every = view.everyItem(use);
+        if (every !== undefined) {
+          // Every role may be passed: one edge per group of equal trust conditions, as for existing workloads.
+          const fanOut = this.fanOut(service);
+          const all = [every, ...verdicts];
+          for (const group of fanOut.groups) {
+            out.edges.push({
+              targets: group.targets,
+              conditional: isConditional(all, [...group.conditions, ...assumes]),
+              spec: {
+                via,
+                effect: 'become',
+                verdicts: all,
+                escalation: path.id,
+                conditions: assumes,
+                targetCitations: fanOut.citations,
+                targetConditions: fanOut.conditions,
+              },
+              item: -1,
+              tables: [t],
+            });
+          }
+          continue;
+        }
         for (const i of view.items([use])) {
           const trust = trusting.get(i);
           const pass = view.get(use, i);
@@ -1794,7 +2060,7 @@ function dedupe(c: Collector): OutputSet {
     });
   return {
     edges: keep(c.edges, (e) => (e.targets.length === 1 ? `e${e.targets[0] as number}` : undefined)),
-    mods: keep(c.mods, (m) => `m${m.kind}|${m.spec.to ?? ''}`),
+    mods: keep(c.mods, (m) => (m.spec.to !== undefined ? `m${m.kind}|${m.spec.to}` : undefined)),
     access: keep(c.access, (a) => `a${a.material}|${a.access}|${a.action}|${a.grantId ?? ''}`),
   };
 }

@@ -139,7 +139,8 @@ export class Exploration {
       path = [...this.witness(parent.from), materialize(step, this.node(parent.from).principal.arn)];
     } else {
       // Replay the performer's path, the modification, then whatever of the base's path is not done yet.
-      path = [...this.witness(parent.performer), materialize(stepTemplate(parent.out.spec), this.node(parent.performer).principal.arn)];
+      const step = stepTemplate(parent.out.spec, this.node(parent.base).principal);
+      path = [...this.witness(parent.performer), materialize(step, this.node(parent.performer).principal.arn)];
       const done = new Set(path.map(stepKey));
       for (const step of this.witness(parent.base)) {
         if (!done.has(stepKey(step))) {

@@ -13,6 +13,8 @@ export interface Verdict {
   readonly projected: ProjectedPolicy | undefined;
   /** The resource-side policy's id: decisions are shared between resources whose policies project alike. */
   readonly resource?: string;
+  /** For a step to many targets: the resource-side policy is each target's own, with this id after the target's ARN. */
+  readonly targetResourceSuffix?: string;
 }
 
 /** What a step is, before citations are worked out. */
@@ -45,17 +47,18 @@ export interface StepTemplate {
   readonly grantId?: string;
 }
 
-const citationOf = (ref: StatementRef, verdict: Verdict): StatementCitation => {
+const citationOf = (ref: StatementRef, verdict: Verdict, to?: string): StatementCitation => {
   const projected = verdict.projected;
   const remap = projected !== undefined && (ref.policyKind === 'resource' || ref.policyKind === 'trust');
   const index = remap ? (projected.indexMap[ref.statementIndex] ?? ref.statementIndex) : ref.statementIndex;
-  return { policy: remap ? (verdict.resource ?? ref.policyId) : ref.policyId, statement: ref.sid ?? index };
+  const resource = verdict.targetResourceSuffix !== undefined && to !== undefined ? `${to}${verdict.targetResourceSuffix}` : verdict.resource;
+  return { policy: remap ? (resource ?? ref.policyId) : ref.policyId, statement: ref.sid ?? index };
 };
 
 /** The undecidable tests of a decision, in report form. */
-export function conditionsOf(verdict: Verdict): ReachCondition[] {
+export function conditionsOf(verdict: Verdict, to?: string): ReachCondition[] {
   return verdict.decision.unknownConditions.map((u) => {
-    const c = citationOf(u, verdict);
+    const c = citationOf(u, verdict, to);
     return { policy: c.policy, statement: c.statement, operator: u.operator, key: u.key, values: u.values };
   });
 }
@@ -107,9 +110,10 @@ export function stepTemplate(spec: StepSpec, target?: { readonly index: number; 
       allowedBy.push(c);
     }
   };
+  const to = spec.to ?? target?.arn;
   for (const v of spec.verdicts) {
     for (const ref of v.decision.allowedBy) {
-      const c = citationOf(ref, v);
+      const c = citationOf(ref, v, to);
       add(c);
       if (primary === undefined && ref.policyKind === 'identity') primary = c;
     }
@@ -119,9 +123,9 @@ export function stepTemplate(spec: StepSpec, target?: { readonly index: number; 
   if (targetCitation !== undefined) add(targetCitation);
   primary ??= allowedBy.find((c) => !c.policy.startsWith('scp[') && !c.policy.startsWith('rcp[')) ?? allowedBy[0];
   const targetConditions = target !== undefined ? (spec.targetConditions?.get(target.index) ?? []) : [];
-  const conditions = mergeConditions([...spec.verdicts.map(conditionsOf), spec.conditions ?? [], targetConditions]);
+  const conditions = mergeConditions([...spec.verdicts.map((v) => conditionsOf(v, to)), spec.conditions ?? [], targetConditions]);
   const template: StepTemplate = {
-    to: spec.to ?? target?.arn ?? '',
+    to: to ?? '',
     via: spec.via,
     policy: primary?.policy ?? 'unknown',
     statement: primary?.statement ?? 0,
