@@ -1156,7 +1156,15 @@ export class ReachEngine {
     if (first === undefined) return { map: EMPTY_MAP, sensitive: NONE, personal: NONE };
     const verdict = verdictOf(this.decide(node, use.table, first, use.action, undefined, use.extra), undefined, items[first] as TableItem);
     if (verdict.decision.decision !== 'allow') return { map: EMPTY_MAP, sensitive: NONE, personal: NONE };
-    return { map: new UniformVerdicts(candidates.filter((i) => (items[i] as TableItem).arn !== ''), items.length, verdict), sensitive: NONE, personal: NONE };
+    return {
+      map: new UniformVerdicts(
+        candidates.filter((i) => (items[i] as TableItem).arn !== ''),
+        items.length,
+        verdict,
+      ),
+      sensitive: NONE,
+      personal: NONE,
+    };
   }
 
   /** Decisions valid for every node of the class: items whose resource policy tests principal attributes. */

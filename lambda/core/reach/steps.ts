@@ -51,7 +51,8 @@ const citationOf = (ref: StatementRef, verdict: Verdict, to?: string): Statement
   const projected = verdict.projected;
   const remap = projected !== undefined && (ref.policyKind === 'resource' || ref.policyKind === 'trust');
   const index = remap ? (projected.indexMap[ref.statementIndex] ?? ref.statementIndex) : ref.statementIndex;
-  const resource = verdict.targetResourceSuffix !== undefined && to !== undefined ? `${to}${verdict.targetResourceSuffix}` : verdict.resource;
+  const resource =
+    verdict.targetResourceSuffix !== undefined && to !== undefined ? `${to}${verdict.targetResourceSuffix}` : verdict.resource;
   return { policy: remap ? (resource ?? ref.policyId) : ref.policyId, statement: ref.sid ?? index };
 };
 
