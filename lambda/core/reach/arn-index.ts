@@ -9,12 +9,12 @@
 
 const REGEX_SPECIAL = /[.+^${}()|[\]\\/]/g;
 
-/** Regex source of an IAM wildcard pattern: `*` any run of characters, `?` exactly one. */
-export function globSource(pattern: string): string {
+/** Regex source of an IAM wildcard pattern: `*` any run of characters, `?` exactly one (within one ARN segment when `segment`). */
+export function globSource(pattern: string, segment = false): string {
   let out = '';
   for (const ch of pattern) {
-    if (ch === '*') out += '.*';
-    else if (ch === '?') out += '.';
+    if (ch === '*') out += segment ? '[^:]*' : '.*';
+    else if (ch === '?') out += segment ? '[^:]' : '.';
     else out += ch.replace(REGEX_SPECIAL, '\\$&');
   }
   return out;
@@ -39,13 +39,28 @@ export function globMatches(pattern: string, value: string, ignoreCase = false):
   return re.test(value);
 }
 
-/** `ArnLike` matching: the first five colon-separated segments are matched one by one. */
+const arnLikeCache = new Map<string, RegExp | null>();
+
+/**
+ * `ArnLike` matching: the first five colon-separated segments are matched one by one (a wildcard
+ * there never spans a colon), the rest as a whole. Compiled once per pattern into one expression.
+ */
 export function arnLikeMatches(pattern: string, value: string): boolean {
-  const p = pattern.split(':');
-  const v = value.split(':');
-  if (p.length < 6 || v.length < 6) return globMatches(pattern, value);
-  for (let i = 0; i < 5; i++) if (!globMatches(p[i] as string, v[i] as string)) return false;
-  return globMatches(p.slice(5).join(':'), v.slice(5).join(':'));
+  let re = arnLikeCache.get(pattern);
+  if (re === undefined) {
+    const parts = pattern.split(':');
+    if (parts.length < 6) re = null;
+    else {
+      const head = parts
+        .slice(0, 5)
+        .map((p) => globSource(p, true))
+        .join(':');
+      re = new RegExp(`^${head}:${globSource(parts.slice(5).join(':'))}$`, 's');
+    }
+    if (arnLikeCache.size > 50_000) arnLikeCache.clear();
+    arnLikeCache.set(pattern, re);
+  }
+  return re === null ? globMatches(pattern, value) : re.test(value);
 }
 
 /** Replaces every `${…}` policy variable by `*`, so the pattern covers whatever the variable resolves to. */

@@ -156,7 +156,7 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
   for (const id of walk.order) {
     if (!walk.expanded.has(id)) continue;
     const nodeConditional = !walk.unconditional.has(id);
-    for (const out of walk.outputs(id, 'access', seen)) {
+    walk.eachOutput(id, 'access', seen, (out) => {
       const key = `${out.material}|${out.access}`;
       let slot = slots.get(key);
       if (slot === undefined) {
@@ -172,13 +172,12 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
       if (out.grantId !== undefined) slot.grants.add(out.grantId);
       slot.actions.add(out.action);
       const conditional = nodeConditional || out.conditional;
-      const c: Candidate = { node: id, out, conditional };
-      if (slot.candidates.length < maxPaths) slot.candidates.push(c);
+      if (slot.candidates.length < maxPaths) slot.candidates.push({ node: id, out, conditional });
       else if (!conditional) {
         const replace = slot.candidates.findIndex((x) => x.conditional);
-        if (replace >= 0) slot.candidates[replace] = c;
+        if (replace >= 0) slot.candidates[replace] = { node: id, out, conditional };
       }
-    }
+    });
   }
   const entries: ReachEntry[] = [];
   for (const slot of slots.values()) {
@@ -295,10 +294,10 @@ function summarize(walk: Exploration, size: number, memo: WeakMap<Exploration, S
   const seen = new Set<OutputSet>();
   for (const id of walk.expanded) {
     const nodeFree = walk.unconditional.has(id);
-    for (const out of walk.outputs(id, 'access', seen)) {
+    walk.eachOutput(id, 'access', seen, (out) => {
       (out.access === 'use' ? use : control)[out.material] = 1;
       if (nodeFree && !out.conditional) free[out.material] = 1;
-    }
+    });
   }
   for (const { seed, conditional } of walk.seeds) {
     const s = summarize(seed.walk, size, memo, principalCount);

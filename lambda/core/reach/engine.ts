@@ -122,6 +122,8 @@ export interface NodeOutputs {
   readonly own: OutputSet;
   /** Items (per table) this node's principal is named in: their shared and class outputs do not apply. */
   readonly overrides: ReadonlyMap<Table, ReadonlySet<number>> | undefined;
+  /** Shared, class and own lists, in that order. */
+  readonly lists: readonly OutputSet[];
 }
 
 export interface Node {
@@ -174,28 +176,38 @@ interface Verdicts {
   keys(): Iterable<number>;
 }
 
-/** The same verdict for every item of a list (a `Map` of thousands of equal entries costs more than the decisions). */
-class UniformVerdicts implements Verdicts {
-  private readonly member: Uint8Array;
-  /** Every item of the table is allowed. */
-  readonly complete: boolean;
+/** Items that get one verdict. */
+interface VerdictGroup {
+  readonly verdict: Verdict;
+  readonly items: readonly number[];
+}
+
+/**
+ * Allowed items of a table without resource policies, in groups that got one decision each:
+ * thousands of equal entries in a `Map` would cost more than the decisions themselves.
+ */
+class GroupedVerdicts implements Verdicts {
+  private readonly groupOf: Int32Array;
+  private readonly allowed: readonly number[];
 
   constructor(
-    private readonly items: readonly number[],
     itemCount: number,
-    readonly verdict: Verdict,
+    readonly groups: readonly VerdictGroup[],
   ) {
-    this.member = new Uint8Array(itemCount);
-    for (const i of items) this.member[i] = 1;
-    this.complete = items.length === itemCount;
+    this.groupOf = new Int32Array(itemCount).fill(-1);
+    groups.forEach((g, n) => {
+      for (const i of g.items) this.groupOf[i] = n;
+    });
+    this.allowed = groups.length === 1 ? (groups[0] as VerdictGroup).items : groups.flatMap((g) => g.items);
   }
 
   get(item: number): Verdict | undefined {
-    return this.member[item] === 1 ? this.verdict : undefined;
+    const n = this.groupOf[item] as number;
+    return n >= 0 ? (this.groups[n] as VerdictGroup).verdict : undefined;
   }
 
   keys(): readonly number[] {
-    return this.items;
+    return this.allowed;
   }
 }
 
@@ -243,8 +255,8 @@ interface View {
   readonly level: 'shared' | 'class' | 'own';
   items(uses: readonly Use[]): readonly number[];
   get(use: Use, item: number): Verdict | undefined;
-  /** The verdict every item of the request's table gets, when all get the same allow (then outputs name all their targets in one record). */
-  everyItem(use: Use): Verdict | undefined;
+  /** The allowed items of a request in groups with one verdict each, when the decisions were made by group (then outputs name each group's targets in one record). */
+  groups(use: Use): readonly VerdictGroup[] | undefined;
 }
 
 interface FanOut {
@@ -302,11 +314,14 @@ interface SignatureEntry {
 
 /** See `ReachEngine.shape`. */
 interface RequestShape {
-  readonly text: string;
+  /** Equal for shapes that list the same statements. */
+  readonly id: number;
   /** Keys read by the statements that cover every resource. */
   readonly keys: readonly string[];
   /** Per layer, the statements whose coverage depends on the resource ARN; empty when there are none. */
   readonly perItem: readonly (readonly SignatureEntry[])[];
+  /** The same statements in one list. */
+  readonly dependent: readonly SignatureStatement[];
   /** Some statement's Resource embeds variables. */
   readonly itemArn: boolean;
 }
@@ -781,7 +796,9 @@ export class ReachEngine {
    * that cover every resource, the keys they read, and the statements whose coverage depends on
    * the resource ARN (checked per item). Computed once per identity layer, boundary and action.
    */
-  private readonly shapes = new WeakMap<readonly PolicySource[], Map<string, RequestShape>>();
+  /** Per identity layer, per boundary (null: none), per action. */
+  private readonly shapes = new WeakMap<readonly PolicySource[], Map<PolicySource | null, Map<string, RequestShape>>>();
+  private readonly shapeIds = new Map<string, number>();
 
   private shape(node: Node, action: string): RequestShape {
     let perLayer = this.shapes.get(node.identity);
@@ -790,8 +807,12 @@ export class ReachEngine {
       this.shapes.set(node.identity, perLayer);
     }
     const boundary = node.boundary;
-    const key = `${boundary?.id ?? ''}\u0001${action}`;
-    let shape = perLayer.get(key);
+    let perAction = perLayer.get(boundary ?? null);
+    if (perAction === undefined) {
+      perAction = new Map();
+      perLayer.set(boundary ?? null, perAction);
+    }
+    let shape = perAction.get(action);
     if (shape !== undefined) return shape;
     const text: string[] = [boundary !== undefined ? 'B' : '', action];
     const keys = new Set<string>();
@@ -814,8 +835,16 @@ export class ReachEngine {
     if (boundary !== undefined) add(this.entries(boundary, () => [boundary.document], action));
     const org = this.snapshot.organization;
     add(this.entries(org, () => [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()], action));
-    shape = { text: text.join('\u0001'), keys: [...keys], perItem: perItem.some((l) => l.length > 0) ? perItem : [], itemArn };
-    perLayer.set(key, shape);
+    // Layers that put the same statements in front of the action share one short id in signatures.
+    const full = text.join('\u0001');
+    let id = this.shapeIds.get(full);
+    if (id === undefined) {
+      id = this.shapeIds.size;
+      this.shapeIds.set(full, id);
+    }
+    const dependent = perItem.flat().map((e) => e.statement);
+    shape = { id, keys: [...keys], perItem: dependent.length > 0 ? perItem : [], dependent, itemArn };
+    perAction.set(action, shape);
     return shape;
   }
 
@@ -840,7 +869,7 @@ export class ReachEngine {
       this.extraKeys.set(extra, extraKey);
     }
     const arn = it.arn;
-    let signature = `${p.type}\u0001${projected !== undefined ? mode : 'none'}\u0001${extraKey}\u0001${shape.text}`;
+    let signature = `${p.type}\u0001${projected !== undefined ? mode : 'none'}\u0001${extraKey}\u0001${shape.id}`;
     let keys: readonly string[] = shape.keys;
     for (const list of shape.perItem) {
       for (const e of list) {
@@ -1078,26 +1107,39 @@ export class ReachEngine {
     return state;
   }
 
-  /**
-   * Whether every item of the request's table gets the same decision for this node: the items
-   * have no resource policies or request context, and no statement that may apply depends on the
-   * item (its ARN, its tags).
-   */
   private readonly plainTables = new WeakMap<Table, boolean>();
 
-  private itemIndependent(node: Node, use: Use): boolean {
+  /**
+   * Whether the node's decisions on the request's items can be made by group: the items have no
+   * resource policies or request context, so a decision depends on an item only through which
+   * statements cover its ARN (see {@link coverageKey}).
+   */
+  private groupable(node: Node, use: Use): boolean {
     let plain = this.plainTables.get(use.table);
     if (plain === undefined) {
       plain = use.table.mode === 'none' && use.table.items.every((it) => it.context === undefined && it.policy === undefined);
       this.plainTables.set(use.table, plain);
     }
-    return plain && this.layerItemIndependent(node, use.action);
+    return plain && this.coverageDecides(node, use.action);
   }
 
-  /** Whether no statement of the node's layers that may apply to the action depends on the resource (its ARN, its tags). */
-  private layerItemIndependent(node: Node, action: string): boolean {
+  /** Whether the node's layers read nothing of the resource for the action but which of their statements cover its ARN (no tags, no ARN variables). */
+  private coverageDecides(node: Node, action: string): boolean {
     const shape = this.shape(node, action);
-    return shape.perItem.length === 0 && !shape.itemArn && !shape.keys.some((k) => k.startsWith('aws:resourcetag/'));
+    return !shape.itemArn && !shape.keys.some((k) => k.startsWith('aws:resourcetag/'));
+  }
+
+  /** Which of the node's statements whose coverage depends on the ARN cover this one: equal keys, equal decisions (see {@link coverageDecides}). */
+  private coverageKey(shape: RequestShape, arn: string): number | string {
+    const statements = shape.dependent;
+    if (statements.length <= 30) {
+      let bits = 0;
+      for (let n = 0; n < statements.length; n++) if (patternsCover(statements[n] as SignatureStatement, arn)) bits |= 1 << n;
+      return bits;
+    }
+    let key = '';
+    for (const st of statements) key += patternsCover(st, arn) ? '1' : '0';
+    return key;
   }
 
   /** Decisions shared by every node with the same action key (evaluated for `node`, the first of them). */
@@ -1114,7 +1156,7 @@ export class ReachEngine {
     const candidates = this.candidates(node, use.table, use.action);
     const result: SharedAllowed = {
       id: this.keyId(key),
-      ...(this.itemIndependent(node, use) ? this.uniformAllowed(node, use, candidates) : this.itemAllowed(node, use, candidates)),
+      ...(this.groupable(node, use) ? this.groupedAllowed(node, use, candidates) : this.itemAllowed(node, use, candidates)),
     };
     this.allowedByKey.set(key, result);
     node.allowed.set(use, result);
@@ -1149,22 +1191,28 @@ export class ReachEngine {
     return { map, sensitive, personal };
   }
 
-  /** Shared decisions when every item gets the same one (see `itemIndependent`): decided once, for the first candidate. */
-  private uniformAllowed(node: Node, use: Use, candidates: readonly number[]): Omit<SharedAllowed, 'id'> {
+  /** Shared decisions by group (see {@link groupable}): one decision per group of items its statements cover alike. */
+  private groupedAllowed(node: Node, use: Use, candidates: readonly number[]): Omit<SharedAllowed, 'id'> {
     const items = use.table.items;
-    const first = candidates.find((i) => (items[i] as TableItem).arn !== '');
-    if (first === undefined) return { map: EMPTY_MAP, sensitive: NONE, personal: NONE };
-    const verdict = verdictOf(this.decide(node, use.table, first, use.action, undefined, use.extra), undefined, items[first] as TableItem);
-    if (verdict.decision.decision !== 'allow') return { map: EMPTY_MAP, sensitive: NONE, personal: NONE };
-    return {
-      map: new UniformVerdicts(
-        candidates.filter((i) => (items[i] as TableItem).arn !== ''),
-        items.length,
-        verdict,
-      ),
-      sensitive: NONE,
-      personal: NONE,
-    };
+    const byKey = new Map<number | string, number[]>();
+    const shape = this.shape(node, use.action);
+    for (const i of candidates) {
+      const arn = (items[i] as TableItem).arn;
+      if (arn === '') continue;
+      const key = this.coverageKey(shape, arn);
+      const group = byKey.get(key);
+      if (group === undefined) byKey.set(key, [i]);
+      else group.push(i);
+    }
+    const groups: VerdictGroup[] = [];
+    for (const members of byKey.values()) {
+      const first = members[0] as number;
+      const decision = this.decide(node, use.table, first, use.action, undefined, use.extra);
+      if (decision.decision === 'allow')
+        groups.push({ verdict: verdictOf(decision, undefined, items[first] as TableItem), items: members });
+    }
+    if (groups.length === 0) return { map: EMPTY_MAP, sensitive: NONE, personal: NONE };
+    return { map: new GroupedVerdicts(items.length, groups), sensitive: NONE, personal: NONE };
   }
 
   /** Decisions valid for every node of the class: items whose resource policy tests principal attributes. */
@@ -1351,10 +1399,10 @@ export class ReachEngine {
         return lists.length === 0 ? NONE : union(lists);
       },
       get: (use, item) => (this.possible(node, use) ? this.sharedAllowed(node, use).map.get(item) : undefined),
-      everyItem: (use) => {
+      groups: (use) => {
         if (!this.possible(node, use)) return undefined;
         const allowed = this.sharedAllowed(node, use).map;
-        return allowed instanceof UniformVerdicts && allowed.complete ? allowed.verdict : undefined;
+        return allowed instanceof GroupedVerdicts ? allowed.groups : undefined;
       },
     };
     let common = this.sharedByShareKey.get(node.shareKey);
@@ -1391,7 +1439,7 @@ export class ReachEngine {
       cls.outputs = this.collect({
         node,
         level: 'class',
-        everyItem: () => undefined,
+        groups: () => undefined,
         items: (uses) => {
           const lists: Iterable<number>[] = [];
           for (const u of uses) if (this.possible(node, u)) lists.push(this.classAllowed(node, u).keys());
@@ -1402,7 +1450,7 @@ export class ReachEngine {
       });
     }
     if (!common.personal && !this.named(node.principal)) {
-      node.outputs = { shared, cls: cls.outputs, own: EMPTY_SET, overrides: undefined };
+      node.outputs = { shared, cls: cls.outputs, own: EMPTY_SET, overrides: undefined, lists: [...shared, cls.outputs, EMPTY_SET] };
       return node.outputs;
     }
     const ownMaps = new Map<string, ReadonlyMap<number, Verdict>>();
@@ -1430,7 +1478,7 @@ export class ReachEngine {
       {
         node,
         level: 'own',
-        everyItem: () => undefined,
+        groups: () => undefined,
         items: (uses) => union(uses.map((u) => ownOf(u).keys())),
         get: (use, item) => {
           const mine = ownOf(use).get(item);
@@ -1441,7 +1489,13 @@ export class ReachEngine {
       },
       (collector) => this.grantAccess(node, collector),
     );
-    node.outputs = { shared, cls: cls.outputs, own, overrides: overrides.size > 0 ? overrides : undefined };
+    node.outputs = {
+      shared,
+      cls: cls.outputs,
+      own,
+      overrides: overrides.size > 0 ? overrides : undefined,
+      lists: [...shared, cls.outputs, own],
+    };
     return node.outputs;
   }
 
@@ -1499,19 +1553,25 @@ export class ReachEngine {
     });
   }
 
-  private readonly takeableByTable = new Map<string, readonly number[]>();
+  private readonly targetLists = new Map<string, readonly number[]>();
 
-  /** The principals of an IAM user or role table an attacker can take over (not service-linked); with `bounded`, only those with a permissions boundary. */
-  private takeable(t: Table, which: 'all' | 'bounded' = 'all'): readonly number[] {
-    const key = `${t.name}|${which}`;
-    let list = this.takeableByTable.get(key);
-    if (list === undefined) {
-      list = t.items
-        .map((it) => this.directory.principals[it.ref] as PrincipalRecord)
-        .filter((p) => !p.serviceLinked && (which === 'all' || p.boundaryArn !== undefined))
-        .map((p) => p.index);
-      this.takeableByTable.set(key, list);
+  /**
+   * The principals a group of user or role items stands for that an attacker can take over (not
+   * service-linked; with `bounded`, only those with a permissions boundary; only items `eligible`
+   * keeps). Equal lists are one object, so walks that take over a fan-out once recognise it.
+   */
+  private principalsOf(t: Table, items: readonly number[], which: 'all' | 'bounded', eligible?: (i: number) => boolean): readonly number[] {
+    const list: number[] = [];
+    for (const i of items) {
+      if (eligible !== undefined && !eligible(i)) continue;
+      const p = this.directory.principals[(t.items[i] as TableItem).ref] as PrincipalRecord;
+      if (p.serviceLinked || (which === 'bounded' && p.boundaryArn === undefined)) continue;
+      list.push(p.index);
     }
+    const key = list.join(',');
+    const known = this.targetLists.get(key);
+    if (known !== undefined) return known;
+    this.targetLists.set(key, list);
     return list;
   }
 
@@ -1552,15 +1612,29 @@ export class ReachEngine {
       return after;
     };
     const via = `${use.action}+sts:AssumeRole`;
-    const every = view.everyItem(use);
-    if (every !== undefined && this.layerItemIndependent(view.node, 'sts:AssumeRole')) {
-      // Every role may be rewritten, and assuming it afterwards does not depend on which role it is.
-      const targets = this.takeable(t);
-      const first = t.items.findIndex((it) => it.ref === targets[0]);
-      const after = first >= 0 ? rewrittenDecision(first) : null;
-      if (after !== null) {
-        const ofEachTarget: Verdict = { decision: after.decision, projected: after.projected, targetResourceSuffix: REWRITTEN_SUFFIX };
-        this.fanEdge(out, t, targets, [every, ofEachTarget], via, path.id);
+    const groups = view.groups(use);
+    if (groups !== undefined && this.coverageDecides(view.node, 'sts:AssumeRole')) {
+      // Assuming a rewritten role depends only on which AssumeRole statements cover its ARN: decide once per coverage.
+      const afterByCoverage = new Map<number | string, Verdict | null>();
+      const assumeShape = this.shape(view.node, 'sts:AssumeRole');
+      for (const group of groups) {
+        const byAfter = new Map<Verdict, number[]>();
+        for (const i of group.items) {
+          const key = this.coverageKey(assumeShape, (t.items[i] as TableItem).arn);
+          let after = afterByCoverage.get(key);
+          if (after === undefined) {
+            after = rewrittenDecision(i);
+            afterByCoverage.set(key, after);
+          }
+          if (after === null) continue;
+          const list = byAfter.get(after);
+          if (list === undefined) byAfter.set(after, [i]);
+          else list.push(i);
+        }
+        for (const [after, items] of byAfter) {
+          const ofEachTarget: Verdict = { decision: after.decision, projected: after.projected, targetResourceSuffix: REWRITTEN_SUFFIX };
+          this.fanEdge(out, t, this.principalsOf(t, items, 'all'), [group.verdict, ofEachTarget], via, path.id);
+        }
       }
       return;
     }
@@ -1583,13 +1657,9 @@ export class ReachEngine {
     // tenure: a user whose two access-key slots are full, or who has a password, may hold a key or
     // password the engineer created earlier. Minting counts whatever the user holds today.
     const mint = (use: Use, escalation: string, eligible: (i: number) => boolean): void => {
-      const every = view.everyItem(use);
-      if (every !== undefined) {
-        const targets: number[] = [];
-        t.items.forEach((it, i) => {
-          if (eligible(i)) targets.push(it.ref);
-        });
-        this.fanEdge(out, t, targets, [every], use.action, escalation);
+      const groups = view.groups(use);
+      if (groups !== undefined) {
+        for (const g of groups) this.fanEdge(out, t, this.principalsOf(t, g.items, 'all', eligible), [g.verdict], use.action, escalation);
         return;
       }
       for (const i of view.items([use])) {
@@ -1614,30 +1684,36 @@ export class ReachEngine {
             : this.tables.policyIam;
     const use = this.use(t, perm.action);
     const assumes = path.assumes !== undefined ? [assumption(path, path.assumes)] : undefined;
-    const every = target === 'user' || target === 'role' ? view.everyItem(use) : undefined;
-    if (every !== undefined) {
-      // Every user (or role) may be escalated: one record, whose witness steps name each target.
-      const targets = this.takeable(t);
-      if (targets.length === 0) return;
-      out.mods.push({
-        kind: 'escalate',
-        targets,
-        conditional: isConditional([every], assumes),
-        spec: {
-          via: perm.action,
-          effect: 'escalate',
-          verdicts: [every],
-          escalation: path.id,
-          ...(assumes !== undefined ? { conditions: assumes } : {}),
-        },
-        item: -1,
-        tables: [t],
-      });
+    const groups = target === 'user' || target === 'role' ? view.groups(use) : undefined;
+    if (groups !== undefined) {
+      // Users (or roles) decided by group: one record per group, whose witness steps name each target.
+      for (const g of groups) {
+        const targets = this.principalsOf(t, g.items, 'all');
+        if (targets.length === 0) continue;
+        out.mods.push({
+          kind: 'escalate',
+          targets,
+          conditional: isConditional([g.verdict], assumes),
+          spec: {
+            via: perm.action,
+            effect: 'escalate',
+            verdicts: [g.verdict],
+            escalation: path.id,
+            ...(assumes !== undefined ? { conditions: assumes } : {}),
+          },
+          item: -1,
+          tables: [t],
+        });
+      }
       return;
     }
+    // Thousands of records may share their verdict: share its list, and the table list.
+    const tables = [t];
+    let verdicts: readonly Verdict[] = [];
     for (const i of view.items([use])) {
       const v = view.get(use, i);
       if (v === undefined) continue;
+      if (verdicts[0] !== v) verdicts = [v];
       const item = t.items[i] as TableItem;
       let targets: readonly number[];
       let groups: readonly number[] = [];
@@ -1656,17 +1732,17 @@ export class ReachEngine {
         kind: 'escalate',
         targets,
         ...(groups.length > 0 ? { groups } : {}),
-        conditional: isConditional([v], assumes),
+        conditional: isConditional(verdicts, assumes),
         spec: {
           to: item.arn,
           via: perm.action,
           effect: 'escalate',
-          verdicts: [v],
+          verdicts,
           escalation: path.id,
           ...(assumes !== undefined ? { conditions: assumes } : {}),
         },
         item: i,
-        tables: [t],
+        tables,
       });
     }
   }
@@ -1693,15 +1769,16 @@ export class ReachEngine {
     const perm = path.permissions[0] as RequiredPermission;
     const t = target === 'user' ? this.tables.userIam : target === 'role' ? this.tables.roleIam : this.tables.policyIam;
     const use = this.use(t, perm.action);
-    const every = target === 'managed-policy' ? undefined : view.everyItem(use);
-    if (every !== undefined) {
-      const targets = this.takeable(t, 'bounded');
-      if (targets.length > 0) {
+    const groups = target === 'managed-policy' ? undefined : view.groups(use);
+    if (groups !== undefined) {
+      for (const g of groups) {
+        const targets = this.principalsOf(t, g.items, 'bounded');
+        if (targets.length === 0) continue;
         out.mods.push({
           kind: 'unbound',
           targets,
-          conditional: every.decision.conditional,
-          spec: { via: perm.action, effect: 'remove-boundary', verdicts: [every], escalation: path.id },
+          conditional: g.verdict.decision.conditional,
+          spec: { via: perm.action, effect: 'remove-boundary', verdicts: [g.verdict], escalation: path.id },
           item: -1,
           tables: [t],
         });
@@ -1865,6 +1942,18 @@ export class ReachEngine {
     return out;
   }
 
+  /** The verdict every listed item gets at the shared level, when decided by group and all get the same one. */
+  private oneVerdict(view: View, use: Use, items: Iterable<number>): Verdict | undefined {
+    if (view.groups(use) === undefined) return undefined;
+    let found: Verdict | undefined;
+    for (const i of items) {
+      const v = view.get(use, i);
+      if (v === undefined || (found !== undefined && v !== found)) return undefined;
+      found = v;
+    }
+    return found;
+  }
+
   private deriveWorkload(view: View, out: Collector, path: EscalationPath, services: readonly string[], passes: boolean): void {
     if (!passes && !this.options.assumeExistingWorkloads) return;
     for (const perm of path.permissions) if (!this.mayAllow(view.node, perm.action)) return;
@@ -1883,9 +1972,9 @@ export class ReachEngine {
       if (trusting.size === 0) continue;
       if (passes) {
         const use = this.use(t, 'iam:PassRole', { 'iam:PassedToService': service });
-        const every = view.everyItem(use);
+        const every = this.oneVerdict(view, use, trusting.keys());
         if (every !== undefined) {
-          // Every role may be passed: one edge per group of equal trust conditions, as for existing workloads.
+          // Every role the service trusts may be passed, with one verdict: one edge per group of equal trust conditions, as for existing workloads.
           const fanOut = this.fanOut(service);
           const all = [every, ...verdicts];
           for (const group of fanOut.groups) {

@@ -153,15 +153,15 @@ export class Exploration {
     return path;
   }
 
-  /** The outputs a node contributes, skipping shared and class lists already seen (tracked in `seen`). */
-  *outputs<K extends keyof OutputSet>(id: number, field: K, seen: Set<OutputSet>): Generator<OutputSet[K][number]> {
+  /** Calls `fn` with each output a node contributes, skipping shared and class lists already seen (tracked in `seen`). */
+  eachOutput<K extends keyof OutputSet>(id: number, field: K, seen: Set<OutputSet>, fn: (x: OutputSet[K][number]) => void): void {
     const out = this.engine.outputs(this.node(id));
-    for (const list of [...out.shared, out.cls, out.own]) {
+    for (const list of out.lists) {
       const mode = list === out.own ? 'all' : take(out, list, seen);
       if (mode === 'skip') continue;
       for (const x of list[field]) {
         if (mode === 'filter' && overridden(out, x)) continue;
-        yield x;
+        fn(x);
       }
     }
   }
@@ -428,7 +428,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
 
   const expand = (node: Node): void => {
     const out = engine.outputs(node);
-    for (const list of [...out.shared, out.cls, out.own]) {
+    for (const list of out.lists) {
       const mode = list === out.own ? 'all' : take(out, list, expanded);
       if (mode === 'skip') continue;
       const filter = mode === 'filter';

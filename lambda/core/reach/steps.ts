@@ -91,16 +91,52 @@ export function isConditional(verdicts: readonly Verdict[], extra: readonly Reac
 
 const templates = new WeakMap<StepSpec, StepTemplate>();
 
+/** Stands for the target's ARN in the template of a step to many targets. */
+const TARGET = '\u0000target';
+
 /**
  * The citations of a step: every statement that had to allow it; the one cited first is the first
- * identity statement, else the first statement that is not an SCP/RCP.
+ * identity statement, else the first statement that is not an SCP/RCP. A step to many targets
+ * (`spec.to` undefined) shares what does not depend on the target, and adds each target's trust
+ * statement and conditions.
  */
 export function stepTemplate(spec: StepSpec, target?: { readonly index: number; readonly arn: string }): StepTemplate {
   const perTarget = spec.to === undefined;
-  if (!perTarget) {
-    const cached = templates.get(spec);
-    if (cached !== undefined) return cached;
+  let base = templates.get(spec);
+  if (base === undefined) {
+    // A step to many targets is built once with a placeholder target, filled in per target below.
+    base = buildTemplate(spec, spec.to ?? TARGET);
+    templates.set(spec, base);
   }
+  if (!perTarget) return base;
+  const to = target?.arn ?? '';
+  const own = (c: StatementCitation): StatementCitation =>
+    c.policy.startsWith(TARGET) ? { ...c, policy: to + c.policy.slice(TARGET.length) } : c;
+  const byTarget = spec.verdicts.some((v) => v.targetResourceSuffix !== undefined);
+  const targetCitation = target !== undefined ? spec.targetCitations?.get(target.index) : undefined;
+  const targetConditions = target !== undefined ? spec.targetConditions?.get(target.index) : undefined;
+  let allowedBy = byTarget ? base.allowedBy.map(own) : base.allowedBy;
+  if (
+    targetCitation !== undefined &&
+    !allowedBy.some((c) => c.policy === targetCitation.policy && c.statement === targetCitation.statement)
+  ) {
+    allowedBy = [...allowedBy, targetCitation];
+  }
+  const baseConditions = byTarget ? base.conditions?.map((c) => ({ ...c, ...own(c) })) : base.conditions;
+  const conditions = targetConditions === undefined ? baseConditions : mergeConditions([baseConditions ?? [], targetConditions]);
+  const primary =
+    base.policy === 'unknown' && targetCitation !== undefined ? targetCitation : own({ policy: base.policy, statement: base.statement });
+  return {
+    ...base,
+    policy: primary.policy,
+    statement: primary.statement,
+    to,
+    allowedBy,
+    ...(conditions !== undefined && conditions.length > 0 ? { conditions } : {}),
+  };
+}
+
+function buildTemplate(spec: StepSpec, to: string): StepTemplate {
   const allowedBy: StatementCitation[] = [];
   const seen = new Set<string>();
   let primary: StatementCitation | undefined;
@@ -111,7 +147,6 @@ export function stepTemplate(spec: StepSpec, target?: { readonly index: number; 
       allowedBy.push(c);
     }
   };
-  const to = spec.to ?? target?.arn;
   for (const v of spec.verdicts) {
     for (const ref of v.decision.allowedBy) {
       const c = citationOf(ref, v, to);
@@ -120,13 +155,10 @@ export function stepTemplate(spec: StepSpec, target?: { readonly index: number; 
     }
   }
   for (const c of spec.citations ?? []) add(c);
-  const targetCitation = target !== undefined ? spec.targetCitations?.get(target.index) : undefined;
-  if (targetCitation !== undefined) add(targetCitation);
   primary ??= allowedBy.find((c) => !c.policy.startsWith('scp[') && !c.policy.startsWith('rcp[')) ?? allowedBy[0];
-  const targetConditions = target !== undefined ? (spec.targetConditions?.get(target.index) ?? []) : [];
-  const conditions = mergeConditions([...spec.verdicts.map((v) => conditionsOf(v, to)), spec.conditions ?? [], targetConditions]);
-  const template: StepTemplate = {
-    to: to ?? '',
+  const conditions = mergeConditions([...spec.verdicts.map((v) => conditionsOf(v, to)), spec.conditions ?? []]);
+  return {
+    to,
     via: spec.via,
     policy: primary?.policy ?? 'unknown',
     statement: primary?.statement ?? 0,
@@ -136,8 +168,6 @@ export function stepTemplate(spec: StepSpec, target?: { readonly index: number; 
     ...(conditions.length > 0 ? { conditions } : {}),
     ...(spec.grantId !== undefined ? { grantId: spec.grantId } : {}),
   };
-  if (!perTarget) templates.set(spec, template);
-  return template;
 }
 
 /** A witness step: the template with its performer. */
