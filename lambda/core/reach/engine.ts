@@ -398,9 +398,7 @@ export class ReachEngine {
     string,
     { material: number; grantId: string; operations: readonly string[]; decrypt: boolean }[]
   >();
-  private resourceSide:
-    | { readonly tagKeys: readonly string[]; readonly clauses: readonly IdentityClause[]; readonly variables: boolean }
-    | undefined;
+  private readonly resourceSide: ResourceSide;
   private readonly roleByName = new Map<string, number>();
   private readonly rewrittenTrust: ProjectedPolicy;
   /** A table with no items: names the workload API calls decided on probe ARNs. */
@@ -498,9 +496,13 @@ export class ReachEngine {
     this.rewrittenTrust = this.projections.project(REWRITTEN_TRUST, () => true);
     this.indexGrants();
     this.warnings = warnings;
-    // Compile every principal's identity layer up front (relevant policies, action mask, share
-    // key): linear in the snapshot, and what every walk would otherwise pay on first touch.
+    this.resourceSide = scanResourceSide(snapshot);
+    // Compile up front what every walk would otherwise pay on first touch, all linear in the
+    // snapshot: each principal's identity layer (relevant policies, action mask, share key), the
+    // rules, and which roles each compute service may assume.
     for (const p of d.principals) this.node(p.index);
+    this.rules();
+    for (const path of ESCALATION_CATALOG) if (path.outcome.kind === 'workload-role') for (const sp of path.outcome.servicePrincipals) this.fanOut(sp);
   }
 
   // ── Tables ───────────────────────────────────────────────────────────────────────────────────
@@ -735,22 +737,6 @@ export class ReachEngine {
   private resourceSideKey(p: PrincipalRecord): string {
     const cached = this.resourceKeys.get(p.index);
     if (cached !== undefined) return cached;
-    if (this.resourceSide === undefined) {
-      const tagKeys = new Set<string>();
-      const clauses = new Map<string, IdentityClause>();
-      let variables = false;
-      const scan = (doc: PolicySource['document'] | undefined): void => {
-        if (doc === undefined) return;
-        const s = scanDocument(doc);
-        for (const k of s.tagKeys) tagKeys.add(k);
-        for (const c of s.clauses) clauses.set(JSON.stringify(c), c);
-        variables ||= s.identityVariables;
-      };
-      for (const r of this.snapshot.roles) scan(r.trustPolicy);
-      for (const k of this.snapshot.kmsKeys) scan(k.policy);
-      for (const s of this.snapshot.secrets) scan(s.resourcePolicy);
-      this.resourceSide = { tagKeys: [...tagKeys], clauses: [...clauses.values()], variables };
-    }
     const r = this.resourceSide;
     const key = this.attributeKey(p, r.tagKeys, r.clauses, r.variables);
     this.resourceKeys.set(p.index, key);
@@ -1370,6 +1356,12 @@ export class ReachEngine {
 
   /** The memo key of a rule for a node: the decisions it would read. Undefined when the rule can yield nothing. */
   private ruleKey(node: Node, rule: Rule): string | undefined {
+    // Most rules yield nothing for most nodes: settle that on the action masks before building a key.
+    if (rule.probes.length === 0) {
+      let possible = false;
+      for (const use of rule.uses) if (this.possible(node, use)) possible = true;
+      if (!possible) return undefined;
+    }
     const parts: (string | number)[] = [rule.id];
     let any = rule.probes.length > 0;
     for (const perm of rule.probes) {
@@ -2144,6 +2136,31 @@ export class ReachEngine {
 }
 
 /** Keeps, per single target, one unconditional and one conditional output, the first found. */
+/** What the account's resource-side policies (trust, key and secret policies) read of principals. */
+interface ResourceSide {
+  readonly tagKeys: readonly string[];
+  readonly clauses: readonly IdentityClause[];
+  readonly variables: boolean;
+}
+
+/** The principal tags and identity clauses the account's trust, key and secret policies test. */
+function scanResourceSide(snapshot: AccountSnapshot): ResourceSide {
+  const tagKeys = new Set<string>();
+  const clauses = new Map<string, IdentityClause>();
+  let variables = false;
+  const scan = (doc: PolicyDocument | undefined): void => {
+    if (doc === undefined) return;
+    const s = scanDocument(doc);
+    for (const k of s.tagKeys) tagKeys.add(k);
+    for (const c of s.clauses) clauses.set(JSON.stringify(c), c);
+    variables ||= s.identityVariables;
+  };
+  for (const r of snapshot.roles) scan(r.trustPolicy);
+  for (const k of snapshot.kmsKeys) scan(k.policy);
+  for (const s of snapshot.secrets) scan(s.resourcePolicy);
+  return { tagKeys: [...tagKeys], clauses: [...clauses.values()], variables };
+}
+
 function dedupe(c: Collector): OutputSet {
   const seen = new Set<string>();
   const keep = <T extends Derived>(list: readonly T[], key: (x: T) => string | undefined): T[] =>

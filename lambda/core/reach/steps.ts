@@ -138,14 +138,10 @@ export function stepTemplate(spec: StepSpec, target?: { readonly index: number; 
 
 function buildTemplate(spec: StepSpec, to: string): StepTemplate {
   const allowedBy: StatementCitation[] = [];
-  const seen = new Set<string>();
   let primary: StatementCitation | undefined;
+  // Lists are a handful long: a scan is cheaper than a set of keys.
   const add = (c: StatementCitation): void => {
-    const k = `${c.policy}#${c.statement}`;
-    if (!seen.has(k)) {
-      seen.add(k);
-      allowedBy.push(c);
-    }
+    if (!allowedBy.some((x) => x.policy === c.policy && x.statement === c.statement)) allowedBy.push(c);
   };
   for (const v of spec.verdicts) {
     for (const ref of v.decision.allowedBy) {
@@ -156,7 +152,8 @@ function buildTemplate(spec: StepSpec, to: string): StepTemplate {
   }
   for (const c of spec.citations ?? []) add(c);
   primary ??= allowedBy.find((c) => !c.policy.startsWith('scp[') && !c.policy.startsWith('rcp[')) ?? allowedBy[0];
-  const conditions = mergeConditions([...spec.verdicts.map((v) => conditionsOf(v, to)), spec.conditions ?? []]);
+  const undecided = spec.verdicts.some((v) => v.decision.unknownConditions.length > 0) || (spec.conditions?.length ?? 0) > 0;
+  const conditions = undecided ? mergeConditions([...spec.verdicts.map((v) => conditionsOf(v, to)), spec.conditions ?? []]) : [];
   return {
     to,
     via: spec.via,
