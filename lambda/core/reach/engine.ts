@@ -502,7 +502,8 @@ export class ReachEngine {
     // rules, and which roles each compute service may assume.
     for (const p of d.principals) this.node(p.index);
     this.rules();
-    for (const path of ESCALATION_CATALOG) if (path.outcome.kind === 'workload-role') for (const sp of path.outcome.servicePrincipals) this.fanOut(sp);
+    for (const path of ESCALATION_CATALOG)
+      if (path.outcome.kind === 'workload-role') for (const sp of path.outcome.servicePrincipals) this.fanOut(sp);
   }
 
   // ── Tables ───────────────────────────────────────────────────────────────────────────────────

@@ -80,6 +80,21 @@ describe('Function: arnLikeMatches', () => {
     expect(results).toEqual([true, false, true]);
     expect(globMatches('arn:aws:*:x:1:role/a', 'arn:aws:iam:y:x:1:role/a')).toBe(true);
   });
+
+  it('reads regex characters literally, `?` as one character within a segment, and short patterns as plain wildcards', () => {
+    // Act
+    const results = [
+      arnLikeMatches('arn:aws:s3:::bucket.logs/*', 'arn:aws:s3:::bucketXlogs/a'),
+      arnLikeMatches('arn:aws:s3:::bucket.logs/*', 'arn:aws:s3:::bucket.logs/a'),
+      arnLikeMatches('arn:aws:ia?::1:role/x', 'arn:aws:iam::1:role/x'),
+      arnLikeMatches('arn:aws:iam:?:1:role/x', 'arn:aws:iam:::1:role/x'),
+      arnLikeMatches('arn:aws:*', 'arn:aws:iam::1:role/x'),
+      arnLikeMatches('arn:aws:iam::1:role/x', 'arn:aws:iam::1'),
+    ];
+
+    // Assess
+    expect(results).toEqual([false, true, true, false, true, false]);
+  });
 });
 
 describe('Function: widenVariables', () => {

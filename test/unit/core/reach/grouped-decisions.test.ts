@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { computeReach } from '../../../../lambda/core/reach/compute-reach.js';
+import type { ReachReport } from '../../../../lambda/core/reach/types.js';
+import {
+  AccountBuilder,
+  allow,
+  closedKeyPolicy,
+  deny,
+  keyArn,
+  policy,
+  roleArn,
+  trustPrincipals,
+  trustService,
+  userArn,
+} from '../../../fixtures/reach/builder.js';
+
+/**
+ * Requests on IAM users and roles are decided once per group of items the same statements cover,
+ * and outputs that cover a whole group are one record whose witness steps name each target. These
+ * tests pin what that must not change: which principals are reached, and the citations per target.
+ */
+
+const EMPLOYEE = 'E-7';
+const SHIELDED = 'shielded';
+
+/** An administrator, three roles only the account's CI may assume, one of them shielded by an SCP, and a key only the roles may use. */
+function account(scpShields: boolean): { report: ReachReport; key: string } {
+  const b = new AccountBuilder();
+  b.user('admin', { employee: EMPLOYEE, inline: [policy(allow('*', '*', { Sid: 'Everything' }))] });
+  const ci = b.user('ci');
+  for (const name of ['build', 'deploy', SHIELDED]) b.role(name, { trust: trustPrincipals(ci) });
+  b.role('runner', { trust: trustService('lambda.amazonaws.com') });
+  const key = b.key('signing', { policy: closedKeyPolicy([roleArn('deploy'), roleArn(SHIELDED)]) });
+  const scp = [policy(allow('*'))];
+  if (scpShields) scp.push(policy(deny(['iam:*', 'sts:AssumeRole'], roleArn(SHIELDED), { Sid: 'ShieldBreakGlass' })));
+  b.serviceControlPolicies(scp);
+  return { report: computeReach(b.build(), EMPLOYEE), key };
+}
+
+const reached = (report: ReachReport, arn: string) => report.reachablePrincipals.find((p) => p.arn === arn);
+
+describe('Function: computeReach (decisions by group)', () => {
+  it('takes over every role when nothing tells them apart, citing each role’s own rewritten trust', () => {
+    // Act
+    const { report, key } = account(false);
+
+    // Assess
+    for (const name of ['build', 'deploy', SHIELDED]) {
+      const role = reached(report, roleArn(name));
+      expect(role, name).toBeDefined();
+      const rewrite = role?.path.find((s) => s.via === 'iam:UpdateAssumeRolePolicy+sts:AssumeRole');
+      expect(rewrite, name).toMatchObject({ from: userArn('admin'), to: roleArn(name), policy: `${userArn('admin')}#inline:inline-0` });
+      expect(rewrite?.allowedBy).toContainEqual({ policy: `${roleArn(name)}#trust-rewritten`, statement: 0 });
+    }
+    expect(report.reach.find((r) => r.resourceArn === key && r.access === 'use')?.conditional).toBe(false);
+  });
+
+  it('splits the roles an SCP statement covers from the rest, and reaches none of the shielded ones through IAM', () => {
+    // Act
+    const { report, key } = account(true);
+
+    // Assess
+    expect(reached(report, roleArn('build'))).toBeDefined();
+    expect(reached(report, roleArn('deploy'))).toBeDefined();
+    expect(reached(report, roleArn(SHIELDED))).toBeUndefined();
+    // The key stays reachable through deploy, which the key policy also names.
+    const use = report.reach.find((r) => r.resourceArn === key && r.access === 'use');
+    expect(use?.paths[0]?.at(-1)).toMatchObject({ from: roleArn('deploy'), to: key });
+  });
+
+  it('passes every role a service trusts in one record, citing each role’s trust statement', () => {
+    // Prepare
+    const b = new AccountBuilder();
+    b.user('dev', { employee: EMPLOYEE, inline: [policy(allow(['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'], '*'))] });
+    const runners = ['runner-a', 'runner-b'].map((name) =>
+      b.role(name, { trust: trustService('lambda.amazonaws.com', { Sid: `Trust-${name}` }) }),
+    );
+    b.role('other', { trust: trustService('ec2.amazonaws.com') });
+    b.key('signing', { policy: closedKeyPolicy(runners) });
+
+    // Act
+    const report = computeReach(b.build(), EMPLOYEE);
+
+    // Assess
+    for (const [n, arn] of runners.entries()) {
+      const step = reached(report, arn)?.path.at(-1);
+      expect(step).toMatchObject({ to: arn, effect: 'become' });
+      expect(step?.allowedBy).toContainEqual({ policy: `${arn}#trust`, statement: `Trust-runner-${n === 0 ? 'a' : 'b'}` });
+    }
+    expect(reached(report, roleArn('other'))).toBeUndefined();
+    expect(report.reach.map((r) => r.resourceArn)).toContain(keyArn('signing'));
+  });
+});
