@@ -313,6 +313,20 @@ interface SignatureEntry {
 }
 
 /** See `ReachEngine.shape`. */
+/** See `ReachEngine.prefix`. */
+interface RequestPrefix {
+  readonly shape: RequestShape;
+  readonly text: string;
+  /** The shape's keys whose values come from the item or the request context. */
+  readonly itemKeys: readonly string[];
+}
+
+/** Condition keys and variables whose value is the principal's own. */
+const PRINCIPAL_KEY = /^(aws:principaltag\/|aws:username$|aws:userid$|aws:principalarn$)/;
+
+/** A stand-in item for reading principal keys, which never look at the item. */
+const NO_ITEM: TableItem = { arn: '', tags: {}, ref: -1 };
+
 interface RequestShape {
   /** Equal for shapes that list the same statements. */
   readonly id: number;
@@ -498,9 +512,15 @@ export class ReachEngine {
     this.warnings = warnings;
     this.resourceSide = scanResourceSide(snapshot);
     // Compile up front what every walk would otherwise pay on first touch, all linear in the
-    // snapshot: each principal's identity layer (relevant policies, action mask, share key), the
-    // rules, and which roles each compute service may assume.
-    for (const p of d.principals) this.node(p.index);
+    // snapshot: each principal's identity layer (relevant policies, action mask, share key, the
+    // statements that may cover each action it may be allowed), the rules, and which roles each
+    // compute service may assume.
+    for (const p of d.principals) {
+      const node = this.node(p.index);
+      node.mask.forEach((allowed, bit) => {
+        if (allowed === 1) this.entries(node.identity, () => node.identity.map((x) => x.document), this.actionMask.actions[bit] as string);
+      });
+    }
     this.rules();
     for (const path of ESCALATION_CATALOG)
       if (path.outcome.kind === 'workload-role') for (const sp of path.outcome.servicePrincipals) this.fanOut(sp);
@@ -840,14 +860,8 @@ export class ReachEngine {
    * boundary, SCP, RCP, the projected resource policy) and the values their conditions and
    * variables read. Requests with equal signatures get equal decisions.
    */
-  private signature(
-    node: Node,
-    it: TableItem,
-    mode: Table['mode'],
-    action: string,
-    projected: ProjectedPolicy | undefined,
-    extra: Use['extra'],
-  ): string {
+  /** The part of a request's signature that no item changes: principal, action, extra context, and the values of principal keys. */
+  private prefix(node: Node, action: string, extra: Use['extra']): RequestPrefix {
     const p = node.principal;
     const shape = this.shape(node, action);
     let extraKey = '';
@@ -855,9 +869,34 @@ export class ReachEngine {
       extraKey = this.extraKeys.get(extra) ?? JSON.stringify(extra);
       this.extraKeys.set(extra, extraKey);
     }
+    let text = `${p.type}\u0001${extraKey}\u0001${shape.id}`;
+    const itemKeys: string[] = [];
+    for (const key of shape.keys) {
+      if (PRINCIPAL_KEY.test(key)) text += `\u0001${key}=${this.requestValue(key, p, NO_ITEM, extra)}`;
+      else itemKeys.push(key);
+    }
+    return { shape, text, itemKeys };
+  }
+
+  /**
+   * Everything `authorize` reads for this request: the statements that can apply (identity,
+   * boundary, SCP, RCP, the projected resource policy) and the values their conditions and
+   * variables read. Requests with equal signatures get equal decisions.
+   */
+  private signature(
+    node: Node,
+    it: TableItem,
+    mode: Table['mode'],
+    action: string,
+    projected: ProjectedPolicy | undefined,
+    extra: Use['extra'],
+    prefix: RequestPrefix,
+  ): string {
+    const p = node.principal;
+    const shape = prefix.shape;
     const arn = it.arn;
-    let signature = `${p.type}\u0001${projected !== undefined ? mode : 'none'}\u0001${extraKey}\u0001${shape.id}`;
-    let keys: readonly string[] = shape.keys;
+    let signature = `${prefix.text}\u0001${projected !== undefined ? mode : 'none'}`;
+    let keys: readonly string[] = prefix.itemKeys;
     for (const list of shape.perItem) {
       for (const e of list) {
         const st = e.statement;
@@ -876,7 +915,7 @@ export class ReachEngine {
       if (more.length > 0) keys = [...keys, ...more];
       if (projected.projection.notPrincipal) principalArn = true;
     }
-    for (const key of keys.length > 1 && keys !== shape.keys ? new Set(keys) : keys) {
+    for (const key of keys !== prefix.itemKeys ? new Set(keys) : keys) {
       signature += `\u0001${key}=${this.requestValue(key, p, it, extra)}`;
     }
     if (shape.itemArn) signature += `\u0001@${arn}`;
@@ -903,10 +942,11 @@ export class ReachEngine {
     item: number,
     action: string,
     projected: ProjectedPolicy | undefined,
-    extra?: Use['extra'],
+    extra: Use['extra'],
+    prefix = this.prefix(node, action, extra),
   ): Decision {
     const it = table.items[item] as TableItem;
-    const signature = this.signature(node, it, table.mode, action, projected, extra);
+    const signature = this.signature(node, it, table.mode, action, projected, extra, prefix);
     const cached = this.decisions.get(signature);
     if (cached !== undefined) return cached;
     const decision = this.evaluate(node, it, table.mode, action, projected, extra);
@@ -1156,6 +1196,7 @@ export class ReachEngine {
     const sensitive: number[] = [];
     const personal: number[] = [];
     const gated = use.table.mode === 'kms-key' || use.table.mode === 'trust-policy';
+    const prefix = this.prefix(node, use.action, use.extra);
     for (const i of candidates) {
       const item = use.table.items[i] as TableItem;
       if (item.arn === '') continue;
@@ -1172,7 +1213,7 @@ export class ReachEngine {
           continue;
         }
       }
-      const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
+      const decision = this.decide(node, use.table, i, use.action, projected, use.extra, prefix);
       if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
     }
     return { map, sensitive, personal };
@@ -1211,10 +1252,11 @@ export class ReachEngine {
     const cached = state.allowed.get(key);
     if (cached !== undefined) return cached;
     const map = new Map<number, Verdict>();
+    const prefix = this.prefix(node, use.action, use.extra);
     for (const i of shared.sensitive) {
       const item = use.table.items[i] as TableItem;
       const projected = this.generic(item);
-      const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
+      const decision = this.decide(node, use.table, i, use.action, projected, use.extra, prefix);
       if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
     }
     state.allowed.set(key, map);
@@ -1225,10 +1267,11 @@ export class ReachEngine {
   private ownAllowed(node: Node, use: Use): Map<number, Verdict> {
     const own = new Map<number, Verdict>();
     const explicit = this.explicitItems(use.table, node.principal);
+    const prefix = this.prefix(node, use.action, use.extra);
     for (const i of explicit) {
       const item = use.table.items[i] as TableItem;
       const projected = this.specific(item, node.principal);
-      const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
+      const decision = this.decide(node, use.table, i, use.action, projected, use.extra, prefix);
       if (decision.decision === 'allow') own.set(i, verdictOf(decision, projected, item));
     }
     if (this.possible(node, use)) {
@@ -1236,7 +1279,7 @@ export class ReachEngine {
         if (explicit.includes(i)) continue;
         const item = use.table.items[i] as TableItem;
         const projected = this.generic(item);
-        const decision = this.decide(node, use.table, i, use.action, projected, use.extra);
+        const decision = this.decide(node, use.table, i, use.action, projected, use.extra, prefix);
         if (decision.decision === 'allow') own.set(i, verdictOf(decision, projected, item));
       }
     }
@@ -1598,7 +1641,7 @@ export class ReachEngine {
           ref: item.ref,
         };
         const scratch: Table = { ...this.tables.roleTrust, items: [rewritten] };
-        const decision = this.decide(view.node, scratch, 0, 'sts:AssumeRole', this.rewrittenTrust);
+        const decision = this.decide(view.node, scratch, 0, 'sts:AssumeRole', this.rewrittenTrust, undefined);
         after = decision.decision === 'allow' ? verdictOf(decision, this.rewrittenTrust, rewritten) : null;
         decided.set(i, after);
       }

@@ -62,7 +62,8 @@ export class ActionMask {
     this.size = unique.length;
   }
 
-  private readonly actions: readonly string[];
+  /** The tracked actions, by bit. */
+  readonly actions: readonly string[];
 
   /** Index of an action in the mask, or -1 when it is not tracked. */
   bit(action: string): number {
