@@ -313,6 +313,14 @@ interface SignatureEntry {
 }
 
 /** See `ReachEngine.shape`. */
+/** Who one escalation record escalates, and (for groups and managed policies) through what. */
+interface EscalationTargets {
+  readonly targets: readonly number[];
+  readonly groups?: readonly number[];
+  readonly targetTo?: ReadonlyMap<number, string>;
+  readonly groupTo?: ReadonlyMap<number, string>;
+}
+
 /** See `ReachEngine.prefix`. */
 interface RequestPrefix {
   readonly shape: RequestShape;
@@ -1708,6 +1716,24 @@ export class ReachEngine {
     mint(updateProfile, 'iam-006', (i) => user(i).loginProfile !== false);
   }
 
+  /**
+   * The principals and groups a set of groups or managed policies governs, and for each the first
+   * of them it is governed through (what a witness step names).
+   */
+  private escalatedThrough(t: Table, items: readonly number[], target: 'group' | 'managed-policy'): EscalationTargets {
+    const targetTo = new Map<number, string>();
+    const groupTo = new Map<number, string>();
+    for (const i of items) {
+      const item = t.items[i] as TableItem;
+      const members =
+        target === 'group' ? (this.directory.groups[item.ref]?.members ?? []) : (this.directory.policies[item.ref]?.governs ?? []);
+      const groups = target === 'group' ? [item.ref] : (this.directory.policies[item.ref]?.groups ?? []);
+      for (const m of members) if (!targetTo.has(m)) targetTo.set(m, item.arn);
+      for (const g of groups) if (!groupTo.has(g)) groupTo.set(g, item.arn);
+    }
+    return { targets: [...targetTo.keys()], groups: [...groupTo.keys()], targetTo, groupTo };
+  }
+
   private deriveEscalation(view: View, out: Collector, path: EscalationPath, target: 'user' | 'role' | 'group' | 'managed-policy'): void {
     const perm = path.permissions[0] as RequiredPermission;
     const t =
@@ -1720,15 +1746,19 @@ export class ReachEngine {
             : this.tables.policyIam;
     const use = this.use(t, perm.action);
     const assumes = path.assumes !== undefined ? [assumption(path, path.assumes)] : undefined;
-    const groups = target === 'user' || target === 'role' ? view.groups(use) : undefined;
-    if (groups !== undefined) {
-      // Users (or roles) decided by group: one record per group, whose witness steps name each target.
-      for (const g of groups) {
-        const targets = this.principalsOf(t, g.items, 'all');
-        if (targets.length === 0) continue;
+    const decided = view.groups(use);
+    if (decided !== undefined) {
+      // Items decided by group: one record per group, whose witness steps name what each target was escalated through.
+      for (const g of decided) {
+        const through: EscalationTargets =
+          target === 'user' || target === 'role'
+            ? { targets: this.principalsOf(t, g.items, 'all') }
+            : this.escalatedThrough(t, g.items, target);
+        if (through.targets.length === 0 && (through.groups?.length ?? 0) === 0) continue;
         out.mods.push({
           kind: 'escalate',
-          targets,
+          targets: through.targets,
+          ...(through.groups !== undefined && through.groups.length > 0 ? { groups: through.groups } : {}),
           conditional: isConditional([g.verdict], assumes),
           spec: {
             via: perm.action,
@@ -1736,6 +1766,8 @@ export class ReachEngine {
             verdicts: [g.verdict],
             escalation: path.id,
             ...(assumes !== undefined ? { conditions: assumes } : {}),
+            ...(through.targetTo !== undefined ? { targetTo: through.targetTo } : {}),
+            ...(through.groupTo !== undefined ? { groupTo: through.groupTo } : {}),
           },
           item: -1,
           tables: [t],

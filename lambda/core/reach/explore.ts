@@ -139,7 +139,12 @@ export class Exploration {
       path = [...this.witness(parent.from), materialize(step, this.node(parent.from).principal.arn)];
     } else {
       // Replay the performer's path, the modification, then whatever of the base's path is not done yet.
-      const step = stepTemplate(parent.out.spec, this.node(parent.base).principal);
+      const base = this.node(parent.base);
+      const spec = parent.out.spec;
+      // A modification of many groups or policies names the one this target is governed through.
+      let to = spec.targetTo?.get(base.principal.index);
+      for (const g of base.groups) to ??= spec.groupTo?.get(g);
+      const step = stepTemplate(spec, { index: base.principal.index, arn: to ?? base.principal.arn });
       path = [...this.witness(parent.performer), materialize(step, this.node(parent.performer).principal.arn)];
       const done = new Set(path.map(stepKey));
       for (const step of this.witness(parent.base)) {

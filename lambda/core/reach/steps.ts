@@ -29,6 +29,9 @@ export interface StepSpec {
   readonly conditions?: readonly ReachCondition[];
   readonly citations?: readonly StatementCitation[];
   readonly grantId?: string;
+  /** For a modification of many groups or policies: per target principal, and per group, the group or policy it goes through. */
+  readonly targetTo?: ReadonlyMap<number, string>;
+  readonly groupTo?: ReadonlyMap<number, string>;
   /** Per target principal: the statement of its trust policy that lets the service in. */
   readonly targetCitations?: ReadonlyMap<number, StatementCitation>;
   readonly targetConditions?: ReadonlyMap<number, readonly ReachCondition[]>;

@@ -8,7 +8,9 @@ import {
   deny,
   keyArn,
   policy,
+  policyArn,
   roleArn,
+  ROOT,
   trustPrincipals,
   trustService,
   userArn,
@@ -89,5 +91,42 @@ describe('Function: computeReach (decisions by group)', () => {
     }
     expect(reached(report, roleArn('other'))).toBeUndefined();
     expect(report.reach.map((r) => r.resourceArn)).toContain(keyArn('signing'));
+  });
+
+  it('names, in each witness, the managed policy a target was escalated through', () => {
+    // Prepare
+    const b = new AccountBuilder();
+    const engineer = b.user('eng', {
+      employee: EMPLOYEE,
+      inline: [
+        policy(allow('iam:CreatePolicyVersion'), allow('sts:AssumeRole', roleArn('app')), allow('iam:CreateAccessKey', userArn('ops'))),
+      ],
+    });
+    const readOnly = (name: string) => b.managed(name, policy(allow('s3:ListBucket')));
+    const appPolicy = readOnly('app-read');
+    const opsPolicy = readOnly('ops-read');
+    b.role('app', { trust: trustPrincipals(engineer), managed: [appPolicy] });
+    b.group('ops', { managed: [opsPolicy] });
+    b.user('ops', { groups: ['ops'] });
+    // Each key lets in, through the account, only one principal: reaching it needs that principal escalated.
+    const onlyFor = (arn: string) =>
+      policy({
+        Effect: 'Allow',
+        Principal: { AWS: ROOT },
+        Action: 'kms:*',
+        Resource: '*',
+        Condition: { ArnEquals: { 'aws:PrincipalArn': arn } },
+      });
+    const appKey = b.key('app-key', { policy: onlyFor(roleArn('app')) });
+    const opsKey = b.key('ops-key', { policy: onlyFor(userArn('ops')) });
+
+    // Act
+    const report = computeReach(b.build(), EMPLOYEE);
+
+    // Assess
+    const through = (key: string) =>
+      report.reach.find((r) => r.resourceArn === key && r.access === 'use')?.paths[0]?.find((s) => s.via === 'iam:CreatePolicyVersion');
+    expect(through(appKey)).toMatchObject({ from: engineer, to: policyArn('app-read'), effect: 'escalate' });
+    expect(through(opsKey)).toMatchObject({ to: policyArn('ops-read'), effect: 'escalate' });
   });
 });
