@@ -658,10 +658,14 @@ export class ReachEngine {
     }
     const boundary = effectiveUnbounded ? undefined : p.boundary;
     const shareKey = this.shareKey(p, identity, boundary);
-    const mask = new Uint8Array(this.actionMask.size);
-    for (const source of identity) {
-      const m = this.actionMask.of(source);
-      for (let i = 0; i < m.length; i++) mask[i] |= m[i] as number;
+    let mask = this.layerMasks.get(identity);
+    if (mask === undefined) {
+      mask = new Uint8Array(this.actionMask.size);
+      for (const source of identity) {
+        const m = this.actionMask.of(source);
+        for (let i = 0; i < m.length; i++) mask[i] |= m[i] as number;
+      }
+      this.layerMasks.set(identity, mask);
     }
     const node: Node = {
       id: this.nodes.length,
@@ -680,6 +684,8 @@ export class ReachEngine {
   }
 
   private readonly layers = new Map<string, readonly PolicySource[]>();
+  /** Per identity layer (one object per distinct list, see `relevantLayer`): the actions it may allow. */
+  private readonly layerMasks = new WeakMap<readonly PolicySource[], Uint8Array>();
 
   /**
    * The identity policies that can matter to reach: a policy none of whose statements covers an
