@@ -50,6 +50,7 @@ export const ASSUMPTION_POLICY = 'sever:assumption';
 
 /** The id of a role's rewritten trust policy is the role's ARN with this suffix. */
 const REWRITTEN_SUFFIX = '#trust-rewritten';
+
 /** A rewritten trust policy naming the attacker. `*` matches a caller exactly as naming its ARN does. */
 const REWRITTEN_TRUST: PolicySource['document'] = {
   version: '2012-10-17',
@@ -312,7 +313,6 @@ interface SignatureEntry {
   readonly statement: SignatureStatement;
 }
 
-/** See `ReachEngine.shape`. */
 /** Who one escalation record escalates, and (for groups and managed policies) through what. */
 interface EscalationTargets {
   readonly targets: readonly number[];
@@ -335,6 +335,7 @@ const PRINCIPAL_KEY = /^(aws:principaltag\/|aws:username$|aws:userid$|aws:princi
 /** A stand-in item for reading principal keys, which never look at the item. */
 const NO_ITEM: TableItem = { arn: '', tags: {}, ref: -1 };
 
+/** See `ReachEngine.shape`. */
 interface RequestShape {
   /** Equal for shapes that list the same statements. */
   readonly id: number;
@@ -812,15 +813,15 @@ export class ReachEngine {
     return list;
   }
 
+  /** Per identity layer, per boundary (null: none), per action. */
+  private readonly shapes = new WeakMap<readonly PolicySource[], Map<PolicySource | null, Map<string, RequestShape>>>();
+  private readonly shapeIds = new Map<string, number>();
+
   /**
    * The part of a request's signature fixed by the node's layers and the action: the statements
    * that cover every resource, the keys they read, and the statements whose coverage depends on
    * the resource ARN (checked per item). Computed once per identity layer, boundary and action.
    */
-  /** Per identity layer, per boundary (null: none), per action. */
-  private readonly shapes = new WeakMap<readonly PolicySource[], Map<PolicySource | null, Map<string, RequestShape>>>();
-  private readonly shapeIds = new Map<string, number>();
-
   private shape(node: Node, action: string): RequestShape {
     let perLayer = this.shapes.get(node.identity);
     if (perLayer === undefined) {
@@ -869,11 +870,6 @@ export class ReachEngine {
     return shape;
   }
 
-  /**
-   * Everything `authorize` reads for this request: the statements that can apply (identity,
-   * boundary, SCP, RCP, the projected resource policy) and the values their conditions and
-   * variables read. Requests with equal signatures get equal decisions.
-   */
   /** The part of a request's signature that no item changes: principal, action, extra context, and the values of principal keys. */
   private prefix(node: Node, action: string, extra: Use['extra']): RequestPrefix {
     const p = node.principal;
