@@ -2,11 +2,7 @@ import { createHash } from 'node:crypto';
 import type { TerminationEvent } from '../events/termination.js';
 import type { AccountSnapshot, IamUser, KmsKey } from '../snapshot/model.js';
 import { withoutPrincipals } from './key-policy.js';
-import {
-  BLANKET_REVOCATION_POLICY_NAME,
-  blanketSessionDeny,
-  targetedSessionDeny,
-} from './session-policies.js';
+import { BLANKET_REVOCATION_POLICY_NAME, blanketSessionDeny, targetedSessionDeny } from './session-policies.js';
 import type { Plan, PlannedStep, StepSpec } from './steps.js';
 
 /** What the planner needs from reach analysis (a subset of the `sever plan --json` report). */
@@ -93,9 +89,9 @@ export function buildPlan(input: {
   planMintedAccessKeys({ snapshot, reach, ownUsers, isProtected, skipped }, add);
 
   const identities = sessionIdentities(event, ownUsers);
-  const roles = reach.reachablePrincipals
-    .map((p) => snapshot.roles.find((role) => role.arn === p.arn))
-    .filter((role) => role !== undefined);
+  // Thousands of reachable principals against thousands of roles: look them up by ARN.
+  const roleByArn = new Map(snapshot.roles.map((role) => [role.arn, role]));
+  const roles = reach.reachablePrincipals.map((p) => roleByArn.get(p.arn)).filter((role) => role !== undefined);
   for (const role of roles) {
     if (role.serviceLinked) {
       skipped.push({ target: role.arn, reason: 'service-linked role: AWS owns it and it cannot be changed' });
@@ -106,7 +102,12 @@ export function buildPlan(input: {
       continue;
     }
     add(
-      { type: 'deny-role-sessions', roleName: role.name, policyName: `SeverRevoke-${event.detail.employeeId}`, policy: targetedSessionDeny(identities, cutOff) },
+      {
+        type: 'deny-role-sessions',
+        roleName: role.name,
+        policyName: `SeverRevoke-${event.detail.employeeId}`,
+        policy: targetedSessionDeny(identities, cutOff),
+      },
       role.arn,
       'the engineer could assume this role; deny their sessions issued before the cut-off',
     );
@@ -121,9 +122,7 @@ export function buildPlan(input: {
     }
   }
 
-  const keyArns = new Set(
-    reach.reach.filter((r) => r.kind === 'kms-sign' || r.kind === 'kms-mac').map((r) => r.resourceArn),
-  );
+  const keyArns = new Set(reach.reach.filter((r) => r.kind === 'kms-sign' || r.kind === 'kms-mac').map((r) => r.resourceArn));
   for (const key of snapshot.kmsKeys) {
     if (!keyArns.has(key.arn)) continue;
     if (key.keyManager !== 'CUSTOMER' || key.keyState !== 'Enabled') {
@@ -137,15 +136,24 @@ export function buildPlan(input: {
   for (const key of snapshot.kmsKeys) {
     if (keyArns.has(key.arn)) continue;
     for (const grant of key.grants.filter((g) => principalSet.has(g.granteePrincipal))) {
-      add({ type: 'revoke-grant', keyArn: key.arn, grantId: grant.grantId }, `${key.arn}#grant/${grant.grantId}`, 'a grant to the engineer on a key that stays');
+      add(
+        { type: 'revoke-grant', keyArn: key.arn, grantId: grant.grantId },
+        `${key.arn}#grant/${grant.grantId}`,
+        'a grant to the engineer on a key that stays',
+      );
     }
   }
 
+  const parameterByArn = new Map(snapshot.parameters.map((p) => [p.arn, p]));
   for (const entry of reach.reach) {
     if (entry.kind === 'secret') {
-      add({ type: 'rotate-secret', secretArn: entry.resourceArn }, entry.resourceArn, `the engineer could ${entry.access} this signing secret`);
+      add(
+        { type: 'rotate-secret', secretArn: entry.resourceArn },
+        entry.resourceArn,
+        `the engineer could ${entry.access} this signing secret`,
+      );
     } else if (entry.kind === 'ssm-parameter') {
-      const parameter = snapshot.parameters.find((p) => p.arn === entry.resourceArn);
+      const parameter = parameterByArn.get(entry.resourceArn);
       if (parameter) {
         add(
           { type: 'rotate-parameter', parameterName: parameter.name, parameterArn: parameter.arn },
@@ -157,7 +165,11 @@ export function buildPlan(input: {
   }
 
   for (const subject of [event.detail.employeeId, event.detail.email]) {
-    add({ type: 'revoke-subject', subject, issuedBefore: cutOff }, `sub:${subject}`, 'tokens issued to the engineer before the cut-off stop verifying');
+    add(
+      { type: 'revoke-subject', subject, issuedBefore: cutOff },
+      `sub:${subject}`,
+      'tokens issued to the engineer before the cut-off stop verifying',
+    );
   }
 
   return { caseId, employeeId: event.detail.employeeId, steps: dedupe(steps), skipped };
@@ -176,15 +188,24 @@ function planContainment(user: IamUser, snapshot: AccountSnapshot, config: PlanC
   for (const key of (creds?.accessKeys ?? []).filter((k) => k.status === 'Active')) {
     add({ type: 'deactivate-access-key', userName: u, accessKeyId: key.accessKeyId }, key.accessKeyId, 'access key of the engineer');
   }
-  if (creds?.loginProfile) add({ type: 'delete-login-profile', userName: u }, `${user.arn}#login-profile`, 'console password of the engineer');
+  if (creds?.loginProfile)
+    add({ type: 'delete-login-profile', userName: u }, `${user.arn}#login-profile`, 'console password of the engineer');
   for (const key of creds?.accessKeys ?? []) {
-    add({ type: 'delete-access-key', userName: u, accessKeyId: key.accessKeyId }, `${key.accessKeyId}#delete`, 'deactivated first; deleted so it can never be re-enabled');
+    add(
+      { type: 'delete-access-key', userName: u, accessKeyId: key.accessKeyId },
+      `${key.accessKeyId}#delete`,
+      'deactivated first; deleted so it can never be re-enabled',
+    );
   }
   for (const key of creds?.sshPublicKeys ?? []) {
     add({ type: 'delete-ssh-public-key', userName: u, sshPublicKeyId: key.sshPublicKeyId }, key.sshPublicKeyId, 'SSH key for CodeCommit');
   }
   for (const cert of creds?.signingCertificates ?? []) {
-    add({ type: 'delete-signing-certificate', userName: u, certificateId: cert.certificateId }, cert.certificateId, 'X.509 signing certificate');
+    add(
+      { type: 'delete-signing-certificate', userName: u, certificateId: cert.certificateId },
+      cert.certificateId,
+      'X.509 signing certificate',
+    );
   }
   for (const cred of creds?.serviceSpecificCredentials ?? []) {
     add(
@@ -194,13 +215,25 @@ function planContainment(user: IamUser, snapshot: AccountSnapshot, config: PlanC
     );
   }
   for (const device of creds?.mfaDevices ?? []) {
-    add({ type: 'deactivate-mfa-device', userName: u, serialNumber: device.serialNumber }, device.serialNumber, 'MFA device of the engineer');
+    add(
+      { type: 'deactivate-mfa-device', userName: u, serialNumber: device.serialNumber },
+      device.serialNumber,
+      'MFA device of the engineer',
+    );
     if (device.serialNumber.includes(':mfa/')) {
-      add({ type: 'delete-virtual-mfa-device', serialNumber: device.serialNumber }, `${device.serialNumber}#delete`, 'virtual MFA device, deactivated first');
+      add(
+        { type: 'delete-virtual-mfa-device', serialNumber: device.serialNumber },
+        `${device.serialNumber}#delete`,
+        'virtual MFA device, deactivated first',
+      );
     }
   }
   for (const group of user.groupNames) {
-    add({ type: 'remove-user-from-group', userName: u, groupName: group }, `${user.arn}#group/${group}`, 'group membership grants permissions');
+    add(
+      { type: 'remove-user-from-group', userName: u, groupName: group },
+      `${user.arn}#group/${group}`,
+      'group membership grants permissions',
+    );
   }
   if (config.deleteUsers) add({ type: 'delete-user', userName: u }, `${user.arn}#delete`, 'configured to delete users after containment');
 }
@@ -224,9 +257,10 @@ function planMintedAccessKeys(
   const joined = ownUsers.map((u) => (u.createDate ? Date.parse(u.createDate) : Number.NaN)).filter((t) => !Number.isNaN(t));
   // Without a known start, every key counts as minted during the tenure: fail closed.
   const tenureStart = joined.length > 0 ? Math.min(...joined) : Number.NEGATIVE_INFINITY;
+  const userByArn = new Map(snapshot.users.map((u) => [u.arn, u]));
   for (const principal of reach.reachablePrincipals) {
     const minted = principal.path.some((step) => step.to === principal.arn && step.via.split('+').includes('iam:CreateAccessKey'));
-    const user = snapshot.users.find((u) => u.arn === principal.arn);
+    const user = userByArn.get(principal.arn);
     if (!minted || !user || ownUsers.includes(user)) continue;
     const known = new Set((user.tags[KNOWN_ACCESS_KEYS_TAG] ?? '').split(/[\s,]+/).filter(Boolean));
     for (const key of snapshot.credentials.get(user.name)?.accessKeys ?? []) {
@@ -274,24 +308,51 @@ function planKeyRotation(
     'KMS cannot rotate asymmetric or HMAC keys: a new key takes its place',
   );
   const published = jwks
-    ? add({ type: 'publish-public-key', oldKeyArn: key.arn, jwksLocation: jwks }, `${key.arn}#publish`, 'verifiers must know the new key before anything signs with it', { dependsOn: [create] })
+    ? add(
+        { type: 'publish-public-key', oldKeyArn: key.arn, jwksLocation: jwks },
+        `${key.arn}#publish`,
+        'verifiers must know the new key before anything signs with it',
+        { dependsOn: [create] },
+      )
     : undefined;
   const moves = key.aliases.map((alias) =>
-    add({ type: 'move-alias', oldKeyArn: key.arn, aliasName: alias.aliasName }, alias.aliasName, 'signers follow the alias to the new key', {
-      dependsOn: published ? [create, published] : [create],
-    }),
+    add(
+      { type: 'move-alias', oldKeyArn: key.arn, aliasName: alias.aliasName },
+      alias.aliasName,
+      'signers follow the alias to the new key',
+      {
+        dependsOn: published ? [create, published] : [create],
+      },
+    ),
   );
   for (const grant of key.grants) {
-    add({ type: 'revoke-grant', keyArn: key.arn, grantId: grant.grantId }, `${key.arn}#grant/${grant.grantId}`, 'grants on the old key outlive policy changes');
+    add(
+      { type: 'revoke-grant', keyArn: key.arn, grantId: grant.grantId },
+      `${key.arn}#grant/${grant.grantId}`,
+      'grants on the old key outlive policy changes',
+    );
   }
   const afterMoves = [create, ...moves];
   if (key.keyUsage === 'SIGN_VERIFY') {
-    add({ type: 'revoke-key-id', keyArn: key.arn }, `${key.arn}#revoke-kid`, 'tokens signed with the old key stop verifying', { ...deferred, dependsOn: afterMoves });
+    add({ type: 'revoke-key-id', keyArn: key.arn }, `${key.arn}#revoke-kid`, 'tokens signed with the old key stop verifying', {
+      ...deferred,
+      dependsOn: afterMoves,
+    });
   }
   if (jwks) {
-    add({ type: 'unpublish-public-key', keyArn: key.arn, jwksLocation: jwks }, `${key.arn}#unpublish`, 'verifiers stop trusting the old key', { ...deferred, dependsOn: afterMoves });
+    add(
+      { type: 'unpublish-public-key', keyArn: key.arn, jwksLocation: jwks },
+      `${key.arn}#unpublish`,
+      'verifiers stop trusting the old key',
+      { ...deferred, dependsOn: afterMoves },
+    );
   }
-  const disable = add({ type: 'disable-key', keyArn: key.arn }, `${key.arn}#disable`, graceSeconds ? `grace of ${graceSeconds}s for in-flight signers` : 'hostile: no grace', { ...deferred, dependsOn: afterMoves });
+  const disable = add(
+    { type: 'disable-key', keyArn: key.arn },
+    `${key.arn}#disable`,
+    graceSeconds ? `grace of ${graceSeconds}s for in-flight signers` : 'hostile: no grace',
+    { ...deferred, dependsOn: afterMoves },
+  );
   add(
     { type: 'schedule-key-deletion', keyArn: key.arn, pendingWindowInDays: config.keyDeletionWindowDays },
     `${key.arn}#schedule-deletion`,
