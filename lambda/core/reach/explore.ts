@@ -444,7 +444,11 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
           merge(hub, e.conditional || allowConditional);
           continue;
         }
-        for (const target of e.targets) reach(engine.node(target), { kind: 'edge', from: node.id, out: e, target });
+        for (const target of e.targets) {
+          // Edges to thousands of targets are walked again and again: skip the reached ones before allocating a parent.
+          const next = engine.node(target);
+          if (!visited.has(next.id)) reach(next, { kind: 'edge', from: node.id, out: e, target });
+        }
       }
       for (const m of list.mods) {
         if ((!allowConditional && m.conditional) || (filter && overridden(out, m))) continue;

@@ -333,6 +333,16 @@ const SESSION = /^arn:[^:]+:sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
 
 /** Which principals of `accountId` a resource-side statement can apply to. */
 export function statementScope(s: Statement, accountId: string): StatementScope {
+  const cached = scopes.get(s);
+  if (cached !== undefined && cached.accountId === accountId) return cached.scope;
+  const scope = scopeOf(s, accountId);
+  scopes.set(s, { accountId, scope });
+  return scope;
+}
+
+const scopes = new WeakMap<Statement, { readonly accountId: string; readonly scope: StatementScope }>();
+
+function scopeOf(s: Statement, accountId: string): StatementScope {
   if (s.principal === undefined) return { generic: true, names: [] };
   if (s.principal === '*') return { generic: true, names: [] };
   const names: string[] = [];
@@ -376,6 +386,9 @@ export interface ProjectedPolicy {
 export class ProjectionCache {
   private readonly byText = new Map<string, Projection>();
 
+  /** Per document, per list of kept statement indices: projected before. */
+  private readonly byDocument = new WeakMap<PolicyDocument, Map<string, ProjectedPolicy>>();
+
   project(document: PolicyDocument, keep: (s: Statement, index: number) => boolean): ProjectedPolicy {
     const statements: Statement[] = [];
     const indexMap: number[] = [];
@@ -387,6 +400,21 @@ export class ProjectionCache {
       indexMap.push(i);
       sensitive.push(scan.principalStatements[i] === true);
     });
+    let perDocument = this.byDocument.get(document);
+    if (perDocument === undefined) {
+      perDocument = new Map();
+      this.byDocument.set(document, perDocument);
+    }
+    const kept = indexMap.join(',');
+    const known = perDocument.get(kept);
+    if (known !== undefined) return known;
+    const projected = this.intern(document, statements, indexMap, sensitive);
+    perDocument.set(kept, projected);
+    return projected;
+  }
+
+  /** The projection of those statements, shared with every document that projects to the same text. */
+  private intern(document: PolicyDocument, statements: Statement[], indexMap: number[], sensitive: boolean[]): ProjectedPolicy {
     const text = JSON.stringify([document.version ?? '', statements]);
     let projection = this.byText.get(text);
     if (projection === undefined) {
