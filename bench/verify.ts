@@ -142,7 +142,9 @@ if (values.json) {
     `${JSON.stringify({ joseOpsPerSec: worst.joseOpsPerSec, severOpsPerSec: worst.severOpsPerSec, ratio: worst.ratio })}\n`,
   );
 } else {
-  process.stdout.write(`Token verification, ${rounds} paired rounds × ${batch} verifications per side (middle half kept, ${values.cpu ? 'CPU' : 'wall-clock'} time)\n`);
+  process.stdout.write(
+    `Token verification, ${rounds} paired rounds × ${batch} verifications per side (middle half kept, ${values.cpu ? 'CPU' : 'wall-clock'} time)\n`,
+  );
   process.stdout.write(`Node ${process.version}, ${REVOKED_KIDS} revoked kids + ${REVOKED_SUBJECTS} revoked subjects cached\n\n`);
   process.stdout.write('alg     jose ops/s   sever ops/s   ratio (sever time / jose time)\n');
   for (const result of results) {

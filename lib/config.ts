@@ -85,9 +85,7 @@ export const DEFAULT_SEVER_CONFIG: SeverConfig = {
 };
 
 // CloudWatch Logs rejects any other retention value.
-const RETENTION_DAYS = new Set([
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-]);
+const RETENTION_DAYS = new Set([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]);
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/*-]+$/;
 const S3_ARN = /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -117,15 +115,9 @@ export function readSeverConfig(node: Node): SeverConfig {
     ),
     keyDeletionWindowDays: readInteger(get, CONTEXT_KEYS.keyDeletionWindowDays, DEFAULT_SEVER_CONFIG.keyDeletionWindowDays, 7, 30),
     tracing: readBoolean(get, CONTEXT_KEYS.tracing, DEFAULT_SEVER_CONFIG.tracing),
-    alarmEmails: readList(get, CONTEXT_KEYS.alarmEmails, (value) =>
-      EMAIL.test(value) ? undefined : 'is not an email address',
-    ),
+    alarmEmails: readList(get, CONTEXT_KEYS.alarmEmails, (value) => (EMAIL.test(value) ? undefined : 'is not an email address')),
     reservedConcurrency: readBoolean(get, CONTEXT_KEYS.reservedConcurrency, DEFAULT_SEVER_CONFIG.reservedConcurrency),
-    manageApiGatewayAccount: readBoolean(
-      get,
-      CONTEXT_KEYS.manageApiGatewayAccount,
-      DEFAULT_SEVER_CONFIG.manageApiGatewayAccount,
-    ),
+    manageApiGatewayAccount: readBoolean(get, CONTEXT_KEYS.manageApiGatewayAccount, DEFAULT_SEVER_CONFIG.manageApiGatewayAccount),
     logRetentionDays: readRetention(get),
     webhookAllowedCidrs: readList(get, CONTEXT_KEYS.webhookAllowedCidrs, checkCidr),
   };
@@ -152,7 +144,10 @@ function readList(get: Getter, key: string, check: (value: string) => string | u
         throw invalid(key, `is not a valid JSON array: ${text}`);
       }
     } else {
-      items = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+      items = text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
     }
   } else {
     throw invalid(key, `must be a list of strings, got ${typeof raw}`);

@@ -39,13 +39,7 @@ function jwksStatements(scope: IConstruct, jwksBucketArns: readonly string[]): P
   const statements = [
     new PolicyStatement({
       sid: 'JwksInParameters',
-      actions: [
-        'ssm:GetParameter',
-        'ssm:GetParameterHistory',
-        'ssm:PutParameter',
-        'ssm:LabelParameterVersion',
-        'ssm:ListTagsForResource',
-      ],
+      actions: ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:ListTagsForResource'],
       resources: [a.ssm('parameter/*')],
     }),
     // SecureString parameters are encrypted with keys Sever does not own; only through SSM.

@@ -91,11 +91,7 @@ export function selfProtectionStatements(scope: IConstruct, targets: SelfProtect
       sid: 'DenyIamWritesOnSeverAndProtectedPrincipals',
       effect: Effect.DENY,
       actions: [...SELF_PROTECTION_IAM_ACTIONS],
-      resources: [
-        iamArn(`role${SEVER_IAM_PATH}*`),
-        iamArn(`policy${SEVER_IAM_PATH}*`),
-        ...targets.protectedPrincipalArns,
-      ],
+      resources: [iamArn(`role${SEVER_IAM_PATH}*`), iamArn(`policy${SEVER_IAM_PATH}*`), ...targets.protectedPrincipalArns],
     }),
   ];
   if (targets.keys.length > 0) {

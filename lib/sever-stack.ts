@@ -1,8 +1,8 @@
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -16,18 +16,13 @@ import { LedgerStorage } from './constructs/ledger-storage.js';
 import { SeverFunction } from './constructs/sever-function.js';
 import { TerminationIntake } from './constructs/termination-intake.js';
 import { WebhookApi } from './constructs/webhook-api.js';
+import { deferredStatements, jwksObjectArns, revokeStatements, rotateSecretStatements } from './function-permissions.js';
+import { assertLocalEsbuild, type HandlerName, handlerEntry } from './paths.js';
 import {
-  deferredStatements,
-  jwksObjectArns,
-  revokeStatements,
-  rotateSecretStatements,
-} from './function-permissions.js';
-import { type HandlerName, assertLocalEsbuild, handlerEntry } from './paths.js';
-import {
-  SEVER_IAM_PATH,
   ledgerStatements,
   registryReaderStatements,
   registryWriterStatements,
+  SEVER_IAM_PATH,
   selfProtectionStatements,
 } from './permissions.js';
 
@@ -302,9 +297,7 @@ export class SeverStack extends Stack {
       environment: { LEDGER_TABLE_NAME: ledger.table.tableName, DIGEST_KEY_ID: digestKey.keyArn },
     });
     for (const statement of ledgerStatements(this, ledger, 'digester')) digest.addToRolePolicy(statement);
-    digest.addToRolePolicy(
-      new PolicyStatement({ sid: 'DigestSign', actions: ['kms:Sign'], resources: [digestKey.keyArn] }),
-    );
+    digest.addToRolePolicy(new PolicyStatement({ sid: 'DigestSign', actions: ['kms:Sign'], resources: [digestKey.keyArn] }));
     new Rule(this, 'DigestSchedule', {
       description: 'Sever: sign a ledger digest every 15 minutes',
       schedule: Schedule.rate(Duration.minutes(15)),
@@ -431,13 +424,13 @@ export class SeverStack extends Stack {
       'The departing engineer can be any IAM user, in any group, with any MFA device, who may have assumed any role; Sever roles (role/sever/*) and sever:protectedPrincipalArns are excluded by an explicit deny.';
     for (const resource of ['user/*', 'group/*', 'mfa/*', 'role/*']) ack(revoke, account('iam', resource, false), anyPrincipal);
     const anyKey =
-      'The signing keys the engineer could reach can be any KMS key or alias in the account; Sever\'s own keys are excluded by an explicit deny, and data-key use is limited to kms:ViaService SSM.';
+      "The signing keys the engineer could reach can be any KMS key or alias in the account; Sever's own keys are excluded by an explicit deny, and data-key use is limited to kms:ViaService SSM.";
     ack(revoke, account('kms', 'key/*'), anyKey);
     ack(revoke, account('kms', 'alias/*'), anyKey);
     ack(
       revoke,
       account('secretsmanager', 'secret:*'),
-      'Any secret may hold a reachable private key and must be rotated; Sever\'s own secret is excluded by an explicit deny.',
+      "Any secret may hold a reachable private key and must be rotated; Sever's own secret is excluded by an explicit deny.",
     );
     const anyParameter =
       'SSM parameters holding private keys or JWKS documents can have any name; SecureString keys are usable only through SSM (kms:ViaService).';
@@ -445,19 +438,19 @@ export class SeverStack extends Stack {
     ack(
       revoke,
       account('scheduler', `schedule/${SCHEDULE_GROUP_NAME}/*`),
-      'Only schedules in Sever\'s own schedule group, whose names are generated per case and step.',
+      "Only schedules in Sever's own schedule group, whose names are generated per case and step.",
     );
 
     ack(
       deferred,
       account('kms', 'key/*'),
-      'Disables and schedules deletion of the superseded keys revoke rotated, which can be any KMS key in the account; Sever\'s own keys are excluded by an explicit deny.',
+      "Disables and schedules deletion of the superseded keys revoke rotated, which can be any KMS key in the account; Sever's own keys are excluded by an explicit deny.",
     );
     ack(deferred, 'Resource::*', 'kms:ListAliases has no resource-level scoping.');
     ack(
       deferred,
       account('scheduler', `schedule/${SCHEDULE_GROUP_NAME}/*`),
-      'Only schedules in Sever\'s own schedule group, for steps of a resumed case that are still not due.',
+      "Only schedules in Sever's own schedule group, for steps of a resumed case that are still not due.",
     );
     ack(deferred, account('ssm', 'parameter/*'), anyParameter);
 

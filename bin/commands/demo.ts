@@ -80,20 +80,30 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
           () => ({ outcome: 'accepted' as const }),
           (error: { code?: string }) => ({ outcome: 'rejected' as const, code: error.code ?? 'ERR_UNKNOWN' }),
         );
-        out(`  ${verdict.outcome === 'accepted' ? 'ACCEPTED' : 'REJECTED'}  ${t.label} (kid ${t.kid.slice(0, 12)}…)${verdict.outcome === 'rejected' ? `  ${verdict.code}` : ''}`);
+        out(
+          `  ${verdict.outcome === 'accepted' ? 'ACCEPTED' : 'REJECTED'}  ${t.label} (kid ${t.kid.slice(0, 12)}…)${verdict.outcome === 'rejected' ? `  ${verdict.code}` : ''}`,
+        );
         if (!mustFail.includes(t)) continue;
         await sandbox.ledger.append({
           caseId,
           employeeId: event.detail.employeeId,
           type: 'token-check',
           actor: sandbox.actor,
-          data: { stage, label: t.label, kid: t.kid, outcome: verdict.outcome, ...(verdict.outcome === 'rejected' ? { code: verdict.code } : {}) },
+          data: {
+            stage,
+            label: t.label,
+            kid: t.kid,
+            outcome: verdict.outcome,
+            ...(verdict.outcome === 'rejected' ? { code: verdict.code } : {}),
+          },
         });
       }
     };
 
     out('Sever demo: one termination, end to end, in the embedded sandbox (no AWS account is used).');
-    out(`Account ${sandbox.account.snapshot().account.accountId} from examples/sample-org; KMS keys are real node:crypto keys; the ledger is a dynalite DynamoDB${values.ledger ? ` on disk in ${values.ledger}` : ' in memory'}.`);
+    out(
+      `Account ${sandbox.account.snapshot().account.accountId} from examples/sample-org; KMS keys are real node:crypto keys; the ledger is a dynalite DynamoDB${values.ledger ? ` on disk in ${values.ledger}` : ' in memory'}.`,
+    );
 
     section('Before: tokens in circulation');
     const customerToken = await issue('customer token signed before the termination', 'customer-8841');
@@ -104,7 +114,9 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     await check([customerToken, engineerToken], 'before-termination');
 
     section('HR event received');
-    out(`  ${event.source} · ${event['detail-type']} · ${event.detail.employeeId} <${event.detail.email}> · ${event.detail.terminationType} · effective ${event.detail.effectiveAt}`);
+    out(
+      `  ${event.source} · ${event['detail-type']} · ${event.detail.employeeId} <${event.detail.email}> · ${event.detail.terminationType} · effective ${event.detail.effectiveAt}`,
+    );
     const outcome = await sandbox.handle(event);
     if (outcome.kind === 'rejected') throw new Error(`the sample event was rejected: ${outcome.message}`);
     caseId = outcome.caseId;
@@ -116,14 +128,18 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     section('What Sever did');
     printSteps(out, outcome.execution);
     for (const skipped of outcome.plan.skipped) out(`  skipped     ${skipped.target}: ${skipped.reason}`);
-    out(`  Stage timings (ms): ${Object.entries(outcome.timings).map(([k, v]) => `${k} ${v}`).join(' · ')}`);
+    out(
+      `  Stage timings (ms): ${Object.entries(outcome.timings)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · ')}`,
+    );
 
     sandbox.clock.advanceBy(VERIFIER_STALENESS_MS);
     section(`Proof, ${VERIFIER_STALENESS_MS / 1000} s later (verifiers' cache bound), grace window still open`);
     const freshToken = await issue('token signed after the rotation (alias now names the new key)', 'customer-8841');
     await check([customerToken, engineerToken, freshToken], 'after-containment', [engineerToken]);
 
-    section('Grace window ends: EventBridge Scheduler\'s part, played by the sandbox clock');
+    section("Grace window ends: EventBridge Scheduler's part, played by the sandbox clock");
     for (const run of await sandbox.runDeferredSteps()) {
       out(`  ${run.at}  case ${run.caseId}: ${run.report.status}`);
       printSteps(out, run.report, true);
@@ -154,7 +170,9 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
       out(`  #${String(entry.seq).padStart(3)} ${entry.at} ${entry.type}${action}${target}  ${entry.hash.slice(0, 12)}…`);
     }
     const verification = await verifyLedger(await sandbox.ledger.readAudit(), { verifier: sandbox.digestSigner });
-    out(`  ${digests.length} signed digest(s) written; verification: ${verification.ok ? 'OK' : 'FAILED'} (${verification.entriesChecked} entries in ${verification.casesChecked} cases, ${verification.digestsChecked} digests)`);
+    out(
+      `  ${digests.length} signed digest(s) written; verification: ${verification.ok ? 'OK' : 'FAILED'} (${verification.entriesChecked} entries in ${verification.casesChecked} cases, ${verification.digestsChecked} digests)`,
+    );
     if (values.ledger) out(`  Audit it yourself: npm run sever -- ledger verify --local ${values.ledger}`);
     return verification.ok && outcome.execution.status !== 'failed' ? 0 : 1;
   } finally {

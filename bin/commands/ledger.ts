@@ -1,7 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DynamoDbLedger } from '../../lambda/adapters/aws/dynamodb-ledger.js';
 import type { LedgerQuery } from '../../lambda/adapters/aws/dynamodb-ledger.js';
+import { DynamoDbLedger } from '../../lambda/adapters/aws/dynamodb-ledger.js';
 import { KmsDigestSigner } from '../../lambda/adapters/aws/kms-digest-signer.js';
 import { startDynalite } from '../../lambda/adapters/sandbox/dynalite.js';
 import { loadLocalDigestSigner, openLocalDigestSigner } from '../../lambda/adapters/sandbox/local-digest-signer.js';
@@ -10,8 +10,8 @@ import { LedgerError } from '../../lambda/core/ledger/errors.js';
 import { buildCaseEvidence } from '../../lambda/core/ledger/evidence.js';
 import { renderEvidenceReport } from '../../lambda/core/ledger/report.js';
 import type { DigestSigner, LedgerEntry, LedgerFinding } from '../../lambda/core/ledger/types.js';
-import { verifyLedger } from '../../lambda/core/ledger/verify.js';
 import type { VerificationReport } from '../../lambda/core/ledger/verify.js';
+import { verifyLedger } from '../../lambda/core/ledger/verify.js';
 import type { Clock } from '../../lambda/core/ports.js';
 
 /** Output streams of a CLI command. */
@@ -94,7 +94,11 @@ const NO_TRUSTED_KEY: Pick<DigestSigner, 'verify'> = { verify: async () => false
 const openBackend = async (values: Values, clock: Clock, env: NodeJS.ProcessEnv): Promise<Backend> => {
   if (values.table !== undefined && values.local !== undefined) throw new UsageError('give either --table or --local, not both');
   if (values.table !== undefined) {
-    const ledger = new DynamoDbLedger({ tableName: values.table, clock, clientConfig: values.region === undefined ? {} : { region: values.region } });
+    const ledger = new DynamoDbLedger({
+      tableName: values.table,
+      clock,
+      clientConfig: values.region === undefined ? {} : { region: values.region },
+    });
     const keyId = values['digest-key'] ?? env.SEVER_DIGEST_KEY_ID;
     const kms = (): KmsDigestSigner => {
       if (keyId === undefined || keyId === '') {
@@ -146,7 +150,19 @@ const buildQuery = (values: Values, clock: Clock): LedgerQuery => {
   throw new UsageError('say what to query: --case ID, --employee ID, --resource ARN or --since T');
 };
 
-const CSV_COLUMNS = ['caseId', 'seq', 'at', 'employeeId', 'type', 'resourceArn', 'actorFunction', 'actorRequestId', 'data', 'prevHash', 'hash'];
+const CSV_COLUMNS = [
+  'caseId',
+  'seq',
+  'at',
+  'employeeId',
+  'type',
+  'resourceArn',
+  'actorFunction',
+  'actorRequestId',
+  'data',
+  'prevHash',
+  'hash',
+];
 
 /**
  * One CSV cell (RFC 4180). Text that a spreadsheet would run as a formula gets a leading
@@ -180,7 +196,9 @@ const csvRow = (entry: LedgerEntry): string =>
 const oneLine = (text: string): string => text.replace(/\p{Cc}/gu, ' ');
 
 const textRow = (entry: LedgerEntry): string =>
-  oneLine(`${entry.at}  ${entry.caseId} #${entry.seq}  ${entry.type}  employee=${entry.employeeId}${entry.resourceArn === undefined ? '' : `  ${entry.resourceArn}`}`);
+  oneLine(
+    `${entry.at}  ${entry.caseId} #${entry.seq}  ${entry.type}  employee=${entry.employeeId}${entry.resourceArn === undefined ? '' : `  ${entry.resourceArn}`}`,
+  );
 
 const runQuery = async (values: Values, backend: Backend, io: LedgerCommandIo, clock: Clock): Promise<number> => {
   if (values.json === true && values.csv === true) throw new UsageError('give --json or --csv, not both');
@@ -202,7 +220,11 @@ const runQuery = async (values: Values, backend: Backend, io: LedgerCommandIo, c
 };
 
 const findingLine = (f: LedgerFinding): string => {
-  const where = [f.caseId === undefined ? '' : `case=${f.caseId}`, f.seq === undefined ? '' : `seq=${f.seq}`, f.digestSeq === undefined ? '' : `digest=${f.digestSeq}`]
+  const where = [
+    f.caseId === undefined ? '' : `case=${f.caseId}`,
+    f.seq === undefined ? '' : `seq=${f.seq}`,
+    f.digestSeq === undefined ? '' : `digest=${f.digestSeq}`,
+  ]
     .filter((w) => w !== '')
     .join(' ');
   return oneLine(`${f.severity === 'error' ? 'ERROR' : 'WARN '} ${f.code}${where === '' ? '' : ` ${where}`}: ${f.message}`);
@@ -212,7 +234,8 @@ const summaryLine = (report: VerificationReport): string => {
   const errors = report.findings.filter((f) => f.severity === 'error').length;
   const warnings = report.findings.length - errors;
   const counts = `${report.casesChecked} case(s), ${report.entriesChecked} entries, ${report.digestsChecked} digest(s) checked`;
-  const digest = report.lastDigest === undefined ? 'no verified digest' : `last verified digest ${report.lastDigest.seq} at ${report.lastDigest.at}`;
+  const digest =
+    report.lastDigest === undefined ? 'no verified digest' : `last verified digest ${report.lastDigest.seq} at ${report.lastDigest.at}`;
   return report.ok
     ? `Ledger verified: no failures, ${warnings} warning(s); ${counts}; ${digest}.`
     : `Ledger verification FAILED: ${errors} failure(s), ${warnings} warning(s); ${counts}; ${digest}.`;

@@ -43,7 +43,13 @@ export async function runPlan(argv: string[], io: CommandIo): Promise<number> {
     now: new Date(),
     config: { ...DEFAULT_PLAN_CONFIG, protectedPrincipalArns: values['protected-principal'] },
   });
-  const steps = plan.steps.map(({ id, type, target, notBefore, reason }) => ({ id, type, target, ...(notBefore ? { notBefore } : {}), reason }));
+  const steps = plan.steps.map(({ id, type, target, notBefore, reason }) => ({
+    id,
+    type,
+    target,
+    ...(notBefore ? { notBefore } : {}),
+    reason,
+  }));
   if (values.json) {
     writeLine(io.stdout, JSON.stringify({ ...reach, plan: { steps, skipped: plan.skipped } }, null, 2));
     return 0;

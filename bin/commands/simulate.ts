@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
+import { Sandbox } from '../../lambda/adapters/sandbox/sandbox.js';
+import { formatEventIssues, parseTerminationEvent } from '../../lambda/core/events/termination.js';
 import type { StepOutcome } from '../../lambda/core/execute/execute-plan.js';
 import { verifyLedger } from '../../lambda/core/ledger/verify.js';
-import { formatEventIssues, parseTerminationEvent } from '../../lambda/core/events/termination.js';
 import { buildPlan, DEFAULT_PLAN_CONFIG, REPLACES_TAG } from '../../lambda/core/plan/build-plan.js';
 import { computeReach } from '../../lambda/core/reach/compute-reach.js';
 import { parseSnapshot } from '../../lambda/core/snapshot/parse.js';
-import { Sandbox } from '../../lambda/adapters/sandbox/sandbox.js';
 import { type CommandIo, readJsonFile, readSnapshotDir, UsageError, writeLine } from './io.js';
 
 export const SIMULATE_USAGE = 'Usage: sever simulate --snapshot DIR --events FILE [--ledger DIR] [--json] [--dry-run]';
@@ -32,10 +32,21 @@ export async function simulate(options: {
   readonly events: readonly unknown[];
   readonly ledgerDir?: string;
 }): Promise<SimulationResult> {
-  const sandbox = await Sandbox.start({ files: await readSnapshotDir(options.snapshotDir), ...(options.ledgerDir ? { ledgerDir: options.ledgerDir } : {}) });
+  const sandbox = await Sandbox.start({
+    files: await readSnapshotDir(options.snapshotDir),
+    ...(options.ledgerDir ? { ledgerDir: options.ledgerDir } : {}),
+  });
   try {
     const original = sandbox.account.snapshot();
-    const cases = new Map<string, { employeeId: string; status: SimulationResult['cases'][number]['status']; error?: string; actions: Map<string, SimulationResult['cases'][number]['actions'][number]> }>();
+    const cases = new Map<
+      string,
+      {
+        employeeId: string;
+        status: SimulationResult['cases'][number]['status'];
+        error?: string;
+        actions: Map<string, SimulationResult['cases'][number]['actions'][number]>;
+      }
+    >();
     for (const event of options.events) {
       const outcome = await sandbox.handle(event);
       if (outcome.kind === 'rejected') {
@@ -67,7 +78,12 @@ export async function simulate(options: {
       .map((key) => {
         const replacements = now.kmsKeys.filter((k) => k.tags[REPLACES_TAG] === key.arn);
         const current = now.kmsKeys.find((k) => k.arn === key.arn);
-        return { keyArn: key.arn, rotations: replacements.length, replacedBy: replacements.at(-1)?.arn ?? null, state: current?.keyState ?? 'Unknown' };
+        return {
+          keyArn: key.arn,
+          rotations: replacements.length,
+          replacedBy: replacements.at(-1)?.arn ?? null,
+          state: current?.keyState ?? 'Unknown',
+        };
       });
     const audit = await sandbox.ledger.readAudit({ caseIds: [...cases.keys()] });
     const verification = await verifyLedger(audit, { verifier: sandbox.digestSigner, caseIds: [...cases.keys()] });
@@ -110,14 +126,22 @@ export async function runSimulate(argv: string[], io: CommandIo): Promise<number
     for (const c of result.cases) {
       const counts = new Map<string, number>();
       for (const a of c.actions) counts.set(a.outcome, (counts.get(a.outcome) ?? 0) + 1);
-      writeLine(io.stdout, `${c.caseId}  employee ${c.employeeId}  ${c.status.toUpperCase()}  ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}${c.error ? `  (${c.error})` : ''}`);
+      writeLine(
+        io.stdout,
+        `${c.caseId}  employee ${c.employeeId}  ${c.status.toUpperCase()}  ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}${c.error ? `  (${c.error})` : ''}`,
+      );
     }
     writeLine(io.stdout);
     for (const k of result.keys) {
       writeLine(io.stdout, `${k.keyArn}  ${k.state}  rotations: ${k.rotations}${k.replacedBy ? `  → ${k.replacedBy}` : ''}`);
     }
     writeLine(io.stdout);
-    writeLine(io.stdout, `AWS-equivalent calls: ${Object.entries(result.apiCalls).map(([k, v]) => `${k}×${v}`).join(', ')}`);
+    writeLine(
+      io.stdout,
+      `AWS-equivalent calls: ${Object.entries(result.apiCalls)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(', ')}`,
+    );
     writeLine(io.stdout, `Ledger: ${result.ledger.entries} entries, ${result.ledger.verified ? 'verified' : 'VERIFICATION FAILED'}`);
   }
   return result.cases.some((c) => c.status === 'failed') ? 1 : 0;
@@ -142,7 +166,10 @@ async function printDryRun(snapshotDir: string, events: readonly unknown[], json
       writeLine(io.stdout, `event ${plan.index}: rejected: ${plan.rejected}`);
       continue;
     }
-    writeLine(io.stdout, `event ${plan.index}: ${plan.caseId} employee ${plan.employeeId}: ${plan.steps.length} steps (dry run: nothing changed)`);
+    writeLine(
+      io.stdout,
+      `event ${plan.index}: ${plan.caseId} employee ${plan.employeeId}: ${plan.steps.length} steps (dry run: nothing changed)`,
+    );
     for (const step of plan.steps) {
       writeLine(io.stdout, `  ${step.type.padEnd(26)} ${step.target}${step.notBefore ? `  (not before ${step.notBefore})` : ''}`);
     }

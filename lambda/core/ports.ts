@@ -67,9 +67,7 @@ export interface KeyManager {
   findKeyByTag(tagKey: string, tagValue: string): Promise<KeyRecord | undefined>;
   describeKeyState(keyId: string): Promise<string>;
   /** SubjectPublicKeyInfo (DER) and the KMS signing algorithms the key supports. */
-  getPublicKey(
-    keyId: string,
-  ): Promise<CallRecord & { readonly publicKey: Uint8Array; readonly signingAlgorithms: readonly string[] }>;
+  getPublicKey(keyId: string): Promise<CallRecord & { readonly publicKey: Uint8Array; readonly signingAlgorithms: readonly string[] }>;
   updateAlias(aliasName: string, targetKeyId: string): Promise<CallRecord>;
   revokeGrant(keyId: string, grantId: string): Promise<CallRecord>;
   disableKey(keyId: string): Promise<CallRecord>;

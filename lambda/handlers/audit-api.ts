@@ -1,14 +1,14 @@
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { DynamoDbLedger } from '../adapters/aws/dynamodb-ledger.js';
 import type { LedgerPage, LedgerQuery } from '../adapters/aws/dynamodb-ledger.js';
+import { DynamoDbLedger } from '../adapters/aws/dynamodb-ledger.js';
 import { KmsDigestSigner } from '../adapters/aws/kms-digest-signer.js';
 import { isLedgerError } from '../core/ledger/errors.js';
 import type { DigestSigner, LedgerEntry } from '../core/ledger/types.js';
-import { verifyLedger } from '../core/ledger/verify.js';
 import type { LedgerAudit, VerificationReport } from '../core/ledger/verify.js';
-import { routeAuditRequest } from './audit-routes.js';
+import { verifyLedger } from '../core/ledger/verify.js';
 import type { AuditApiError, AuditApiErrorCode, AuditRequest, AuditRoute, PageRequest } from './audit-routes.js';
+import { routeAuditRequest } from './audit-routes.js';
 import { log, readEnvironment } from './environment.js';
 
 /**
@@ -92,7 +92,9 @@ const BASE_HEADERS = {
   'x-content-type-options': 'nosniff',
 } as const;
 
-type Answer = { readonly status: 200; readonly body: unknown; readonly entries?: number } | { readonly status: number; readonly error: AuditApiError };
+type Answer =
+  | { readonly status: 200; readonly body: unknown; readonly entries?: number }
+  | { readonly status: number; readonly error: AuditApiError };
 
 const pageOptions = (page: PageRequest): { limit: number; cursor?: string } => ({
   limit: page.limit,
@@ -129,7 +131,10 @@ const answer = async (route: AuditRoute, deps: AuditApiDependencies): Promise<An
       return { status: 200, body, entries: page.entries.length };
     }
     case 'resource-history': {
-      const page = await deps.ledger.queryPage({ by: 'resource', resourceArn: route.resourceArn, ...bounds(route) }, pageOptions(route.page));
+      const page = await deps.ledger.queryPage(
+        { by: 'resource', resourceArn: route.resourceArn, ...bounds(route) },
+        pageOptions(route.page),
+      );
       const body: ResourceHistoryBody = { resourceArn: route.resourceArn, entries: page.entries, nextCursor: page.cursor ?? null };
       return { status: 200, body, entries: page.entries.length };
     }
@@ -157,7 +162,11 @@ const failure = (error: unknown, route: AuditRoute): AuditApiError => {
         return { status: 400, code: 'ERR_BAD_PARAMETER', message: error.message, ...(cursor ? { parameter: 'cursor' } : {}) };
       }
       case 'ERR_LEDGER_INVALID_INPUT':
-        return { status: 400, code: 'ERR_BAD_PARAMETER', message: 'The ledger refused the query built from this request; check its parameters.' };
+        return {
+          status: 400,
+          code: 'ERR_BAD_PARAMETER',
+          message: 'The ledger refused the query built from this request; check its parameters.',
+        };
       case 'ERR_LEDGER_UNAVAILABLE':
         return { status: 503, code: 'ERR_LEDGER_UNAVAILABLE', message: 'The ledger table is busy or unreachable; retry later.' };
       case 'ERR_DIGEST_SIGNER_UNAVAILABLE':
@@ -236,7 +245,13 @@ export const createAuditHandler = (dependencies: AuditApiDependencies | (() => A
 
     const match = routeAuditRequest(event);
     if (!match.ok) {
-      log('info', 'audit request refused', { status: match.error.status, code: match.error.code, parameter: match.error.parameter, requestId, caller });
+      log('info', 'audit request refused', {
+        status: match.error.status,
+        code: match.error.code,
+        parameter: match.error.parameter,
+        requestId,
+        caller,
+      });
       return errorResult(match.error, requestId);
     }
     const { route } = match;

@@ -124,7 +124,12 @@ class ParameterError extends Error {
 /** A caller's value, quoted and cut short, so a refusal can show it without echoing a whole payload. */
 const quote = (value: string): string => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 
-const badParameter = (parameter: string, message: string): AuditApiError => ({ status: 400, code: 'ERR_BAD_PARAMETER', message, parameter });
+const badParameter = (parameter: string, message: string): AuditApiError => ({
+  status: 400,
+  code: 'ERR_BAD_PARAMETER',
+  message,
+  parameter,
+});
 
 /**
  * The query string as name → values. API Gateway fills `queryStringParameters` with the last
@@ -165,7 +170,8 @@ const identifier = (value: string | undefined, name: string, required: boolean):
     return undefined;
   }
   if (value.length === 0) throw new ParameterError(name, `${name} must not be empty.`);
-  if (value.length > MAX_ID_LENGTH) throw new ParameterError(name, `${name} is ${value.length} characters long; at most ${MAX_ID_LENGTH} are allowed.`);
+  if (value.length > MAX_ID_LENGTH)
+    throw new ParameterError(name, `${name} is ${value.length} characters long; at most ${MAX_ID_LENGTH} are allowed.`);
   if (hasControlCharacters(value)) throw new ParameterError(name, `${name} contains control characters.`);
   return value;
 };
@@ -240,14 +246,19 @@ export const routeAuditRequest = (request: AuditRequest): RouteMatch => {
       error: {
         status: 404,
         code: 'ERR_ROUTE_NOT_FOUND',
-        message: 'No such route. Routes: GET /cases?employeeId=ID, GET /cases/{caseId}, GET /resources/{arn}/history, GET /verify[?caseId=ID].',
+        message:
+          'No such route. Routes: GET /cases?employeeId=ID, GET /cases/{caseId}, GET /resources/{arn}/history, GET /verify[?caseId=ID].',
       },
     };
   }
   if (request.httpMethod !== 'GET') {
     return {
       ok: false,
-      error: { status: 405, code: 'ERR_METHOD_NOT_ALLOWED', message: `${request.httpMethod} is not allowed: the audit API is read-only and answers GET only.` },
+      error: {
+        status: 405,
+        code: 'ERR_METHOD_NOT_ALLOWED',
+        message: `${request.httpMethod} is not allowed: the audit API is read-only and answers GET only.`,
+      },
     };
   }
 

@@ -1,10 +1,4 @@
 import { z } from 'zod';
-import type { CaseDependencies } from '../core/case/handle-termination.js';
-import type { CasePorts } from '../core/execute/ports.js';
-import { DEFAULT_PLAN_CONFIG } from '../core/plan/build-plan.js';
-import { computeReach } from '../core/reach/compute-reach.js';
-import type { ReachReport } from '../core/reach/types.js';
-import { parseSnapshot } from '../core/snapshot/parse.js';
 import { DynamoDbLedger } from '../adapters/aws/dynamodb-ledger.js';
 import { EventBridgeStepScheduler } from '../adapters/aws/eventbridge-scheduler.js';
 import { IamCredentialStore } from '../adapters/aws/iam-credentials.js';
@@ -14,6 +8,12 @@ import { KmsKeyManager } from '../adapters/aws/kms-key-manager.js';
 import { DynamoDbRevocationRegistry } from '../adapters/aws/revocation-registry.js';
 import { collectSnapshot, createSnapshotClients } from '../adapters/aws/snapshot-collector.js';
 import { AwsStoredKeyRotator } from '../adapters/aws/stored-key-rotator.js';
+import type { CaseDependencies } from '../core/case/handle-termination.js';
+import type { CasePorts } from '../core/execute/ports.js';
+import { DEFAULT_PLAN_CONFIG } from '../core/plan/build-plan.js';
+import { computeReach } from '../core/reach/compute-reach.js';
+import type { ReachReport } from '../core/reach/types.js';
+import { parseSnapshot } from '../core/snapshot/parse.js';
 import { jsonStringList, readEnvironment } from './environment.js';
 
 /** What the revoke and deferred-step functions are told by the stack. */
@@ -38,9 +38,7 @@ const systemClock = { now: () => new Date() };
  * The AWS ports, built once per container. Clients live as long as the container so
  * connections and credentials are reused across invocations.
  */
-export function createAwsCaseDependencies(
-  env: NodeJS.ProcessEnv = process.env,
-): Omit<CaseDependencies<ReachReport>, 'actor'> {
+export function createAwsCaseDependencies(env: NodeJS.ProcessEnv = process.env): Omit<CaseDependencies<ReachReport>, 'actor'> {
   const config = readEnvironment(caseEnvironment, env);
   const ports: CasePorts = {
     credentials: new IamCredentialStore(),

@@ -22,7 +22,11 @@ export const handler = async (event: unknown, context: Context): Promise<{ caseI
     ports: dependencies.ports,
     actor: { function: context.functionName, requestId: context.awsRequestId },
   });
-  log(report.status === 'failed' ? 'error' : 'info', 'deferred steps run', { caseId: parsed.data.caseId, stepId: parsed.data.stepId, status: report.status });
+  log(report.status === 'failed' ? 'error' : 'info', 'deferred steps run', {
+    caseId: parsed.data.caseId,
+    stepId: parsed.data.stepId,
+    status: report.status,
+  });
   if (report.status === 'failed') throw new Error(`case ${parsed.data.caseId} has failed steps`);
   return { caseId: parsed.data.caseId, status: report.status };
 };

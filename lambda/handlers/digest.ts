@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { createDigest } from '../core/ledger/digest.js';
 import { DynamoDbLedger } from '../adapters/aws/dynamodb-ledger.js';
 import { KmsDigestSigner } from '../adapters/aws/kms-digest-signer.js';
+import { createDigest } from '../core/ledger/digest.js';
 import { log, readEnvironment } from './environment.js';
 
 const env = readEnvironment({ LEDGER_TABLE_NAME: z.string().min(1), DIGEST_KEY_ID: z.string().min(1) });

@@ -2,10 +2,10 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { caseIdFor } from '../core/plan/build-plan.js';
+import { DynamoDbLedger } from '../adapters/aws/dynamodb-ledger.js';
 import { formatEventIssues, parseTerminationEvent } from '../core/events/termination.js';
 import { verifyWebhookSignature } from '../core/events/webhook-signature.js';
-import { DynamoDbLedger } from '../adapters/aws/dynamodb-ledger.js';
+import { caseIdFor } from '../core/plan/build-plan.js';
 import { log, readEnvironment } from './environment.js';
 
 const env = readEnvironment({
@@ -65,7 +65,9 @@ export const handler = async (request: APIGatewayProxyEvent, context: Context): 
   const { event } = parsed;
   const put = await events.send(
     new PutEventsCommand({
-      Entries: [{ EventBusName: env.EVENT_BUS_NAME, Source: event.source, DetailType: event['detail-type'], Detail: JSON.stringify(event.detail) }],
+      Entries: [
+        { EventBusName: env.EVENT_BUS_NAME, Source: event.source, DetailType: event['detail-type'], Detail: JSON.stringify(event.detail) },
+      ],
     }),
   );
   if ((put.FailedEntryCount ?? 0) > 0) {

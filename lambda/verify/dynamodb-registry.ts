@@ -54,9 +54,7 @@ export class DynamoDbRevocationReader implements RevocationRegistryReader {
   }
 
   async #get(pk: string): Promise<RevocationSnapshot> {
-    const output = await this.#client.send(
-      new GetCommand({ TableName: this.#tableName, Key: { pk }, ConsistentRead: true }),
-    );
+    const output = await this.#client.send(new GetCommand({ TableName: this.#tableName, Key: { pk }, ConsistentRead: true }));
     return revocationSnapshotFromItems(output.Item === undefined ? [] : [output.Item]);
   }
 }

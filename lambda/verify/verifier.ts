@@ -1,6 +1,6 @@
 import {
-  createLocalJWKSet,
   type CryptoKey,
+  createLocalJWKSet,
   type FlattenedJWSInput,
   type JSONWebKeySet,
   type JWSHeaderParameters,
@@ -9,10 +9,10 @@ import {
   jwtVerify,
 } from 'jose';
 import type { Clock } from '../core/ports.js';
+import type { JwsAlgorithm } from '../core/tokens/jwk.js';
 import type { RevocationSnapshot } from '../core/tokens/model.js';
 import type { RevocationRegistryReader } from '../core/tokens/ports.js';
 import { SeverVerifyError } from './errors.js';
-import type { JwsAlgorithm } from '../core/tokens/jwk.js';
 import { type JwksSource, jwksFromUrl } from './jwks-source.js';
 
 /**
@@ -168,9 +168,17 @@ class JwtVerifier implements Verifier {
     this.#refreshable = typeof source === 'function';
     this.#jwks =
       typeof source === 'function'
-        ? new Cached(async () => loadJwks(await source()), now, (error) => report('jwks', error))
+        ? new Cached(
+            async () => loadJwks(await source()),
+            now,
+            (error) => report('jwks', error),
+          )
         : Cached.of(loadStaticJwks(source), now());
-    this.#registry = new Cached(() => options.registry.readAll(), now, (error) => report('registry', error));
+    this.#registry = new Cached(
+      () => options.registry.readAll(),
+      now,
+      (error) => report('registry', error),
+    );
   }
 
   async verify(token: string): Promise<JWTVerifyResult> {
@@ -316,7 +324,10 @@ class JwtVerifier implements Verifier {
     if (revocation === undefined) return;
     // A token without iat cannot prove it was issued after the revocation.
     if (typeof iat !== 'number' || iat < revocation.notBefore) {
-      throw new SeverVerifyError('ERR_SUBJECT_REVOKED', `Tokens of subject "${sub}" issued before ${new Date(revocation.notBefore * 1000).toISOString()} were revoked`);
+      throw new SeverVerifyError(
+        'ERR_SUBJECT_REVOKED',
+        `Tokens of subject "${sub}" issued before ${new Date(revocation.notBefore * 1000).toISOString()} were revoked`,
+      );
     }
   }
 
@@ -353,7 +364,11 @@ class Cached<T> {
   ) {}
 
   static of<T>(value: T, at: number): Cached<T> {
-    const cached = new Cached<T>(() => Promise.resolve(value), () => at, () => {});
+    const cached = new Cached<T>(
+      () => Promise.resolve(value),
+      () => at,
+      () => {},
+    );
     cached.value = value;
     cached.loadedAt = at;
     return cached;

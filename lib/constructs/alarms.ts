@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
@@ -86,12 +86,7 @@ export class SeverAlarms extends Construct {
       10,
     );
     for (const [name, fn] of Object.entries(props.functions)) {
-      this.add(
-        `${name}Errors`,
-        `The ${name} function failed`,
-        fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
-        0,
-      );
+      this.add(`${name}Errors`, `The ${name} function failed`, fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }), 0);
     }
 
     props.caseLogGroups.forEach((logGroup, index) => {

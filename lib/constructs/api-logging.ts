@@ -1,11 +1,5 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import {
-  AccessLogFormat,
-  CfnAccount,
-  LogGroupLogDestination,
-  MethodLoggingLevel,
-  type StageOptions,
-} from 'aws-cdk-lib/aws-apigateway';
+import { AccessLogFormat, CfnAccount, LogGroupLogDestination, MethodLoggingLevel, type StageOptions } from 'aws-cdk-lib/aws-apigateway';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';

@@ -1,18 +1,12 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import {
-  AuthorizationType,
-  EndpointType,
-  LambdaIntegration,
-  type MethodOptions,
-  RestApi,
-} from 'aws-cdk-lib/aws-apigateway';
+import { AuthorizationType, EndpointType, LambdaIntegration, type MethodOptions, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { AccountRootPrincipal, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { logicalIdOf } from '../nag.js';
 import { SEVER_IAM_PATH } from '../permissions.js';
-import { STAGE_NAME, loggedStageOptions } from './api-logging.js';
+import { loggedStageOptions, STAGE_NAME } from './api-logging.js';
 
 /**
  * The audit API's resources, each with one IAM-authenticated GET. The handler routes on the
@@ -104,8 +98,7 @@ export class AuditApi extends Construct {
 
     Validations.of(this.auditorRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${logicalIdOf(this.api)}>/${STAGE_NAME}/GET/*]`,
-      reason:
-        'GET on any path of the audit API: all of its routes are read-only GETs, and case ids and resource ARNs are path parameters.',
+      reason: 'GET on any path of the audit API: all of its routes are read-only GETs, and case ids and resource ARNs are path parameters.',
     });
     const iamReason =
       'Every method uses AWS_IAM (SigV4) authorization; callers are IAM principals such as AuditorRole, so no Cognito user pool is involved.';

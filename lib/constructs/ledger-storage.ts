@@ -2,8 +2,8 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { LEDGER_TABLE_SCHEMA, REGISTRY_TABLE_SCHEMA, type TableSchema } from '../table-schemas.js';
 import type { TableAccess } from '../permissions.js';
+import { LEDGER_TABLE_SCHEMA, REGISTRY_TABLE_SCHEMA, type TableSchema } from '../table-schemas.js';
 
 /**
  * Sever's state: the append-only ledger, the revocation registry relying services read, the

@@ -26,7 +26,11 @@ function placeholderEnvironment(fn: FunctionProperties): Record<string, string> 
   return Object.fromEntries(
     Object.entries(variables).map(([name, value]) => [
       name,
-      typeof value === 'string' ? value : name.endsWith('_ARN') ? `arn:aws:placeholder:eu-west-1:123456789012:${name.toLowerCase()}` : 'placeholder',
+      typeof value === 'string'
+        ? value
+        : name.endsWith('_ARN')
+          ? `arn:aws:placeholder:eu-west-1:123456789012:${name.toLowerCase()}`
+          : 'placeholder',
     ]),
   );
 }
@@ -109,7 +113,7 @@ describe('Program: bin/app.ts', { timeout: APP_TIMEOUT_MS }, () => {
       Resources: Record<string, { Type: string; Properties: FunctionProperties }>;
     };
     const functions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
-    const probe = "import(process.argv[1]).then((m) => process.stdout.write(typeof m.handler))";
+    const probe = 'import(process.argv[1]).then((m) => process.stdout.write(typeof m.handler))';
 
     // Act
     const loaded = await Promise.all(

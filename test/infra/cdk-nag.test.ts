@@ -2,7 +2,7 @@ import { type Stack, Validations } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { SYNTH_TIMEOUT_MS, buildSever } from './helpers.js';
+import { buildSever, SYNTH_TIMEOUT_MS } from './helpers.js';
 
 type Report = ReturnType<AwsSolutionsChecks['validateScope']>;
 
@@ -90,8 +90,6 @@ describe('Class: AwsSolutionsChecks on SeverStack', { timeout: SYNTH_TIMEOUT_MS 
     const report = new AwsSolutionsChecks().validateScope(stack);
 
     // Assess
-    expect(findings(report)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^error AwsSolutions-SQS3 @ Sever\/UncheckedQueue/)]),
-    );
+    expect(findings(report)).toEqual(expect.arrayContaining([expect.stringMatching(/^error AwsSolutions-SQS3 @ Sever\/UncheckedQueue/)]));
   });
 });

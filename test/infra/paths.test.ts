@@ -45,7 +45,7 @@ describe('Function: handlerEntry', () => {
 });
 
 describe('Function: assertLocalEsbuild', () => {
-  it('finds the project\'s esbuild, so bundling never switches to Docker', () => {
+  it("finds the project's esbuild, so bundling never switches to Docker", () => {
     // Act
     const act = () => assertLocalEsbuild();
 

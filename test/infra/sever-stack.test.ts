@@ -8,13 +8,13 @@ import { EVENT_BUS_NAME } from '../../lib/constructs/termination-intake.js';
 import { FORBIDDEN_LEDGER_ACTIONS, SELF_PROTECTION_IAM_ACTIONS } from '../../lib/permissions.js';
 import { REVOKE_TIMEOUT, SCHEDULE_GROUP_NAME, VERIFIER_POLICY_NAME } from '../../lib/sever-stack.js';
 import {
-  type Statement,
   actionMatches,
   functionRoleIds,
   logicalIdStartingWith,
   logicalIdsOf,
   roleOfFunction,
   roleStatements,
+  type Statement,
   SYNTH_TIMEOUT_MS,
   synthSever,
 } from './helpers.js';
@@ -67,9 +67,7 @@ describe('Class: SeverStack', () => {
           { AttributeName: LEDGER_TABLE.partitionKey.name, KeyType: 'HASH' },
           { AttributeName: LEDGER_TABLE.sortKey.name, KeyType: 'RANGE' },
         ],
-        AttributeDefinitions: Match.arrayWith([
-          { AttributeName: LEDGER_TABLE.sortKey.name, AttributeType: LEDGER_TABLE.sortKey.type },
-        ]),
+        AttributeDefinitions: Match.arrayWith([{ AttributeName: LEDGER_TABLE.sortKey.name, AttributeType: LEDGER_TABLE.sortKey.type }]),
         GlobalSecondaryIndexes: LEDGER_TABLE.globalSecondaryIndexes.map((index) =>
           Match.objectLike({
             IndexName: index.indexName,
@@ -120,13 +118,9 @@ describe('Class: SeverStack', () => {
 
       // Assess
       expect(rules).toHaveLength(2);
-      expect(rules.map((rule) => rule.Properties.EventBusName ?? 'default')).toEqual(
-        expect.arrayContaining([{ Ref: busId }, 'default']),
-      );
+      expect(rules.map((rule) => rule.Properties.EventBusName ?? 'default')).toEqual(expect.arrayContaining([{ Ref: busId }, 'default']));
       for (const rule of rules) {
-        expect(rule.Properties.Targets).toEqual([
-          expect.objectContaining({ Arn: getAtt(queueId), DeadLetterConfig: expect.any(Object) }),
-        ]);
+        expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: getAtt(queueId), DeadLetterConfig: expect.any(Object) })]);
       }
     });
 
@@ -287,8 +281,7 @@ describe('Class: SeverStack', () => {
       // Prepare
       const roles = logicalIdsOf(template, 'AWS::IAM::Role');
       const forbidden = (action: string) =>
-        FORBIDDEN_LEDGER_ACTIONS.some((denied) => actionMatches(action, denied)) ||
-        /^dynamodb:(PartiQL|Transact)/i.test(action);
+        FORBIDDEN_LEDGER_ACTIONS.some((denied) => actionMatches(action, denied)) || /^dynamodb:(PartiQL|Transact)/i.test(action);
 
       // Act
       const granted = roles.flatMap((roleId) =>
@@ -333,7 +326,7 @@ describe('Class: SeverStack', () => {
       }
     });
 
-    it('denies every function role changes to Sever\'s own keys and webhook secret', () => {
+    it("denies every function role changes to Sever's own keys and webhook secret", () => {
       // Prepare
       const keyIds = logicalIdsOf(template, 'AWS::KMS::Key');
       const secretId = logicalIdStartingWith(template, 'AWS::SecretsManager::Secret', 'WebhookSecret');
@@ -378,7 +371,7 @@ describe('Class: SeverStack', () => {
       expect(readers).toEqual([roleOfFunction(template, 'IngestFunction')]);
     });
 
-    it('limits revoke\'s S3 access to the configured JWKS buckets', () => {
+    it("limits revoke's S3 access to the configured JWKS buckets", () => {
       // Prepare
       const statements = allows(roleStatements(template, roleOfFunction(template, 'RevokeFunction')));
 
@@ -485,9 +478,7 @@ describe('Class: SeverStack', () => {
     it('requires AWS_IAM on every audit API method', () => {
       // Prepare
       const apiId = logicalIdStartingWith(template, 'AWS::ApiGateway::RestApi', 'AuditApi');
-      const methods = Object.values(
-        template.findResources('AWS::ApiGateway::Method', { Properties: { RestApiId: { Ref: apiId } } }),
-      );
+      const methods = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { RestApiId: { Ref: apiId } } }));
 
       // Assess
       expect(methods).toHaveLength(Object.keys(AUDIT_ROUTES).length);
@@ -505,9 +496,7 @@ describe('Class: SeverStack', () => {
         const prefix = parent.Ref === undefined ? '' : pathOf(parent.Ref);
         return `${prefix}/${apiResources[id]?.Properties.PathPart as string}`;
       };
-      const methods = Object.values(
-        template.findResources('AWS::ApiGateway::Method', { Properties: { RestApiId: { Ref: apiId } } }),
-      );
+      const methods = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { RestApiId: { Ref: apiId } } }));
 
       // Act
       const paths = methods.map((method) => pathOf((method.Properties.ResourceId as { Ref: string }).Ref));
@@ -612,9 +601,7 @@ describe('Class: SeverStack', () => {
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: getAtt(keyId) });
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
         PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
         },
       });
     });
@@ -640,7 +627,10 @@ describe('Class: SeverStack', () => {
       alarm({
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [
-          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdStartingWith(template, 'AWS::SQS::Queue', 'DeferredDeadLetterQueue'), 'QueueName'] } },
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [logicalIdStartingWith(template, 'AWS::SQS::Queue', 'DeferredDeadLetterQueue'), 'QueueName'] },
+          },
         ],
       });
       alarm({ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: revokeId } }] });

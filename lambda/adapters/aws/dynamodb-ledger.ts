@@ -1,5 +1,5 @@
-import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClientConfig, QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { canonicalJson } from '../../core/ledger/canonical.js';
 import { FIRST_SEQ, GENESIS_HASH, sealEntry, sha256Hex } from '../../core/ledger/chain.js';
 import type { DigestStore } from '../../core/ledger/digest.js';
@@ -7,8 +7,8 @@ import { LedgerError } from '../../core/ledger/errors.js';
 import type { Digest, LedgerEntry, LedgerEntryInput, LedgerEntryType } from '../../core/ledger/types.js';
 import type { AuditCase, LedgerAudit, MalformedItem } from '../../core/ledger/verify.js';
 import type { Clock, Ledger } from '../../core/ports.js';
-import { LEDGER_TABLE } from './ledger-table.js';
 import type { LedgerIndexName } from './ledger-table.js';
+import { LEDGER_TABLE } from './ledger-table.js';
 
 /**
  * The ledger on DynamoDB (schema in `ledger-table.ts`, format in docs/ledger-format.md).
@@ -317,7 +317,8 @@ const decodeCursor = (raw: string, query: LedgerQuery): Cursor => {
   const cursor = parsed as Partial<Cursor> | null;
   if (typeof cursor !== 'object' || cursor === null || cursor.v !== 1) throw bad('not a cursor this ledger issued');
   if (cursor.q !== fingerprint(query)) throw bad('it belongs to a different query');
-  if (cursor.d !== undefined && !(Number.isSafeInteger(cursor.d) && cursor.d >= 0)) throw bad('its day index is not a non-negative integer');
+  if (cursor.d !== undefined && !(Number.isSafeInteger(cursor.d) && cursor.d >= 0))
+    throw bad('its day index is not a non-negative integer');
   if (cursor.k !== undefined) {
     if (typeof cursor.k !== 'object' || cursor.k === null) throw bad('its key is not an object');
     for (const [name, value] of Object.entries(cursor.k)) {
@@ -626,7 +627,8 @@ export class DynamoDbLedger implements Ledger, DigestStore {
     }
     const windowed = prepared.query.by === 'window';
     let dayIndex = cursor?.d ?? 0;
-    if (windowed && dayIndex > prepared.days.length) throw new LedgerError('ERR_LEDGER_INVALID_QUERY', 'The page cursor is invalid: its day index is out of range.');
+    if (windowed && dayIndex > prepared.days.length)
+      throw new LedgerError('ERR_LEDGER_INVALID_QUERY', 'The page cursor is invalid: its day index is out of range.');
     let start = cursor?.k;
     const entries: LedgerEntry[] = [];
 

@@ -80,12 +80,7 @@ const CODES_BY_NAME: ReadonlyMap<string, AwsAdapterErrorCode> = new Map<string, 
     'SignatureDoesNotMatch',
     'InvalidSignatureException',
   ]),
-  ...names('ERR_AWS_THROTTLED', [
-    'Throttling',
-    'ThrottlingException',
-    'TooManyRequestsException',
-    'RequestLimitExceeded',
-  ]),
+  ...names('ERR_AWS_THROTTLED', ['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']),
   ...names('ERR_AWS_NOT_FOUND', [
     'NoSuchEntity',
     'NoSuchEntityException',
@@ -340,8 +335,7 @@ function looksLikeAwsFailure(error: object): boolean {
 export function toPortError(error: unknown, context: PortCallContext): unknown {
   if (error instanceof PortError) return error;
   if (typeof error !== 'object' || error === null || !looksLikeAwsFailure(error)) return error;
-  const name =
-    error instanceof AwsAdapterError ? (error.awsErrorName ?? 'UnknownError') : (awsErrorName(error) ?? 'UnknownError');
+  const name = error instanceof AwsAdapterError ? (error.awsErrorName ?? 'UnknownError') : (awsErrorName(error) ?? 'UnknownError');
   const code = portCodeOf(name, error, context);
   const original = error instanceof AwsAdapterError && error.cause !== undefined ? error.cause : error;
   const rawMessage = (original as { message?: unknown }).message;
@@ -350,12 +344,7 @@ export function toPortError(error: unknown, context: PortCallContext): unknown {
       ? `: ${rawMessage.length > MAX_AWS_MESSAGE_CHARS ? `${rawMessage.slice(0, MAX_AWS_MESSAGE_CHARS)}…` : rawMessage}`
       : '';
   const target = context.resource === undefined ? '' : ` on ${context.resource}`;
-  const portError = new PortError(
-    code,
-    `${context.operation}${target} failed with ${name}${awsMessage}`,
-    name,
-    awsRequestId(error),
-  );
+  const portError = new PortError(code, `${context.operation}${target} failed with ${name}${awsMessage}`, name, awsRequestId(error));
   Object.defineProperty(portError, 'cause', { value: error, enumerable: false, configurable: true, writable: true });
   return portError;
 }

@@ -1,9 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  CreateScheduleCommand,
-  SchedulerClient,
-  type SchedulerClientConfig,
-} from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { PortError } from '../../core/errors.js';
 import type { CallRecord, Scheduler } from '../../core/ports.js';
 import { awsErrorName, awsRequestId, toPortError } from './errors.js';

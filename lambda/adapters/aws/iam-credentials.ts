@@ -85,30 +85,37 @@ export class IamCredentialStore implements CredentialStore {
 
   async deleteSshPublicKey(userName: string, sshPublicKeyId: string): Promise<CallRecord> {
     const UserName = requireName(userName, 'iam:DeleteSSHPublicKey', 'userName');
-    return callPort({ operation: 'iam:DeleteSSHPublicKey', resource: `SSH public key ${sshPublicKeyId} of ${UserName}`, goneMeansDone: true }, () =>
-      this.#client.send(new DeleteSSHPublicKeyCommand({ UserName, SSHPublicKeyId: sshPublicKeyId })),
+    return callPort(
+      { operation: 'iam:DeleteSSHPublicKey', resource: `SSH public key ${sshPublicKeyId} of ${UserName}`, goneMeansDone: true },
+      () => this.#client.send(new DeleteSSHPublicKeyCommand({ UserName, SSHPublicKeyId: sshPublicKeyId })),
     );
   }
 
   async deleteSigningCertificate(userName: string, certificateId: string): Promise<CallRecord> {
     const UserName = requireName(userName, 'iam:DeleteSigningCertificate', 'userName');
-    return callPort({ operation: 'iam:DeleteSigningCertificate', resource: `signing certificate ${certificateId} of ${UserName}`, goneMeansDone: true }, () =>
-      this.#client.send(new DeleteSigningCertificateCommand({ UserName, CertificateId: certificateId })),
+    return callPort(
+      { operation: 'iam:DeleteSigningCertificate', resource: `signing certificate ${certificateId} of ${UserName}`, goneMeansDone: true },
+      () => this.#client.send(new DeleteSigningCertificateCommand({ UserName, CertificateId: certificateId })),
     );
   }
 
   async deleteServiceSpecificCredential(userName: string, credentialId: string): Promise<CallRecord> {
     const UserName = requireName(userName, 'iam:DeleteServiceSpecificCredential', 'userName');
     return callPort(
-      { operation: 'iam:DeleteServiceSpecificCredential', resource: `service-specific credential ${credentialId} of ${UserName}`, goneMeansDone: true },
+      {
+        operation: 'iam:DeleteServiceSpecificCredential',
+        resource: `service-specific credential ${credentialId} of ${UserName}`,
+        goneMeansDone: true,
+      },
       () => this.#client.send(new DeleteServiceSpecificCredentialCommand({ UserName, ServiceSpecificCredentialId: credentialId })),
     );
   }
 
   async deactivateMfaDevice(userName: string, serialNumber: string): Promise<CallRecord> {
     const UserName = requireName(userName, 'iam:DeactivateMFADevice', 'userName');
-    return callPort({ operation: 'iam:DeactivateMFADevice', resource: `MFA device ${serialNumber} of ${UserName}`, goneMeansDone: true }, () =>
-      this.#client.send(new DeactivateMFADeviceCommand({ UserName, SerialNumber: serialNumber })),
+    return callPort(
+      { operation: 'iam:DeactivateMFADevice', resource: `MFA device ${serialNumber} of ${UserName}`, goneMeansDone: true },
+      () => this.#client.send(new DeactivateMFADeviceCommand({ UserName, SerialNumber: serialNumber })),
     );
   }
 
@@ -122,8 +129,9 @@ export class IamCredentialStore implements CredentialStore {
 
   async removeUserFromGroup(userName: string, groupName: string): Promise<CallRecord> {
     const UserName = requireName(userName, 'iam:RemoveUserFromGroup', 'userName');
-    return callPort({ operation: 'iam:RemoveUserFromGroup', resource: `membership of ${UserName} in ${groupName}`, goneMeansDone: true }, () =>
-      this.#client.send(new RemoveUserFromGroupCommand({ GroupName: groupName, UserName })),
+    return callPort(
+      { operation: 'iam:RemoveUserFromGroup', resource: `membership of ${UserName} in ${groupName}`, goneMeansDone: true },
+      () => this.#client.send(new RemoveUserFromGroupCommand({ GroupName: groupName, UserName })),
     );
   }
 

@@ -1,10 +1,4 @@
-import {
-  GetObjectCommand,
-  type GetObjectCommandOutput,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { TokensError } from '../../core/tokens/errors.js';
 import { parseJwksDocument, serializeJwksDocument, withKey, withoutKey } from '../../core/tokens/jwks.js';
 import { formatJwksLocation } from '../../core/tokens/jwks-location.js';
@@ -77,9 +71,7 @@ export class S3JwksPublisher {
     const uri = formatJwksLocation(location);
     let output: GetObjectCommandOutput;
     try {
-      output = await this.#client.send(
-        new GetObjectCommand({ Bucket: location.bucket, Key: location.key, ...this.#owner() }),
-      );
+      output = await this.#client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key, ...this.#owner() }));
     } catch (error) {
       if (awsErrorName(error) === 'NoSuchKey') return undefined;
       throw toPortError(error, { operation: 's3:GetObject', resource: uri });
@@ -102,11 +94,7 @@ export class S3JwksPublisher {
     });
   }
 
-  async #write(
-    location: S3JwksLocation,
-    document: JwksDocument,
-    expectedVersion: string | undefined,
-  ): Promise<ConditionalWrite> {
+  async #write(location: S3JwksLocation, document: JwksDocument, expectedVersion: string | undefined): Promise<ConditionalWrite> {
     const command = new PutObjectCommand({
       Bucket: location.bucket,
       Key: location.key,
@@ -122,9 +110,7 @@ export class S3JwksPublisher {
         throw new TokensError('ERR_JWKS_DOCUMENT_INVALID', `PutObject on ${formatJwksLocation(location)} returned no ETag`);
       }
       const requestId = awsRequestId(output);
-      return requestId === undefined
-        ? { written: true, version: output.ETag }
-        : { written: true, version: output.ETag, requestId };
+      return requestId === undefined ? { written: true, version: output.ETag } : { written: true, version: output.ETag, requestId };
     } catch (error) {
       if (isConditionalWriteConflict(error)) return { written: false };
       throw toPortError(error, { operation: 's3:PutObject', resource: formatJwksLocation(location) });

@@ -192,9 +192,7 @@ export class SsmJwksPublisher {
       // History is at most 100 versions (two pages); a token that does not move would loop forever.
       nextToken = page.NextToken === token ? undefined : page.NextToken;
     } while (nextToken !== undefined && nextToken !== '');
-    const wanted = history.filter(
-      (entry) => entry.Version !== undefined && entry.Version > after && entry.Version < before,
-    );
+    const wanted = history.filter((entry) => entry.Version !== undefined && entry.Version > after && entry.Version < before);
     if (wanted.length !== before - after - 1) {
       throw conflict(location, `versions ${after + 1}…${before - 1} are no longer all in the parameter history`);
     }
@@ -203,9 +201,7 @@ export class SsmJwksPublisher {
 }
 
 function changed(version: number, requestId: string | undefined): JwksChange {
-  return requestId === undefined
-    ? { version: String(version), changed: true }
-    : { version: String(version), changed: true, requestId };
+  return requestId === undefined ? { version: String(version), changed: true } : { version: String(version), changed: true, requestId };
 }
 
 function conflict(location: SsmJwksLocation, reason: string): TokensError {

@@ -1,5 +1,5 @@
-import { KMSClient, SignCommand, VerifyCommand } from '@aws-sdk/client-kms';
 import type { KMSClientConfig, SignCommandOutput } from '@aws-sdk/client-kms';
+import { KMSClient, SignCommand, VerifyCommand } from '@aws-sdk/client-kms';
 import { LedgerError } from '../../core/ledger/errors.js';
 import type { DigestSignature, DigestSigner } from '../../core/ledger/types.js';
 
@@ -67,7 +67,10 @@ export class KmsDigestSigner implements DigestSigner {
    */
   async sign(message: Uint8Array): Promise<DigestSignature> {
     if (message.byteLength > MAX_RAW_MESSAGE_BYTES) {
-      throw new LedgerError('ERR_LEDGER_INVALID_INPUT', `A digest message of ${message.byteLength} bytes exceeds KMS's ${MAX_RAW_MESSAGE_BYTES}-byte RAW limit.`);
+      throw new LedgerError(
+        'ERR_LEDGER_INVALID_INPUT',
+        `A digest message of ${message.byteLength} bytes exceeds KMS's ${MAX_RAW_MESSAGE_BYTES}-byte RAW limit.`,
+      );
     }
     let response: SignCommandOutput;
     try {

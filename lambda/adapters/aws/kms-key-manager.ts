@@ -175,15 +175,10 @@ export class KmsKeyManager implements KeyManager {
     }
   }
 
-  async scheduleKeyDeletion(
-    keyId: string,
-    pendingWindowInDays: number,
-  ): Promise<CallRecord & { readonly deletionDate?: string }> {
+  async scheduleKeyDeletion(keyId: string, pendingWindowInDays: number): Promise<CallRecord & { readonly deletionDate?: string }> {
     const operation = 'kms:ScheduleKeyDeletion';
     try {
-      const output = await this.#client.send(
-        new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }),
-      );
+      const output = await this.#client.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }));
       return {
         ...callRecordOf(output),
         ...(output.DeletionDate === undefined ? {} : { deletionDate: output.DeletionDate.toISOString() }),

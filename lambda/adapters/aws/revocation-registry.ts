@@ -1,11 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type {
-  KidRevocationDetails,
-  RevocationRegistry,
-  RevocationWrite,
-  SubjectRevocationDetails,
-} from '../../core/tokens/ports.js';
+import type { KidRevocationDetails, RevocationRegistry, RevocationWrite, SubjectRevocationDetails } from '../../core/tokens/ports.js';
 import { kidRevocationItem, type RevocationItem, subjectRevocationItem } from '../../core/tokens/revocation.js';
 import { awsErrorName, awsRequestId, toPortError } from './errors.js';
 
@@ -46,11 +41,7 @@ export class DynamoDbRevocationRegistry implements RevocationRegistry {
     return this.#put(item, 'attribute_not_exists(pk) OR notBefore < :notBefore', { ':notBefore': item.notBefore });
   }
 
-  async #put(
-    item: RevocationItem,
-    condition: string,
-    values: Readonly<Record<string, unknown>> | undefined,
-  ): Promise<RevocationWrite> {
+  async #put(item: RevocationItem, condition: string, values: Readonly<Record<string, unknown>> | undefined): Promise<RevocationWrite> {
     try {
       const output = await this.#client.send(
         new PutCommand({

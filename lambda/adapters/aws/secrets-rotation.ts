@@ -132,16 +132,14 @@ const PREVIOUS = 'AWSPREVIOUS';
  * rotationClientRequestToken('case-1/rotate-secret/arn:aws:secretsmanager:…'); // '3f1c…' (64 chars)
  * ```
  */
-export const rotationClientRequestToken = (actionId: string): string =>
-  createHash('sha256').update(actionId).digest('hex').slice(0, 64);
+export const rotationClientRequestToken = (actionId: string): string => createHash('sha256').update(actionId).digest('hex').slice(0, 64);
 
 // Secrets Manager reports both with InvalidRequestException; only the wording tells them apart
 // from other invalid requests.
 const IN_PROGRESS_MESSAGE = /rotation is already in progress|previous rotation isn.?t complete/i;
 
 const isRotationInProgress = (error: unknown): boolean =>
-  awsErrorName(error) === 'InvalidRequestException' &&
-  IN_PROGRESS_MESSAGE.test(String((error as { message?: unknown }).message ?? ''));
+  awsErrorName(error) === 'InvalidRequestException' && IN_PROGRESS_MESSAGE.test(String((error as { message?: unknown }).message ?? ''));
 
 const tagsOf = (metadata: DescribeSecretCommandOutput): Record<string, string> =>
   Object.fromEntries((metadata.Tags ?? []).flatMap(({ Key, Value }) => (Key === undefined ? [] : [[Key, Value ?? '']])));

@@ -281,11 +281,7 @@ interface KmsKeyEntry {
   readonly Tags?: readonly unknown[];
 }
 
-async function collectKmsKeys(
-  kms: KMSClient,
-  limiter: Limiter,
-  warnings: string[],
-): Promise<{ Keys: KmsKeyEntry[] }> {
+async function collectKmsKeys(kms: KMSClient, limiter: Limiter, warnings: string[]): Promise<{ Keys: KmsKeyEntry[] }> {
   const keys = await allItems(
     { service: 'kms', operation: 'ListKeys' },
     (token) => kms.send(new ListKeysCommand(marker(token))),
@@ -309,7 +305,11 @@ async function collectKmsKey(kms: KMSClient, keyId: string, warnings: string[]):
       kms.send(new DescribeKeyCommand({ KeyId: keyId })),
     );
     if (!described.KeyMetadata) {
-      throw new AwsAdapterError('ERR_AWS_UNEXPECTED', { service: 'kms', operation: 'DescribeKey', resource: keyId }, 'the response carries no KeyMetadata');
+      throw new AwsAdapterError(
+        'ERR_AWS_UNEXPECTED',
+        { service: 'kms', operation: 'DescribeKey', resource: keyId },
+        'the response carries no KeyMetadata',
+      );
     }
     metadata = described.KeyMetadata;
   } catch (error) {
@@ -337,9 +337,7 @@ async function collectKmsKey(kms: KMSClient, keyId: string, warnings: string[]):
       'key policy',
       async () => {
         const context: AwsCallContext = { service: 'kms', operation: 'GetKeyPolicy', resource: keyName };
-        const out = await callAws(context, () =>
-          kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })),
-        );
+        const out = await callAws(context, () => kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })));
         if (out.Policy === undefined) throw new AwsAdapterError('ERR_AWS_UNEXPECTED', context, 'the response carries no Policy');
         return out.Policy;
       },
@@ -411,7 +409,11 @@ async function collectSecrets(
   );
   const entries = await mapLimited(listed, limiter, async (secret): Promise<SecretEntry | undefined> => {
     if (!secret.ARN || !secret.Name) {
-      throw new AwsAdapterError('ERR_AWS_UNEXPECTED', { service: 'secretsmanager', operation: 'ListSecrets' }, 'a listed secret has no ARN or no Name');
+      throw new AwsAdapterError(
+        'ERR_AWS_UNEXPECTED',
+        { service: 'secretsmanager', operation: 'ListSecrets' },
+        'a listed secret has no ARN or no Name',
+      );
     }
     const arn = secret.ARN;
     try {
@@ -461,7 +463,11 @@ async function collectParameters(
   );
   const entries = await mapLimited(listed, limiter, async (parameter): Promise<ParameterEntry | undefined> => {
     if (!parameter.Name || !parameter.Type) {
-      throw new AwsAdapterError('ERR_AWS_UNEXPECTED', { service: 'ssm', operation: 'DescribeParameters' }, 'a listed parameter has no Name or no Type');
+      throw new AwsAdapterError(
+        'ERR_AWS_UNEXPECTED',
+        { service: 'ssm', operation: 'DescribeParameters' },
+        'a listed parameter has no Name or no Type',
+      );
     }
     const name = parameter.Name;
     try {
@@ -607,7 +613,9 @@ async function readOrganization(
     organizations.send(new DescribeOrganizationCommand({})),
   );
   if (described.Organization?.MasterAccountId === accountId) {
-    warnings.push('The account is its organization\'s management account, to which SCPs and RCPs do not apply; organization.json lists none.');
+    warnings.push(
+      "The account is its organization's management account, to which SCPs and RCPs do not apply; organization.json lists none.",
+    );
     return { ServiceControlPolicies: [], ResourceControlPolicies: [] };
   }
 
@@ -617,9 +625,7 @@ async function readOrganization(
     tokenNext,
     (page) => page.Roots,
   );
-  const enabled = new Set(
-    (roots[0]?.PolicyTypes ?? []).filter((t) => t.Status === 'ENABLED').map((t) => t.Type),
-  );
+  const enabled = new Set((roots[0]?.PolicyTypes ?? []).filter((t) => t.Status === 'ENABLED').map((t) => t.Type));
 
   const targets = await targetChain(organizations, accountId);
   const contentById = new Map<string, Promise<unknown>>();
@@ -665,7 +671,11 @@ async function targetChain(organizations: OrganizationsClient, accountId: string
     );
     const parent = parents[0];
     if (!parent?.Id) {
-      throw new AwsAdapterError('ERR_AWS_UNEXPECTED', { service: 'organizations', operation: 'ListParents', resource: child }, 'no parent was returned');
+      throw new AwsAdapterError(
+        'ERR_AWS_UNEXPECTED',
+        { service: 'organizations', operation: 'ListParents', resource: child },
+        'no parent was returned',
+      );
     }
     upward.push(parent.Id);
     if (parent.Type === 'ROOT') return upward.reverse();

@@ -42,11 +42,7 @@ export function createLimiter(limit: number): Limiter {
  * Maps `items` through `fn` under `limiter`, keeping input order. Rejects with the first
  * failure; items not yet started when a task fails are never started.
  */
-export async function mapLimited<I, O>(
-  items: readonly I[],
-  limiter: Limiter,
-  fn: (item: I, index: number) => Promise<O>,
-): Promise<O[]> {
+export async function mapLimited<I, O>(items: readonly I[], limiter: Limiter, fn: (item: I, index: number) => Promise<O>): Promise<O[]> {
   let failed = false;
   return Promise.all(
     items.map((item, index) =>

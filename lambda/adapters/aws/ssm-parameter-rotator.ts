@@ -233,9 +233,7 @@ export class SsmParameterRotator {
   /** Attaches the action's label; a failure is reported in the result, not thrown, since the key already changed. */
   async #label(name: string, version: number, label: string): Promise<boolean> {
     try {
-      const output = await this.#client.send(
-        new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] }),
-      );
+      const output = await this.#client.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] }));
       return (output.InvalidLabels ?? []).length === 0;
     } catch {
       return false;

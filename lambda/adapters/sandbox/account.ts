@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PortError } from '../../core/errors.js';
 import { parsePolicyDocument } from '../../core/policy/parse.js';
-import type {
-  CallRecord,
-  CredentialStore,
-  KeyManager,
-  KeyRecord,
-  NewKeyRequest,
-  SessionRevoker,
-} from '../../core/ports.js';
+import type { CallRecord, CredentialStore, KeyManager, KeyRecord, NewKeyRequest, SessionRevoker } from '../../core/ports.js';
 import type {
   AccountSnapshot,
   IamRole,
@@ -54,7 +47,12 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
     this.#base = snapshot;
     this.#now = now;
     for (const user of snapshot.users) {
-      this.#users.set(user.name, { ...user, inlinePolicies: [...user.inlinePolicies], attachedPolicyArns: [...user.attachedPolicyArns], groupNames: [...user.groupNames] });
+      this.#users.set(user.name, {
+        ...user,
+        inlinePolicies: [...user.inlinePolicies],
+        attachedPolicyArns: [...user.attachedPolicyArns],
+        groupNames: [...user.groupNames],
+      });
       const creds = snapshot.credentials.get(user.name);
       this.#credentials.set(user.name, {
         accessKeys: [...(creds?.accessKeys ?? [])],
@@ -167,9 +165,15 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
     const creds = this.#creds('iam:DeleteUser', userName);
     const user = this.#users.get(userName) as Mutable<IamUser>;
     const remaining =
-      creds.accessKeys.length + creds.sshPublicKeys.length + creds.signingCertificates.length +
-      creds.serviceSpecificCredentials.length + creds.mfaDevices.length + user.groupNames.length +
-      user.inlinePolicies.length + user.attachedPolicyArns.length + (creds.loginProfile ? 1 : 0);
+      creds.accessKeys.length +
+      creds.sshPublicKeys.length +
+      creds.signingCertificates.length +
+      creds.serviceSpecificCredentials.length +
+      creds.mfaDevices.length +
+      user.groupNames.length +
+      user.inlinePolicies.length +
+      user.attachedPolicyArns.length +
+      (creds.loginProfile ? 1 : 0);
     if (remaining > 0) throw new PortError('ERR_FAILED', `user ${userName} still has ${remaining} attached entities`, 'DeleteConflict');
     this.#users.delete(userName);
     this.#credentials.delete(userName);
@@ -227,7 +231,8 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
 
   async getPublicKey(keyId: string): Promise<CallRecord & { publicKey: Uint8Array; signingAlgorithms: readonly string[] }> {
     const key = this.#usableKey('kms:GetPublicKey', keyId);
-    if (key.material.kind !== 'asymmetric') throw new PortError('ERR_FAILED', `key ${keyId} is not asymmetric`, 'UnsupportedOperationException');
+    if (key.material.kind !== 'asymmetric')
+      throw new PortError('ERR_FAILED', `key ${keyId} is not asymmetric`, 'UnsupportedOperationException');
     return { ...this.#ok(), publicKey: publicKeyDer(key.material), signingAlgorithms: key.material.signingAlgorithms };
   }
 
@@ -309,7 +314,11 @@ export class SandboxAccount implements CredentialStore, SessionRevoker, KeyManag
   #usableKey(api: string, keyIdOrArn: string): SandboxKey {
     const key = this.#key(api, keyIdOrArn);
     if (key.metadata.keyState !== 'Enabled') {
-      throw new PortError('ERR_FAILED', `key ${key.metadata.keyId} is ${key.metadata.keyState}`, key.metadata.keyState === 'Disabled' ? 'DisabledException' : 'KMSInvalidStateException');
+      throw new PortError(
+        'ERR_FAILED',
+        `key ${key.metadata.keyId} is ${key.metadata.keyState}`,
+        key.metadata.keyState === 'Disabled' ? 'DisabledException' : 'KMSInvalidStateException',
+      );
     }
     return key;
   }

@@ -1,6 +1,7 @@
 import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -9,7 +10,6 @@ import {
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { LedgerError } from '../../core/ledger/errors.js';
 import { LEDGER_TABLE, ledgerCreateTableInput } from '../aws/ledger-table.js';

@@ -2,7 +2,12 @@ import { constants, createHmac, generateKeyPairSync, type KeyObject, randomBytes
 
 /** Real key material for one sandbox KMS key, made with node:crypto. */
 export type KeyMaterial =
-  | { readonly kind: 'asymmetric'; readonly privateKey: KeyObject; readonly publicKey: KeyObject; readonly signingAlgorithms: readonly string[] }
+  | {
+      readonly kind: 'asymmetric';
+      readonly privateKey: KeyObject;
+      readonly publicKey: KeyObject;
+      readonly signingAlgorithms: readonly string[];
+    }
   | { readonly kind: 'hmac'; readonly secret: Buffer; readonly macAlgorithms: readonly string[] }
   | { readonly kind: 'symmetric'; readonly secret: Buffer };
 

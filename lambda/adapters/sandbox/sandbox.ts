@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type CaseOutcome, handleTermination, resumeCase } from '../../core/case/handle-termination.js';
-import type { CasePorts } from '../../core/execute/ports.js';
 import type { ExecutionReport } from '../../core/execute/execute-plan.js';
+import type { CasePorts } from '../../core/execute/ports.js';
 import { createDigest } from '../../core/ledger/digest.js';
-import type { Digest } from '../../core/ledger/types.js';
-import type { Actor } from '../../core/ledger/types.js';
+import type { Actor, Digest } from '../../core/ledger/types.js';
 import { DEFAULT_PLAN_CONFIG, type PlanConfig } from '../../core/plan/build-plan.js';
 import { computeReach } from '../../core/reach/compute-reach.js';
 import type { ReachReport } from '../../core/reach/types.js';

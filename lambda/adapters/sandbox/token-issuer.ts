@@ -18,7 +18,12 @@ const KMS_ALGORITHM_FOR_JWS: Readonly<Record<string, { kms: string; ecBytes?: nu
  */
 export function issueJwtWithKms(
   kms: Pick<SandboxAccount, 'sign'>,
-  options: { readonly keyIdOrAlias: string; readonly alg: string; readonly kid: string; readonly claims: Readonly<Record<string, unknown>> },
+  options: {
+    readonly keyIdOrAlias: string;
+    readonly alg: string;
+    readonly kid: string;
+    readonly claims: Readonly<Record<string, unknown>>;
+  },
 ): string {
   const algorithm = KMS_ALGORITHM_FOR_JWS[options.alg];
   if (!algorithm) throw new Error(`unsupported JWS algorithm ${options.alg}`);

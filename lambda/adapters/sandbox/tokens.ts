@@ -1,11 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
-import {
-  parseJwksDocument,
-  serializeJwksDocument,
-  toJsonWebKeySet,
-  withKey,
-  withoutKey,
-} from '../../core/tokens/jwks.js';
+import { parseJwksDocument, serializeJwksDocument, toJsonWebKeySet, withKey, withoutKey } from '../../core/tokens/jwks.js';
 import { formatJwksLocation } from '../../core/tokens/jwks-location.js';
 import type {
   JwksDocument,
@@ -106,11 +100,7 @@ export class InMemoryJwksPublisher implements JwksPublisher {
     });
   }
 
-  async #writeIfUnchanged(
-    location: JwksLocation,
-    document: JwksDocument,
-    expectedVersion: string | undefined,
-  ): Promise<ConditionalWrite> {
+  async #writeIfUnchanged(location: JwksLocation, document: JwksDocument, expectedVersion: string | undefined): Promise<ConditionalWrite> {
     await yieldToEventLoop();
     const id = formatJwksLocation(location);
     const stored = this.#objects.get(id);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { formatEventIssues, type EventIssue, parseTerminationEvent, type TerminationEvent } from '../events/termination.js';
-import type { CasePorts } from '../execute/ports.js';
+import { type EventIssue, formatEventIssues, parseTerminationEvent, type TerminationEvent } from '../events/termination.js';
 import { type ExecutionReport, executePlan } from '../execute/execute-plan.js';
+import type { CasePorts } from '../execute/ports.js';
 import type { RetryPolicy } from '../execute/retry.js';
 import type { Actor, LedgerEntry } from '../ledger/types.js';
 import { buildPlan, caseIdFor, type PlanConfig, type ReachSummary } from '../plan/build-plan.js';
@@ -49,10 +49,7 @@ export type CaseOutcome<R extends ReachSummary> =
  * @example
  * const outcome = await handleTermination(event, { ports, loadSnapshot, analyseReach: computeReach, config, actor });
  */
-export async function handleTermination<R extends ReachSummary>(
-  raw: unknown,
-  deps: CaseDependencies<R>,
-): Promise<CaseOutcome<R>> {
+export async function handleTermination<R extends ReachSummary>(raw: unknown, deps: CaseDependencies<R>): Promise<CaseOutcome<R>> {
   const { ports, actor } = deps;
   const timings: Record<string, number> = {};
   const timed = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
@@ -104,9 +101,7 @@ export async function handleTermination<R extends ReachSummary>(
     await append('plan-made', { plan: toJson(plan) });
   }
 
-  const execution = await timed('execute', () =>
-    executePlan(plan, ports, { actor, ...(deps.retry ? { retry: deps.retry } : {}) }),
-  );
+  const execution = await timed('execute', () => executePlan(plan, ports, { actor, ...(deps.retry ? { retry: deps.retry } : {}) }));
   if (execution.status === 'completed') await closeOnce(caseId, employeeId, deps);
   return { kind: 'processed', caseId, event, ...(reach ? { reach } : {}), plan, execution, timings };
 }
@@ -128,11 +123,7 @@ export async function resumeCase(
 }
 
 /** A case is closed only when every step has succeeded; a failed case stays open for a retry. */
-async function closeOnce(
-  caseId: string,
-  employeeId: string,
-  deps: Pick<CaseDependencies<ReachSummary>, 'ports' | 'actor'>,
-): Promise<void> {
+async function closeOnce(caseId: string, employeeId: string, deps: Pick<CaseDependencies<ReachSummary>, 'ports' | 'actor'>): Promise<void> {
   const history = await deps.ports.ledger.readCase(caseId);
   if (history.some((e) => e.type === 'case-closed')) return;
   await deps.ports.ledger.append({ caseId, employeeId, type: 'case-closed', actor: deps.actor, data: { status: 'completed' } });
@@ -145,7 +136,9 @@ function recordedPlan(history: readonly LedgerEntry[]): Plan | undefined {
 
 /** A rejected event still needs a stable case so a re-sent copy lands beside the first. */
 function rejectedCaseId(raw: unknown): string {
-  const digest = createHash('sha256').update(JSON.stringify(toJson(raw)) ?? 'undefined').digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify(toJson(raw)) ?? 'undefined')
+    .digest('hex');
   return `rejected-${digest.slice(0, 20)}`;
 }
 

@@ -27,7 +27,11 @@ export function verifyWebhookSignature(input: {
   }
   const seconds = Number(input.timestamp);
   if (!Number.isInteger(seconds) || Math.abs(input.now.getTime() / 1000 - seconds) > WEBHOOK_TOLERANCE_SECONDS) {
-    return { ok: false, reason: 'stale-timestamp', detail: `x-sever-timestamp must be Unix seconds within ${WEBHOOK_TOLERANCE_SECONDS}s of now` };
+    return {
+      ok: false,
+      reason: 'stale-timestamp',
+      detail: `x-sever-timestamp must be Unix seconds within ${WEBHOOK_TOLERANCE_SECONDS}s of now`,
+    };
   }
   const expected = Buffer.from(signWebhook(input.secret, input.timestamp, input.body));
   const given = Buffer.from(input.signature);

@@ -95,7 +95,13 @@ export async function executePlan(
       reports.push({ ...base, outcome: 'succeeded', durationMs });
     } else if (outcome.error instanceof PortError && outcome.error.code === 'ERR_ALREADY_DONE') {
       const { error } = outcome;
-      await record('action-succeeded', step, { alreadyDone: true, detail: error.message, result: {}, durationMs, requestIds: error.requestId ? [error.requestId] : [] });
+      await record('action-succeeded', step, {
+        alreadyDone: true,
+        detail: error.message,
+        result: {},
+        durationMs,
+        requestIds: error.requestId ? [error.requestId] : [],
+      });
       state.results.set(step.id, {});
       reports.push({ ...base, outcome: 'already-done', durationMs });
     } else {
@@ -153,7 +159,12 @@ function replay(history: readonly LedgerEntry[]) {
 
 function describeError(error: unknown): { code: string; message: string; awsError?: string; requestId?: string } {
   if (error instanceof PortError) {
-    return { code: error.code, message: error.message, ...(error.awsError ? { awsError: error.awsError } : {}), ...(error.requestId ? { requestId: error.requestId } : {}) };
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.awsError ? { awsError: error.awsError } : {}),
+      ...(error.requestId ? { requestId: error.requestId } : {}),
+    };
   }
   return { code: 'ERR_FAILED', message: error instanceof Error ? error.message : String(error) };
 }

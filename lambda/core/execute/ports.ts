@@ -1,12 +1,4 @@
-import type {
-  Clock,
-  CredentialStore,
-  KeyManager,
-  Ledger,
-  Scheduler,
-  SessionRevoker,
-  StoredKeyRotator,
-} from '../ports.js';
+import type { Clock, CredentialStore, KeyManager, Ledger, Scheduler, SessionRevoker, StoredKeyRotator } from '../ports.js';
 import type { JwksPublisher, RevocationRegistry } from '../tokens/ports.js';
 
 /** Every port a case touches; the handler, the CLI and the sandbox each fill it differently. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PortError } from '../errors.js';
-import type { PlannedStep } from '../plan/steps.js';
 import { QUARANTINE_POLICY, QUARANTINE_POLICY_NAME } from '../plan/session-policies.js';
+import type { PlannedStep } from '../plan/steps.js';
 import type { CallRecord } from '../ports.js';
 import { TokensError } from '../tokens/errors.js';
 import { publicJwkFromSpki } from '../tokens/jwk.js';
@@ -90,7 +90,11 @@ export async function runStep(step: PlannedStep, context: StepContext): Promise<
       return { before: { targetKeyArn: step.oldKeyArn }, after: { targetKeyArn: replacementArn }, requestIds: ids(call) };
     }
     case 'revoke-grant':
-      return { before: { grantId: step.grantId }, after: { grantId: null }, requestIds: ids(await ports.keys.revokeGrant(step.keyArn, step.grantId)) };
+      return {
+        before: { grantId: step.grantId },
+        after: { grantId: null },
+        requestIds: ids(await ports.keys.revokeGrant(step.keyArn, step.grantId)),
+      };
     case 'revoke-key-id': {
       const kid = resultOf(context, step.dependsOn[0], 'oldKid');
       const write = await ports.registry.revokeKid(kid, { revokedAt: ports.clock.now(), caseId: context.caseId, keyArn: step.keyArn });

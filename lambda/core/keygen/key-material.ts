@@ -31,8 +31,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-export const isPlainObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isPlainObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** True for any object with a string `kty`: it claims to be a JWK, so it is judged as one. */
 export const isJwkLike = (value: unknown): value is JsonObject => isPlainObject(value) && typeof value.kty === 'string';
@@ -105,10 +104,7 @@ export const loadPublicJwk = (jwk: JsonObject, where: string): KeyObject => {
   try {
     return createPublicKey({ key: jwk as JsonWebKeyInput['key'], format: 'jwk' });
   } catch (error) {
-    throw new KeygenError(
-      'ERR_KEY_MALFORMED',
-      `${where}: JWK (kty ${String(jwk.kty)}) does not load as a public key (${codeOf(error)})`,
-    );
+    throw new KeygenError('ERR_KEY_MALFORMED', `${where}: JWK (kty ${String(jwk.kty)}) does not load as a public key (${codeOf(error)})`);
   }
 };
 
@@ -144,8 +140,7 @@ export const loadPublicPem = (blockText: string, pemType: PublicPemType, where: 
 export const generateKeyLike = async (algorithm: KeyAlgorithm): Promise<KeyObject> => {
   switch (algorithm.family) {
     case 'RSA':
-      return (await generateKeyPairAsync('rsa', { modulusLength: algorithm.modulusLength, publicExponent: 0x10001 }))
-        .privateKey;
+      return (await generateKeyPairAsync('rsa', { modulusLength: algorithm.modulusLength, publicExponent: 0x10001 })).privateKey;
     case 'RSA-PSS': {
       const options: RSAPSSKeyPairKeyObjectOptions = { modulusLength: algorithm.modulusLength, publicExponent: 0x10001 };
       if (algorithm.hashAlgorithm !== undefined) options.hashAlgorithm = algorithm.hashAlgorithm;

@@ -133,8 +133,7 @@ const EVENT_TIME_FIELDS = [
   'timestamp',
 ];
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -298,8 +297,10 @@ export const buildCaseEvidence = (entries: readonly LedgerEntry[], verification:
 
   for (const action of all) {
     if (action.outcome === 'failed') concerns.push(`Action ${action.actionId} (${action.actionType} on ${action.target}) failed.`);
-    else if (action.outcome === 'started') concerns.push(`Action ${action.actionId} (${action.actionType} on ${action.target}) started but never finished.`);
-    else if (action.outcome === 'planned' && !deferred.has(action.actionId)) concerns.push(`Action ${action.actionId} (${action.actionType} on ${action.target}) was planned but never run.`);
+    else if (action.outcome === 'started')
+      concerns.push(`Action ${action.actionId} (${action.actionType} on ${action.target}) started but never finished.`);
+    else if (action.outcome === 'planned' && !deferred.has(action.actionId))
+      concerns.push(`Action ${action.actionId} (${action.actionType} on ${action.target}) was planned but never run.`);
   }
   const accepted = tokenChecks.filter((t) => t.outcome !== 'rejected');
   for (const check of accepted) concerns.push(`A token signed by ${check.kid || check.keyArn} was still ${check.outcome} at ${check.at}.`);

@@ -47,8 +47,7 @@ export const digestLeafBytes = (leaf: DigestLeaf): Uint8Array =>
   canonicalBytes({ caseId: leaf.caseId, headSeq: leaf.headSeq, headHash: leaf.headHash });
 
 /** Orders leaves the way a digest stores and hashes them: by `caseId`, UTF-16 code units. */
-export const compareLeaves = (a: DigestLeaf, b: DigestLeaf): number =>
-  a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0;
+export const compareLeaves = (a: DigestLeaf, b: DigestLeaf): number => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0);
 
 /**
  * Merkle root over digest leaves in the order given. Digests store their leaves sorted by

@@ -67,14 +67,19 @@ const STATE_LABEL: Record<Milestone['state'], string> = {
 /** Flattens nested objects into `detail.email`-style rows; arrays stay JSON. */
 const flatten = (value: Record<string, unknown>, prefix = ''): [string, unknown][] =>
   Object.entries(value).flatMap(([k, v]): [string, unknown][] =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, v]],
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? flatten(v as Record<string, unknown>, `${prefix}${k}.`)
+      : [[`${prefix}${k}`, v]],
   );
 
 const renderHrEvent = (event: unknown): string => {
   if (event === undefined) return '<p class="bad">The ledger holds no HR event for this case.</p>';
   if (typeof event === 'object' && event !== null && !Array.isArray(event)) {
     const rows = flatten(event as Record<string, unknown>)
-      .map(([k, v]) => `<tr><th scope="row">${e(k)}</th><td>${typeof v === 'object' && v !== null ? `<pre>${e(json(v))}</pre>` : e(String(v))}</td></tr>`)
+      .map(
+        ([k, v]) =>
+          `<tr><th scope="row">${e(k)}</th><td>${typeof v === 'object' && v !== null ? `<pre>${e(json(v))}</pre>` : e(String(v))}</td></tr>`,
+      )
       .join('');
     return `<table class="kv">${rows}</table>`;
   }
@@ -85,7 +90,10 @@ const renderTimeline = (evidence: CaseEvidence): string => {
   const origin = evidence.milestones.find((m) => m.key === 'event')?.at ?? evidence.milestones.find((m) => m.key === 'received')?.at;
   const rows = evidence.milestones
     .map((m) => {
-      const offset = m.at !== undefined && origin !== undefined && m.key !== 'verified' ? `+${formatDuration(Date.parse(m.at) - Date.parse(origin))}` : '';
+      const offset =
+        m.at !== undefined && origin !== undefined && m.key !== 'verified'
+          ? `+${formatDuration(Date.parse(m.at) - Date.parse(origin))}`
+          : '';
       return `<li class="milestone ${m.state}" data-milestone="${e(m.key)}"><span class="label">${e(m.label)}</span> <span class="state">${e(STATE_LABEL[m.state])}</span> ${time(m.at)} <span class="offset">${e(offset)}</span><div class="note">${e(m.note)}</div></li>`;
     })
     .join('');
@@ -162,7 +170,9 @@ const summary = (evidence: CaseEvidence): string => {
   );
   const keys = evidence.resources.length;
   lines.push(`${keys} credential${keys === 1 ? '' : 's'} and key${keys === 1 ? '' : 's'} acted on.`);
-  lines.push(evidence.verification.ok ? 'The ledger record is <strong>intact</strong>.' : 'The ledger record <strong>FAILED verification</strong>.');
+  lines.push(
+    evidence.verification.ok ? 'The ledger record is <strong>intact</strong>.' : 'The ledger record <strong>FAILED verification</strong>.',
+  );
   const concerns =
     evidence.concerns.length === 0
       ? '<p class="good">Nothing needs attention.</p>'

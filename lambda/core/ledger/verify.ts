@@ -104,7 +104,9 @@ export const verifyCaseChain = (auditCase: AuditCase): LedgerFinding[] => {
   const valid: LedgerEntry[] = [];
   for (const entry of entries) {
     if (!Number.isSafeInteger(entry.seq) || entry.seq < 1) {
-      findings.push(finding('ERR_ENTRY_ALTERED', `Case ${caseId}: an entry has seq ${String(entry.seq)}, not a positive integer.`, { caseId }));
+      findings.push(
+        finding('ERR_ENTRY_ALTERED', `Case ${caseId}: an entry has seq ${String(entry.seq)}, not a positive integer.`, { caseId }),
+      );
       continue;
     }
     valid.push(entry);
@@ -178,10 +180,14 @@ export const verifyCaseChain = (auditCase: AuditCase): LedgerFinding[] => {
         findings.push(
           linked === undefined
             ? finding('ERR_ENTRY_ALTERED', `Case ${caseId}: entry seq 1 does not start from the genesis hash.`, { caseId, seq: 1 })
-            : finding('ERR_ENTRY_REORDERED', `Case ${caseId}: entry seq 1 links to seq ${linked}; the first entry must link to the genesis hash.`, {
-                caseId,
-                seq: 1,
-              }),
+            : finding(
+                'ERR_ENTRY_REORDERED',
+                `Case ${caseId}: entry seq 1 links to seq ${linked}; the first entry must link to the genesis hash.`,
+                {
+                  caseId,
+                  seq: 1,
+                },
+              ),
         );
       }
       continue;
@@ -268,7 +274,9 @@ export const verifyDigestChain = async (
       }
       if (digest.seq < expectedSeq) {
         findings.push(
-          finding('ERR_DIGEST_CHAIN_BROKEN', `Digest seq ${digest.seq} is stored after digest seq ${expectedSeq - 1}.`, { digestSeq: digest.seq }),
+          finding('ERR_DIGEST_CHAIN_BROKEN', `Digest seq ${digest.seq} is stored after digest seq ${expectedSeq - 1}.`, {
+            digestSeq: digest.seq,
+          }),
         );
       } else if (skipped) {
         findings.push(

@@ -1,9 +1,9 @@
-import { compileConditions } from './conditions.js';
 import type { CompiledCondition } from './conditions.js';
-import { actionMatcher, globMatcher, parseTemplate, patternMayMatch } from './patterns.js';
+import { compileConditions } from './conditions.js';
 import type { Matcher, TemplatePart } from './patterns.js';
-import { compilePrincipals } from './principals.js';
+import { actionMatcher, globMatcher, parseTemplate, patternMayMatch } from './patterns.js';
 import type { CompiledPrincipals } from './principals.js';
+import { compilePrincipals } from './principals.js';
 import type { PolicyDocument, Statement } from './types.js';
 
 /**

@@ -1,9 +1,9 @@
-import { ABSENT, compileKey, NO, resolveKey, UNK, UNKNOWN, YES } from './context.js';
 import type { CompiledKey, RequestContext, Tri } from './context.js';
-import { ipInRange, parseConditionOperator, parseDate, parseIpAddress, parseIpRange, parseNumber } from './operators.js';
+import { ABSENT, compileKey, NO, resolveKey, UNK, UNKNOWN, YES } from './context.js';
 import type { IpRange, ParsedOperator } from './operators.js';
-import { arnMatcher, globMatcher, instantiate, parseTemplate, piecesMatcher, piecesText } from './patterns.js';
+import { ipInRange, parseConditionOperator, parseDate, parseIpAddress, parseIpRange, parseNumber } from './operators.js';
 import type { Matcher, TemplatePart } from './patterns.js';
+import { arnMatcher, globMatcher, instantiate, parseTemplate, piecesMatcher, piecesText } from './patterns.js';
 import type { ConditionBlock } from './types.js';
 
 /**

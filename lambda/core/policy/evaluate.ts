@@ -1,19 +1,11 @@
-import { compileDocument, filterMatches } from './compile.js';
 import type { CompiledStatement } from './compile.js';
+import { compileDocument, filterMatches } from './compile.js';
 import { evaluateCondition } from './conditions.js';
-import { ABSENT, NO, UNK, YES } from './context.js';
 import type { PrincipalContext, RequestContext, Tri } from './context.js';
+import { ABSENT, NO, UNK, YES } from './context.js';
 import { instantiate, piecesMatcher } from './patterns.js';
-import {
-  ACCOUNT,
-  DIRECT,
-  exemptFromNotPrincipalDeny,
-  matchNotPrincipalAllow,
-  matchPrincipal,
-  NONE,
-  ROLE,
-} from './principals.js';
 import type { PrincipalMatch } from './principals.js';
+import { ACCOUNT, DIRECT, exemptFromNotPrincipalDeny, matchNotPrincipalAllow, matchPrincipal, NONE, ROLE } from './principals.js';
 import type { PolicyDocument, PolicySource } from './types.js';
 
 export type { PrincipalContext, RequestContext, ResourceContext } from './context.js';
@@ -180,10 +172,14 @@ class LayerIndex {
 
   constructor(private readonly statements: readonly Located[]) {}
 
-  static of(sources: readonly { readonly id: string; readonly kind: PolicySource['kind']; readonly document: PolicyDocument }[]): LayerIndex {
+  static of(
+    sources: readonly { readonly id: string; readonly kind: PolicySource['kind']; readonly document: PolicyDocument }[],
+  ): LayerIndex {
     const only = sources.length === 1 ? sources[0] : undefined;
     // A single policy's located statements are shared as they are; several are concatenated.
-    return new LayerIndex(only !== undefined ? locate(only.id, only.kind, only.document) : sources.flatMap((s) => locate(s.id, s.kind, s.document)));
+    return new LayerIndex(
+      only !== undefined ? locate(only.id, only.kind, only.document) : sources.flatMap((s) => locate(s.id, s.kind, s.document)),
+    );
   }
 
   slice(action: string): Slice {
@@ -445,7 +441,8 @@ export function authorize(request: RequestContext, policies: PolicySet): Decisio
     if (scanPrincipalless((scpLevels[i] as LayerIndex).slice(action), ORG + i, request)) return explicitDeny(denied as Located);
   }
   for (let i = 0; i < rcpLevels.length; i++) {
-    if (scanResourceSide((rcpLevels[i] as LayerIndex).slice(action), rcpBase + i, true, request, hasBoundary)) return explicitDeny(denied as Located);
+    if (scanResourceSide((rcpLevels[i] as LayerIndex).slice(action), rcpBase + i, true, request, hasBoundary))
+      return explicitDeny(denied as Located);
   }
   const resource = policies.resourceMode === 'none' ? undefined : policies.resource;
   if (resource !== undefined && scanResourceSide(sourceIndex(resource).slice(action), RESOURCE, false, request, hasBoundary)) {
@@ -523,4 +520,3 @@ export function authorize(request: RequestContext, policies: PolicySet): Decisio
   for (const d of unknownDenies) unknownsOf(d, request, unknownConditions);
   return { decision: 'allow', conditional: finalTri === UNK || unknownConditions.length > 0, unknownConditions, allowedBy };
 }
-

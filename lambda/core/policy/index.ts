@@ -2,7 +2,15 @@
  * IAM policy language: parsing (`parse.ts`), same-account evaluation (`evaluate.ts`) and the
  * cheap matching helpers reach analysis indexes policies with.
  */
-export { authorize, RCP_SERVICES } from './evaluate.js';
+
+export {
+  documentMayAllow,
+  documentMayDeny,
+  statementMayMatchAction,
+  statementMayMatchResource,
+} from './compile.js';
+export type { PolicyErrorCode } from './errors.js';
+export { PolicyError, PolicyParseError } from './errors.js';
 export type {
   Decision,
   PolicySet,
@@ -12,15 +20,8 @@ export type {
   StatementRef,
   UnknownCondition,
 } from './evaluate.js';
-export { parsePolicyDocument, POLICY_VERSIONS } from './parse.js';
-export { PolicyError, PolicyParseError } from './errors.js';
-export type { PolicyErrorCode } from './errors.js';
-export {
-  documentMayAllow,
-  documentMayDeny,
-  statementMayMatchAction,
-  statementMayMatchResource,
-} from './compile.js';
-export { actionMatches, arnMatches, patternMayMatch, resourceMatches } from './patterns.js';
+export { authorize, RCP_SERVICES } from './evaluate.js';
 export { parseConditionOperator } from './operators.js';
+export { POLICY_VERSIONS, parsePolicyDocument } from './parse.js';
+export { actionMatches, arnMatches, patternMayMatch, resourceMatches } from './patterns.js';
 export type * from './types.js';

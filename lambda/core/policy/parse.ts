@@ -27,8 +27,7 @@ const child = (path: string, key: string): string => {
   return `${path}[${JSON.stringify(key)}]`;
 };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Parses and validates an IAM policy document (identity, resource, key, trust, SCP or RCP policy)

@@ -1,5 +1,5 @@
-import { ABSENT, compileKey, resolveKey, UNKNOWN } from './context.js';
 import type { CompiledKey, RequestContext } from './context.js';
+import { ABSENT, compileKey, resolveKey, UNKNOWN } from './context.js';
 
 /**
  * Wildcard matching for actions, resources and the Like/Arn condition operators, and the policy

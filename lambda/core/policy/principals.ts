@@ -80,7 +80,9 @@ function factsOf(principal: PrincipalContext): PrincipalFacts {
 }
 
 function namesAccount(p: CompiledPrincipals, principal: PrincipalContext): boolean {
-  return (p.accountIds.size > 0 && p.accountIds.has(principal.accountId)) || (p.rootArns.size > 0 && p.rootArns.has(factsOf(principal).rootArn));
+  return (
+    (p.accountIds.size > 0 && p.accountIds.has(principal.accountId)) || (p.rootArns.size > 0 && p.rootArns.has(factsOf(principal).rootArn))
+  );
 }
 
 function namesSession(p: CompiledPrincipals, principal: PrincipalContext): boolean {
@@ -104,11 +106,7 @@ export function matchPrincipal(p: CompiledPrincipals, principal: PrincipalContex
  * - the root only when its account is listed.
  * A principal with a permissions boundary is never exempt (documented IAM behaviour).
  */
-export function exemptFromNotPrincipalDeny(
-  p: CompiledPrincipals,
-  principal: PrincipalContext,
-  hasPermissionsBoundary: boolean,
-): boolean {
+export function exemptFromNotPrincipalDeny(p: CompiledPrincipals, principal: PrincipalContext, hasPermissionsBoundary: boolean): boolean {
   if (p.everyone) return true;
   if (hasPermissionsBoundary) return false;
   const account = namesAccount(p, principal);

@@ -35,12 +35,6 @@ export interface PolicyDocument {
 export interface PolicySource {
   /** e.g. a managed policy ARN, `arn:…:user/alice#inline:deploy`, a key ARN for a key policy. */
   readonly id: string;
-  readonly kind:
-    | 'identity'
-    | 'permissions-boundary'
-    | 'resource'
-    | 'trust'
-    | 'scp'
-    | 'rcp';
+  readonly kind: 'identity' | 'permissions-boundary' | 'resource' | 'trust' | 'scp' | 'rcp';
   readonly document: PolicyDocument;
 }

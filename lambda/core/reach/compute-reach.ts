@@ -1,9 +1,9 @@
 import type { AccountSnapshot } from '../snapshot/model.js';
-import { ReachEngine } from './engine.js';
 import type { AccessOut, EngineOptions, OutputSet } from './engine.js';
+import { ReachEngine } from './engine.js';
 import { ReachError } from './errors.js';
-import { explore, exploreFrom, SeedCache } from './explore.js';
 import type { Exploration } from './explore.js';
+import { explore, exploreFrom, SeedCache } from './explore.js';
 import type { MaterialRecord } from './material.js';
 import { resolvePrincipals } from './principals.js';
 import { materialize, pathConditions, stepTemplate } from './steps.js';

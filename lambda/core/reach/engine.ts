@@ -1,28 +1,28 @@
-import { authorize, statementMayMatchAction } from '../policy/index.js';
 import type { Decision, PolicySet } from '../policy/index.js';
+import { authorize, statementMayMatchAction } from '../policy/index.js';
 import type { PolicyDocument, PolicySource, Statement } from '../policy/types.js';
 import type { AccountSnapshot, Tags } from '../snapshot/model.js';
 import { ArnIndex, widenVariables } from './arn-index.js';
-import { ESCALATION_CATALOG } from './escalation-catalog.js';
 import type { EscalationPath, RequiredPermission } from './escalation-catalog.js';
-import { decryptContext, GRANT_USE_OPERATION, signingMaterial } from './material.js';
+import { ESCALATION_CATALOG } from './escalation-catalog.js';
 import type { MaterialRecord } from './material.js';
+import { decryptContext, GRANT_USE_OPERATION, signingMaterial } from './material.js';
+import type { IdentityClause, ProjectedPolicy, SignatureStatement } from './policy-scan.js';
 import {
   ActionMask,
   allowStatements,
   clauseFingerprint,
   identityValue,
-  patternsCover,
   ProjectionCache,
+  patternsCover,
   scanDocument,
   signatureStatements,
   statementScope,
 } from './policy-scan.js';
-import type { IdentityClause, ProjectedPolicy, SignatureStatement } from './policy-scan.js';
-import { PrincipalDirectory } from './principals.js';
 import type { PrincipalRecord } from './principals.js';
-import { isConditional } from './steps.js';
+import { PrincipalDirectory } from './principals.js';
 import type { StepSpec, Verdict } from './steps.js';
+import { isConditional } from './steps.js';
 import type { ReachAccess, ReachCondition, StatementCitation } from './types.js';
 
 /**

@@ -34,11 +34,7 @@ export type SnapshotFileName = (typeof SNAPSHOT_FILES)[keyof typeof SNAPSHOT_FIL
 /** File name → file text; an optional file that is absent is `undefined`. */
 export type SnapshotFiles = Readonly<Partial<Record<SnapshotFileName, string>>>;
 
-const REQUIRED_FILES: readonly SnapshotFileName[] = [
-  SNAPSHOT_FILES.account,
-  SNAPSHOT_FILES.authorization,
-  SNAPSHOT_FILES.kmsKeys,
-];
+const REQUIRED_FILES: readonly SnapshotFileName[] = [SNAPSHOT_FILES.account, SNAPSHOT_FILES.authorization, SNAPSHOT_FILES.kmsKeys];
 
 // The shapes below are the AWS API output shapes: unknown fields pass through untouched,
 // so a file written by the AWS CLI or by `sever snapshot` parses alike.
@@ -104,9 +100,7 @@ const authorizationFile = z.object({
         PolicyName: z.string(),
         Arn: z.string(),
         DefaultVersionId: z.string(),
-        PolicyVersionList: z.array(
-          z.object({ Document: policyDoc, VersionId: z.string(), IsDefaultVersion: z.boolean().optional() }),
-        ),
+        PolicyVersionList: z.array(z.object({ Document: policyDoc, VersionId: z.string(), IsDefaultVersion: z.boolean().optional() })),
       }),
     )
     .default([]),
@@ -304,9 +298,7 @@ export function parseSnapshot(files: SnapshotFiles): AccountSnapshot {
     name: s.Name,
     tags: iamTags(s.Tags),
     ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
-    ...(s.ResourcePolicy
-      ? { resourcePolicy: policyAt(s.ResourcePolicy, SNAPSHOT_FILES.secrets, `Secrets[${i}].ResourcePolicy`) }
-      : {}),
+    ...(s.ResourcePolicy ? { resourcePolicy: policyAt(s.ResourcePolicy, SNAPSHOT_FILES.secrets, `Secrets[${i}].ResourcePolicy`) } : {}),
   }));
 
   const parameterList: SsmParameter[] = (parameters?.Parameters ?? []).map((p) => ({
@@ -385,9 +377,7 @@ function readOptionalFile<T>(files: SnapshotFiles, name: SnapshotFileName, schem
 
 /** `["Keys", 3, "Policy"]` → `Keys[3].Policy`, the way the issue text and AWS docs write paths. */
 function jsonPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
-    .join('');
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
 }
 
 function policyAt(raw: unknown, file: string, path: string): PolicyDocument {
@@ -395,12 +385,7 @@ function policyAt(raw: unknown, file: string, path: string): PolicyDocument {
     return parsePolicyDocument(raw, `${file}: ${path}`);
   } catch (error) {
     const inner = (error as { path?: string }).path;
-    throw new SnapshotError(
-      'ERR_SNAPSHOT_POLICY',
-      file,
-      inner ? `${path}.${inner}` : path,
-      (error as Error).message,
-    );
+    throw new SnapshotError('ERR_SNAPSHOT_POLICY', file, inner ? `${path}.${inner}` : path, (error as Error).message);
   }
 }
 
@@ -429,9 +414,7 @@ function addBuiltInPolicies(
 ): string[] {
   const missing = new Set<string>();
   for (const holder of holders) {
-    const arns = holder.permissionsBoundaryArn
-      ? [...holder.attachedPolicyArns, holder.permissionsBoundaryArn]
-      : holder.attachedPolicyArns;
+    const arns = holder.permissionsBoundaryArn ? [...holder.attachedPolicyArns, holder.permissionsBoundaryArn] : holder.attachedPolicyArns;
     for (const arn of arns) {
       if (policies.has(arn)) continue;
       const builtIn = builtInManagedPolicies(arn);

@@ -4,17 +4,7 @@ import { TokensError } from './errors.js';
 import type { PublicJwk } from './model.js';
 
 /** The JWS algorithms a published key can carry: asymmetric only, so a JWKS is always public. */
-export type JwsAlgorithm =
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'EdDSA';
+export type JwsAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'EdDSA';
 
 const KMS_TO_JWS: Readonly<Record<string, JwsAlgorithm>> = {
   ECDSA_SHA_256: 'ES256',
@@ -79,9 +69,7 @@ export async function publicJwkFromSpki(spki: Uint8Array | string, alg?: JwsAlgo
   // Only the members that define the public key: exportJWK may add ext/key_ops, which
   // verifiers would then enforce against their own usage.
   const { kty, crv, x, y, n, e } = exported;
-  const material = Object.fromEntries(
-    Object.entries({ kty, crv, x, y, n, e }).filter(([, value]) => value !== undefined),
-  );
+  const material = Object.fromEntries(Object.entries({ kty, crv, x, y, n, e }).filter(([, value]) => value !== undefined));
   const kid = await calculateJwkThumbprint(material, 'sha256');
   const pinned = alg ?? (inferred?.pinned ? inferred.alg : undefined);
   return pinned === undefined ? { ...material, kid, use: 'sig' } : { ...material, kid, alg: pinned, use: 'sig' };

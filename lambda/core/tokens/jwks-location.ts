@@ -103,9 +103,6 @@ function parseSsm(value: string): JwksLocationResult {
 function invalid(value: string, reason: string): JwksLocationResult {
   return {
     ok: false,
-    error: new TokensError(
-      'ERR_JWKS_LOCATION_INVALID',
-      `Tag ${JWKS_LOCATION_TAG}="${value}" is invalid: ${reason}`,
-    ),
+    error: new TokensError('ERR_JWKS_LOCATION_INVALID', `Tag ${JWKS_LOCATION_TAG}="${value}" is invalid: ${reason}`),
   };
 }

@@ -28,7 +28,10 @@ export function assertPublicJwk(jwk: unknown, where = 'JWK'): asserts jwk is Pub
     throw new TokensError('ERR_JWK_NOT_PUBLIC', `${where} has no kid`);
   }
   if (typeof record.kty !== 'string' || record.kty === 'oct') {
-    throw new TokensError('ERR_JWK_NOT_PUBLIC', `${where} (kid "${record.kid}") has kty "${String(record.kty)}"; only asymmetric public keys are published`);
+    throw new TokensError(
+      'ERR_JWK_NOT_PUBLIC',
+      `${where} (kid "${record.kid}") has kty "${String(record.kty)}"; only asymmetric public keys are published`,
+    );
   }
   const leaked = PRIVATE_MEMBERS.filter((member) => member in record);
   if (leaked.length > 0) {
@@ -144,9 +147,7 @@ function normalise(keys: readonly PublicJwk[], retired: readonly string[]): Jwks
 }
 
 function canonicalJwk(jwk: PublicJwk): PublicJwk {
-  return Object.fromEntries(
-    Object.entries(jwk).sort(([x], [y]) => compare(x, y)),
-  ) as PublicJwk;
+  return Object.fromEntries(Object.entries(jwk).sort(([x], [y]) => compare(x, y))) as PublicJwk;
 }
 
 function jwkJson(jwk: PublicJwk): string {

@@ -1,10 +1,5 @@
 import type { CallRecord } from '../ports.js';
-import type {
-  JwksLocation,
-  PublicJwk,
-  RevocationSnapshot,
-  VersionedJwks,
-} from './model.js';
+import type { JwksLocation, PublicJwk, RevocationSnapshot, VersionedJwks } from './model.js';
 
 /**
  * Ports of the token layer. `lambda/adapters/aws` implements them with S3, SSM and DynamoDB,

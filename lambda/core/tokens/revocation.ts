@@ -148,8 +148,5 @@ function stringField(item: Readonly<Record<string, unknown>>, pk: string, field:
 }
 
 function invalidItem(pk: string, field: string): TokensError {
-  return new TokensError(
-    'ERR_REVOCATION_ITEM_INVALID',
-    `Revocation item pk="${pk}" has a missing or invalid "${field}"`,
-  );
+  return new TokensError('ERR_REVOCATION_ITEM_INVALID', `Revocation item pk="${pk}" has a missing or invalid "${field}"`);
 }

@@ -6,8 +6,8 @@ import { startDynalite } from '../../../lambda/adapters/sandbox/dynalite.js';
 import { LocalDigestSigner } from '../../../lambda/adapters/sandbox/local-digest-signer.js';
 import { createDigest } from '../../../lambda/core/ledger/digest.js';
 import type { LedgerEntry } from '../../../lambda/core/ledger/types.js';
-import { createAuditHandler } from '../../../lambda/handlers/audit-api.js';
 import type { AuditApiEvent } from '../../../lambda/handlers/audit-api.js';
+import { createAuditHandler } from '../../../lambda/handlers/audit-api.js';
 import { entryInput, ManualClock } from './fixtures.js';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -21,7 +21,8 @@ const get = (resource: string, pathParameters: Record<string, string> | null, pa
   resource,
   pathParameters,
   queryStringParameters: Object.keys(params).length === 0 ? null : params,
-  multiValueQueryStringParameters: Object.keys(params).length === 0 ? null : Object.fromEntries(Object.entries(params).map(([k, v]) => [k, [v]])),
+  multiValueQueryStringParameters:
+    Object.keys(params).length === 0 ? null : Object.fromEntries(Object.entries(params).map(([k, v]) => [k, [v]])),
 });
 
 const call = async (audit: Handler, request: AuditApiEvent): Promise<{ status: number; body: Body }> => {
@@ -37,7 +38,10 @@ const allPages = async (audit: Handler, request: AuditApiEvent, limit: number): 
   do {
     const params: Record<string, string> = { ...(request.queryStringParameters as Record<string, string> | null), limit: String(limit) };
     if (cursor !== null) params.cursor = cursor;
-    const { status, body } = await call(audit, get(request.resource, (request.pathParameters as Record<string, string> | null) ?? null, params));
+    const { status, body } = await call(
+      audit,
+      get(request.resource, (request.pathParameters as Record<string, string> | null) ?? null, params),
+    );
     expect(status).toBe(200);
     pages.push(body);
     cursor = body.nextCursor as string | null;
@@ -64,7 +68,9 @@ describe('Function: createAuditHandler (against dynalite)', () => {
     ledger = new DynamoDbLedger({ tableName: dynamo.tableName, client: dynamo.client, clock });
     signer = LocalDigestSigner.generate();
     for (let i = 0; i < 4; i += 1) {
-      await ledger.append(entryInput({ caseId: 'case-a', employeeId: 'emp-7', resourceArn: i % 2 === 0 ? KEY_ARN : SECRET_ARN, data: { i } }));
+      await ledger.append(
+        entryInput({ caseId: 'case-a', employeeId: 'emp-7', resourceArn: i % 2 === 0 ? KEY_ARN : SECRET_ARN, data: { i } }),
+      );
       clock.advance(1_000);
       await ledger.append(entryInput({ caseId: 'case-b', employeeId: 'emp-7', resourceArn: KEY_ARN, data: { i } }));
       clock.advance(1_000);
@@ -177,7 +183,10 @@ describe('Function: createAuditHandler (against dynalite)', () => {
 
     it('answers an empty history for a resource no case touched', async () => {
       // Act
-      const { status, body } = await call(audit, get('/resources/{arn+}', { arn: 'arn:aws:kms:eu-west-1:111122223333:key/untouched/history' }));
+      const { status, body } = await call(
+        audit,
+        get('/resources/{arn+}', { arn: 'arn:aws:kms:eu-west-1:111122223333:key/untouched/history' }),
+      );
 
       // Assess
       expect(status).toBe(200);
@@ -254,7 +263,9 @@ describe('Function: createAuditHandler (against dynalite)', () => {
       // Assess
       expect(whole.status).toBe(200);
       expect(whole.body.ok).toBe(false);
-      expect(whole.body.findings).toContainEqual(expect.objectContaining({ code: 'ERR_ENTRY_ALTERED', severity: 'error', caseId: 'case-b', seq: 2 }));
+      expect(whole.body.findings).toContainEqual(
+        expect.objectContaining({ code: 'ERR_ENTRY_ALTERED', severity: 'error', caseId: 'case-b', seq: 2 }),
+      );
       expect(tampered.body).toMatchObject({ caseId: 'case-b', ok: false });
       expect(intact.body).toMatchObject({ caseId: 'case-a', ok: true });
     });
@@ -269,7 +280,9 @@ describe('Function: createAuditHandler (against dynalite)', () => {
         }),
       );
       for (const item of items) {
-        await dynamo.client.send(new DeleteItemCommand({ TableName: dynamo.tableName, Key: { pk: item.pk as never, sk: item.sk as never } }));
+        await dynamo.client.send(
+          new DeleteItemCommand({ TableName: dynamo.tableName, Key: { pk: item.pk as never, sk: item.sk as never } }),
+        );
       }
 
       // Act

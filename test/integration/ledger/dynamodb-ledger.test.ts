@@ -115,7 +115,10 @@ describe('Class: DynamoDbLedger (dynalite)', () => {
       const page = await ledger.queryPage({ by: 'case', caseId: 'paged-case' }, { limit: 1 });
 
       // Act
-      const act = ledger.queryPage({ by: 'case', caseId: 'parallel' }, { limit: 1, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) });
+      const act = ledger.queryPage(
+        { by: 'case', caseId: 'parallel' },
+        { limit: 1, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) },
+      );
 
       // Assess
       expect(page.cursor).toBeDefined();
@@ -166,7 +169,13 @@ describe('Class: DynamoDbLedger (dynalite)', () => {
 
     it('lists a time window across days, paginated within and across days', async () => {
       // Prepare
-      const times = ['2025-06-01T23:59:59.000Z', '2025-06-02T00:00:01.000Z', '2025-06-02T12:00:00.000Z', '2025-06-03T08:00:00.000Z', '2025-06-04T00:00:00.000Z'];
+      const times = [
+        '2025-06-01T23:59:59.000Z',
+        '2025-06-02T00:00:01.000Z',
+        '2025-06-02T12:00:00.000Z',
+        '2025-06-03T08:00:00.000Z',
+        '2025-06-04T00:00:00.000Z',
+      ];
       for (const [i, time] of times.entries()) {
         clock.set(time);
         await ledger.append(entryInput({ caseId: `window-${i}`, data: { i } }));
@@ -212,7 +221,10 @@ describe('Class: DynamoDbLedger (dynalite)', () => {
         const first = await createDigest({ store, signer, clock: digestClock });
         digestClock.advance(60_000);
         await store.append(entryInput({ caseId: 'd2' }));
-        const concurrent = await Promise.all([createDigest({ store, signer, clock: digestClock }), createDigest({ store, signer, clock: digestClock })]);
+        const concurrent = await Promise.all([
+          createDigest({ store, signer, clock: digestClock }),
+          createDigest({ store, signer, clock: digestClock }),
+        ]);
         digestClock.advance(60_000);
         const idle = await createDigest({ store, signer, clock: digestClock });
         const digests = await store.readDigests();

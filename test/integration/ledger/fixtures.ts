@@ -1,5 +1,5 @@
-import type { Clock } from '../../../lambda/core/ports.js';
 import type { LedgerEntryInput } from '../../../lambda/core/ledger/types.js';
+import type { Clock } from '../../../lambda/core/ports.js';
 
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {

@@ -7,7 +7,16 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCaseEvidence } from '../../../lambda/core/ledger/evidence.js';
 import { renderEvidenceReport } from '../../../lambda/core/ledger/report.js';
-import { CASE_ID, EMPLOYEE_ID, HOSTILE_REASON, NEW_KEY_ARN, OLD_KEY_ARN, revocationCase, SECRET_ARN, sealCase } from '../../unit/core/ledger/case-fixture.js';
+import {
+  CASE_ID,
+  EMPLOYEE_ID,
+  HOSTILE_REASON,
+  NEW_KEY_ARN,
+  OLD_KEY_ARN,
+  revocationCase,
+  SECRET_ARN,
+  sealCase,
+} from '../../unit/core/ledger/case-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -16,7 +25,8 @@ describe('Function: renderEvidenceReport (in headless Chromium)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it (apt-get install -y chromium) to run the report browser test.`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install it (apt-get install -y chromium) to run the report browser test.`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -50,7 +60,18 @@ describe('Function: renderEvidenceReport (in headless Chromium)', () => {
 
   it('shows an auditor the facts of the case', async () => {
     // Prepare
-    const evidence = buildCaseEvidence(sealCase(revocationCase()), { ok: true, findings: [], casesChecked: 1, entriesChecked: 17, digestsChecked: 1, lastDigest: { seq: 1, at: '2025-03-01T09:05:00.000Z' } }, new Date('2025-03-02T10:00:00.000Z'));
+    const evidence = buildCaseEvidence(
+      sealCase(revocationCase()),
+      {
+        ok: true,
+        findings: [],
+        casesChecked: 1,
+        entriesChecked: 17,
+        digestsChecked: 1,
+        lastDigest: { seq: 1, at: '2025-03-01T09:05:00.000Z' },
+      },
+      new Date('2025-03-02T10:00:00.000Z'),
+    );
 
     // Act
     const { page, requests } = await open(renderEvidenceReport(evidence));
@@ -66,7 +87,8 @@ describe('Function: renderEvidenceReport (in headless Chromium)', () => {
     expect(contained).toContain('2025-03-01 09:00:02.500 UTC');
     expect(timeToContain).toContain('2.5 s');
     expect(timeToRevoke).toContain('6.0 s');
-    for (const fact of [OLD_KEY_ARN, NEW_KEY_ARN, SECRET_ARN, 'AKIAALICE0000001', 'deactivate-access-key', 'schedule-key-deletion']) expect(credentials).toContain(fact);
+    for (const fact of [OLD_KEY_ARN, NEW_KEY_ARN, SECRET_ARN, 'AKIAALICE0000001', 'deactivate-access-key', 'schedule-key-deletion'])
+      expect(credentials).toContain(fact);
     expect(credentials).toMatch(/status: Active[\s\S]*status: Inactive/);
     expect(credentials).toContain('2025-03-08 09:00:00.000 UTC');
     expect(requests()).toEqual([]);
@@ -75,7 +97,11 @@ describe('Function: renderEvidenceReport (in headless Chromium)', () => {
 
   it('shows hostile HR text as text and never runs it', async () => {
     // Prepare
-    const evidence = buildCaseEvidence(sealCase(revocationCase()), { ok: true, findings: [], casesChecked: 1, entriesChecked: 17, digestsChecked: 0 }, new Date('2025-03-02T10:00:00.000Z'));
+    const evidence = buildCaseEvidence(
+      sealCase(revocationCase()),
+      { ok: true, findings: [], casesChecked: 1, entriesChecked: 17, digestsChecked: 0 },
+      new Date('2025-03-02T10:00:00.000Z'),
+    );
 
     // Act
     const { page, requests } = await open(renderEvidenceReport(evidence));
@@ -96,7 +122,16 @@ describe('Function: renderEvidenceReport (in headless Chromium)', () => {
       sealCase(revocationCase({ rotateSecretFails: true })),
       {
         ok: false,
-        findings: [{ code: 'ERR_CASE_REWRITTEN', severity: 'error', caseId: CASE_ID, seq: 17, digestSeq: 1, message: `Case ${CASE_ID}: digest seq 1 commits to seq 17 with hash a, but that entry now has hash b.` }],
+        findings: [
+          {
+            code: 'ERR_CASE_REWRITTEN',
+            severity: 'error',
+            caseId: CASE_ID,
+            seq: 17,
+            digestSeq: 1,
+            message: `Case ${CASE_ID}: digest seq 1 commits to seq 17 with hash a, but that entry now has hash b.`,
+          },
+        ],
         casesChecked: 1,
         entriesChecked: 17,
         digestsChecked: 1,

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../../lambda/adapters/aws/dynamodb-ledger.js';
 import { startDynalite } from '../../../lambda/adapters/sandbox/dynalite.js';
-import { LOCAL_DIGEST_KEY_FILE, LocalDigestSigner, loadLocalDigestSigner, openLocalDigestSigner } from '../../../lambda/adapters/sandbox/local-digest-signer.js';
+import {
+  LOCAL_DIGEST_KEY_FILE,
+  LocalDigestSigner,
+  loadLocalDigestSigner,
+  openLocalDigestSigner,
+} from '../../../lambda/adapters/sandbox/local-digest-signer.js';
 import { entryInput } from './fixtures.js';
 
 describe('Class: LocalDigestSigner', () => {
@@ -83,7 +88,9 @@ describe('Function: startDynalite', () => {
   it('keeps the ledger on disk across restarts', async () => {
     // Prepare
     const first = await startDynalite({ dir });
-    const written = await new DynamoDbLedger({ tableName: first.tableName, client: first.client }).append(entryInput({ caseId: 'persisted' }));
+    const written = await new DynamoDbLedger({ tableName: first.tableName, client: first.client }).append(
+      entryInput({ caseId: 'persisted' }),
+    );
     await first.close();
 
     // Act

@@ -1,5 +1,5 @@
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../../lambda/adapters/aws/dynamodb-ledger.js';
 import type { RunningDynalite } from '../../../lambda/adapters/sandbox/dynalite.js';
@@ -8,8 +8,8 @@ import { LocalDigestSigner } from '../../../lambda/adapters/sandbox/local-digest
 import { GENESIS_HASH, sealEntry } from '../../../lambda/core/ledger/chain.js';
 import { createDigest, digestMessage } from '../../../lambda/core/ledger/digest.js';
 import type { LedgerFinding } from '../../../lambda/core/ledger/types.js';
-import { verifyLedger } from '../../../lambda/core/ledger/verify.js';
 import type { VerificationReport } from '../../../lambda/core/ledger/verify.js';
+import { verifyLedger } from '../../../lambda/core/ledger/verify.js';
 import { entryInput, ManualClock } from './fixtures.js';
 
 type Item = Record<string, AttributeValue>;
@@ -32,12 +32,18 @@ describe('Function: verifyLedger (tampering through raw DynamoDB writes)', () =>
     return item;
   };
   const putItem = (item: Item) => dynamo.client.send(new PutItemCommand({ TableName: dynamo.tableName, Item: item }));
-  const deleteItem = (pk: string, sk: number) => dynamo.client.send(new DeleteItemCommand({ TableName: dynamo.tableName, Key: key(pk, sk) }));
+  const deleteItem = (pk: string, sk: number) =>
+    dynamo.client.send(new DeleteItemCommand({ TableName: dynamo.tableName, Key: key(pk, sk) }));
   const verify = async (): Promise<VerificationReport> => verifyLedger(await ledger.readAudit(), { verifier: signer });
   const errors = (report: VerificationReport): Pick<LedgerFinding, 'code' | 'caseId' | 'seq' | 'digestSeq'>[] =>
     report.findings
       .filter((f) => f.severity === 'error')
-      .map(({ code, caseId, seq, digestSeq }) => ({ code, ...(caseId === undefined ? {} : { caseId }), ...(seq === undefined ? {} : { seq }), ...(digestSeq === undefined ? {} : { digestSeq }) }));
+      .map(({ code, caseId, seq, digestSeq }) => ({
+        code,
+        ...(caseId === undefined ? {} : { caseId }),
+        ...(seq === undefined ? {} : { seq }),
+        ...(digestSeq === undefined ? {} : { digestSeq }),
+      }));
 
   beforeEach(async () => {
     dynamo = await startDynalite();
@@ -159,7 +165,12 @@ describe('Function: verifyLedger (tampering through raw DynamoDB writes)', () =>
       const forged = sealEntry({ ...entry, data: { step: entry.seq, note: 'cleaned up' } }, { seq: entry.seq, at: entry.at, prevHash });
       prevHash = forged.hash;
       const item = await getItem('CASE#alpha', entry.seq);
-      await putItem({ ...item, data: { M: { step: { N: String(entry.seq) }, note: { S: 'cleaned up' } } }, prevHash: { S: forged.prevHash }, hash: { S: forged.hash } });
+      await putItem({
+        ...item,
+        data: { M: { step: { N: String(entry.seq) }, note: { S: 'cleaned up' } } },
+        prevHash: { S: forged.prevHash },
+        hash: { S: forged.hash },
+      });
     }
 
     // Act
@@ -218,7 +229,12 @@ describe('Function: verifyLedger (tampering through raw DynamoDB writes)', () =>
   it('reports ERR_ENTRY_ALTERED when an item no longer has the shape of an entry', async () => {
     // Prepare
     await dynamo.client.send(
-      new UpdateItemCommand({ TableName: dynamo.tableName, Key: key('CASE#alpha', 1), UpdateExpression: 'REMOVE #hash', ExpressionAttributeNames: { '#hash': 'hash' } }),
+      new UpdateItemCommand({
+        TableName: dynamo.tableName,
+        Key: key('CASE#alpha', 1),
+        UpdateExpression: 'REMOVE #hash',
+        ExpressionAttributeNames: { '#hash': 'hash' },
+      }),
     );
 
     // Act

@@ -8,7 +8,10 @@ import { parseSnapshot, SNAPSHOT_FILES, type SnapshotFiles } from '../../../lamb
 
 const SAMPLE_ORG = join(import.meta.dirname, '..', '..', '..', 'examples', 'sample-org');
 const AUTH_KEY_ID = '1a2b3c4d-0000-4000-8000-000000000001';
-const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] });
+const POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }],
+});
 
 async function sampleFiles(): Promise<SnapshotFiles> {
   const files: Record<string, string> = {};
@@ -75,8 +78,20 @@ describe('Class: SandboxAccount', () => {
   describe('Method: updateAlias', () => {
     it('moves an alias only to a key of the same spec and usage', async () => {
       // Prepare
-      const same = await account.createKey({ keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY', policy: POLICY, description: 'replacement', tags: {} });
-      const other = await account.createKey({ keySpec: 'RSA_2048', keyUsage: 'SIGN_VERIFY', policy: POLICY, description: 'wrong spec', tags: {} });
+      const same = await account.createKey({
+        keySpec: 'ECC_NIST_P256',
+        keyUsage: 'SIGN_VERIFY',
+        policy: POLICY,
+        description: 'replacement',
+        tags: {},
+      });
+      const other = await account.createKey({
+        keySpec: 'RSA_2048',
+        keyUsage: 'SIGN_VERIFY',
+        policy: POLICY,
+        description: 'wrong spec',
+        tags: {},
+      });
 
       // Act
       const refused = await codeOf(account.updateAlias('alias/auth-tokens', other.keyId));
@@ -91,7 +106,13 @@ describe('Class: SandboxAccount', () => {
   describe('Method: findKeyByTag', () => {
     it('finds the replacement a crashed rotation created, so a resume does not create another', async () => {
       // Prepare
-      const created = await account.createKey({ keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC', policy: POLICY, description: 'mac', tags: { 'sever:step-id': 'abc' } });
+      const created = await account.createKey({
+        keySpec: 'HMAC_256',
+        keyUsage: 'GENERATE_VERIFY_MAC',
+        policy: POLICY,
+        description: 'mac',
+        tags: { 'sever:step-id': 'abc' },
+      });
 
       // Act
       const found = await account.findKeyByTag('sever:step-id', 'abc');

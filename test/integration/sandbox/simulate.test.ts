@@ -31,7 +31,10 @@ describe('Function: simulate', () => {
     expect(result.apiCalls['kms:CreateKey']).toBe(4);
     // The engineer's active key, and the unlisted key minted for ci-bot during their tenure.
     expect(result.apiCalls['iam:UpdateAccessKey']).toBe(2);
-    expect(result.cases[0]?.actions.find((a) => a.target === 'AKIAEXAMPLECIBOT0002')).toMatchObject({ type: 'deactivate-access-key', outcome: 'succeeded' });
+    expect(result.cases[0]?.actions.find((a) => a.target === 'AKIAEXAMPLECIBOT0002')).toMatchObject({
+      type: 'deactivate-access-key',
+      outcome: 'succeeded',
+    });
     expect(result.cases[0]?.actions.some((a) => a.target === 'AKIAEXAMPLECIBOT0001')).toBe(false);
     expect(result.ledger.verified).toBe(true);
     expect(result.ledger.entries).toBeGreaterThan(mallory?.actions.length ?? 0);

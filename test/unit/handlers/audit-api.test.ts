@@ -1,15 +1,15 @@
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { DynamoDbLedger, entryToItem } from '../../../lambda/adapters/aws/dynamodb-ledger.js';
 import type { LedgerPage } from '../../../lambda/adapters/aws/dynamodb-ledger.js';
+import { DynamoDbLedger, entryToItem } from '../../../lambda/adapters/aws/dynamodb-ledger.js';
 import { KmsDigestSigner } from '../../../lambda/adapters/aws/kms-digest-signer.js';
 import { GENESIS_HASH, sealEntry } from '../../../lambda/core/ledger/chain.js';
 import { LedgerError } from '../../../lambda/core/ledger/errors.js';
 import type { DigestSigner, LedgerEntry, LedgerEntryInput } from '../../../lambda/core/ledger/types.js';
 import type { LedgerAudit } from '../../../lambda/core/ledger/verify.js';
-import { createAuditHandler, dependenciesFromEnvironment, handler } from '../../../lambda/handlers/audit-api.js';
 import type { AuditApiDependencies, AuditApiEvent, AuditLedger } from '../../../lambda/handlers/audit-api.js';
+import { createAuditHandler, dependenciesFromEnvironment, handler } from '../../../lambda/handlers/audit-api.js';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 /** Stands for ledger contents that must never reach a log line. */
@@ -108,7 +108,12 @@ describe('Function: createAuditHandler', () => {
       );
       expect(response.statusCode).toBe(200);
       expect(response.headers).toMatchObject({ 'content-type': 'application/json', 'cache-control': 'no-store' });
-      expect(body(response)).toEqual({ employeeId: 'emp-42', caseIds: ['case-a', 'case-b'], entries: [a1, b1, a2], nextCursor: 'next-page' });
+      expect(body(response)).toEqual({
+        employeeId: 'emp-42',
+        caseIds: ['case-a', 'case-b'],
+        entries: [a1, b1, a2],
+        nextCursor: 'next-page',
+      });
     });
 
     it('answers an employee without entries with an empty last page', async () => {
@@ -150,7 +155,11 @@ describe('Function: createAuditHandler', () => {
 
       // Assess
       expect(response.statusCode).toBe(404);
-      expect(body(response)).toEqual({ code: 'ERR_CASE_NOT_FOUND', message: expect.stringContaining('case-unknown'), requestId: 'lambda-req-1' });
+      expect(body(response)).toEqual({
+        code: 'ERR_CASE_NOT_FOUND',
+        message: expect.stringContaining('case-unknown'),
+        requestId: 'lambda-req-1',
+      });
     });
 
     it('answers an empty page past the end of a case with 200, not 404', async () => {
@@ -178,12 +187,19 @@ describe('Function: createAuditHandler', () => {
 
       // Act
       const response = await audit(
-        event({ resource: '/resources/{arn+}', pathParameters: { arn: `${KEY_ARN}/history` }, ...query({ until: '2025-04-01', limit: '2' }) }),
+        event({
+          resource: '/resources/{arn+}',
+          pathParameters: { arn: `${KEY_ARN}/history` },
+          ...query({ until: '2025-04-01', limit: '2' }),
+        }),
         context,
       );
 
       // Assess
-      expect(ledger.queryPage).toHaveBeenCalledWith({ by: 'resource', resourceArn: KEY_ARN, until: '2025-04-01T00:00:00.000Z' }, { limit: 2 });
+      expect(ledger.queryPage).toHaveBeenCalledWith(
+        { by: 'resource', resourceArn: KEY_ARN, until: '2025-04-01T00:00:00.000Z' },
+        { limit: 2 },
+      );
       expect(body(response)).toEqual({ resourceArn: KEY_ARN, entries, nextCursor: 'more' });
     });
   });
@@ -226,7 +242,9 @@ describe('Function: createAuditHandler', () => {
       expect(response.statusCode).toBe(200);
       const report = body(response);
       expect(report).toMatchObject({ caseId: 'case-a', ok: false });
-      expect(report.findings).toContainEqual(expect.objectContaining({ code: 'ERR_ENTRY_ALTERED', severity: 'error', caseId: 'case-a', seq: 2 }));
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({ code: 'ERR_ENTRY_ALTERED', severity: 'error', caseId: 'case-a', seq: 2 }),
+      );
     });
 
     it('answers 404 for a case that has no entries and no digest mentions', async () => {
@@ -260,7 +278,9 @@ describe('Function: createAuditHandler', () => {
           },
         ],
       });
-      verifier.verify.mockRejectedValueOnce(new LedgerError('ERR_DIGEST_SIGNER_UNAVAILABLE', `KMS Verify with digest key ${KEY_ARN} failed (DisabledException)`));
+      verifier.verify.mockRejectedValueOnce(
+        new LedgerError('ERR_DIGEST_SIGNER_UNAVAILABLE', `KMS Verify with digest key ${KEY_ARN} failed (DisabledException)`),
+      );
       const audit = createAuditHandler(deps);
 
       // Act
@@ -282,7 +302,10 @@ describe('Function: createAuditHandler', () => {
       const audit = createAuditHandler(deps);
 
       // Act
-      const response = await audit(event({ httpMethod: 'POST', resource: '/cases/{caseId}', pathParameters: { caseId: 'case-a' } }), context);
+      const response = await audit(
+        event({ httpMethod: 'POST', resource: '/cases/{caseId}', pathParameters: { caseId: 'case-a' } }),
+        context,
+      );
 
       // Assess
       expect(response.statusCode).toBe(405);
@@ -318,7 +341,9 @@ describe('Function: createAuditHandler', () => {
 
     it('answers 400 naming cursor when the ledger refuses the cursor', async () => {
       // Prepare
-      ledger.queryPage.mockRejectedValueOnce(new LedgerError('ERR_LEDGER_INVALID_QUERY', 'The page cursor is invalid: it belongs to a different query.'));
+      ledger.queryPage.mockRejectedValueOnce(
+        new LedgerError('ERR_LEDGER_INVALID_QUERY', 'The page cursor is invalid: it belongs to a different query.'),
+      );
       const audit = createAuditHandler(deps);
 
       // Act
@@ -326,7 +351,11 @@ describe('Function: createAuditHandler', () => {
 
       // Assess
       expect(response.statusCode).toBe(400);
-      expect(body(response)).toMatchObject({ code: 'ERR_BAD_PARAMETER', parameter: 'cursor', message: expect.stringContaining('different query') });
+      expect(body(response)).toMatchObject({
+        code: 'ERR_BAD_PARAMETER',
+        parameter: 'cursor',
+        message: expect.stringContaining('different query'),
+      });
     });
 
     it('refuses a page too large for one Lambda response, pointing at limit', async () => {
@@ -335,7 +364,10 @@ describe('Function: createAuditHandler', () => {
       const audit = createAuditHandler({ ...deps, maxResponseBytes: 4_000 });
 
       // Act
-      const response = await audit(event({ resource: '/cases/{caseId}', pathParameters: { caseId: 'case-a' }, ...query({ limit: '20' }) }), context);
+      const response = await audit(
+        event({ resource: '/cases/{caseId}', pathParameters: { caseId: 'case-a' }, ...query({ limit: '20' }) }),
+        context,
+      );
 
       // Assess
       expect(response.statusCode).toBe(400);
@@ -345,10 +377,22 @@ describe('Function: createAuditHandler', () => {
 
   describe('failures', () => {
     it.each([
-      [new LedgerError('ERR_LEDGER_UNAVAILABLE', 'Query on ledger table t failed, retry later: Rate exceeded'), 503, 'ERR_LEDGER_UNAVAILABLE'],
-      [new LedgerError('ERR_LEDGER_CORRUPT_ITEM', 'Item CASE#case-a/2 in table sever-ledger is malformed: data is not a map.'), 500, 'ERR_LEDGER_CORRUPT'],
+      [
+        new LedgerError('ERR_LEDGER_UNAVAILABLE', 'Query on ledger table t failed, retry later: Rate exceeded'),
+        503,
+        'ERR_LEDGER_UNAVAILABLE',
+      ],
+      [
+        new LedgerError('ERR_LEDGER_CORRUPT_ITEM', 'Item CASE#case-a/2 in table sever-ledger is malformed: data is not a map.'),
+        500,
+        'ERR_LEDGER_CORRUPT',
+      ],
       [new LedgerError('ERR_LEDGER_ACCESS_DENIED', 'Query on ledger table sever-ledger was denied: not authorized'), 500, 'ERR_INTERNAL'],
-      [new LedgerError('ERR_LEDGER_INVALID_INPUT', 'Query on ledger table sever-ledger was rejected: key too long'), 400, 'ERR_BAD_PARAMETER'],
+      [
+        new LedgerError('ERR_LEDGER_INVALID_INPUT', 'Query on ledger table sever-ledger was rejected: key too long'),
+        400,
+        'ERR_BAD_PARAMETER',
+      ],
     ])('maps %s to %i %s without passing its message on', async (error, status, code) => {
       // Prepare
       ledger.queryPage.mockRejectedValueOnce(error);
@@ -380,7 +424,9 @@ describe('Function: createAuditHandler', () => {
       expect(response.body).not.toContain('TypeError');
       expect(response.body).not.toContain(crash.stack?.split('\n')[1]?.trim() ?? 'no stack');
       const logged = logLines().map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(logged).toContainEqual(expect.objectContaining({ level: 'error', code: 'ERR_INTERNAL', cause: 'TypeError', requestId: 'lambda-req-1' }));
+      expect(logged).toContainEqual(
+        expect.objectContaining({ level: 'error', code: 'ERR_INTERNAL', cause: 'TypeError', requestId: 'lambda-req-1' }),
+      );
     });
 
     it('falls back to the API Gateway request id when there is no Lambda context', async () => {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIT_ROUTES } from '../../../lib/constructs/audit-api.js';
-import {
-  AUDIT_API_ROUTES,
-  DEFAULT_PAGE_LIMIT,
-  MAX_PAGE_LIMIT,
-  routeAuditRequest,
-} from '../../../lambda/handlers/audit-routes.js';
 import type { AuditRequest, RouteMatch } from '../../../lambda/handlers/audit-routes.js';
+import { AUDIT_API_ROUTES, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, routeAuditRequest } from '../../../lambda/handlers/audit-routes.js';
+import { AUDIT_ROUTES } from '../../../lib/constructs/audit-api.js';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
@@ -20,7 +15,11 @@ const request = (overrides: Partial<AuditRequest>): AuditRequest => ({
 });
 
 /** A request as API Gateway builds it: both query maps filled from one list of pairs. */
-const withQuery = (resource: string, pairs: readonly [string, string][], pathParameters: AuditRequest['pathParameters'] = null): AuditRequest => {
+const withQuery = (
+  resource: string,
+  pairs: readonly [string, string][],
+  pathParameters: AuditRequest['pathParameters'] = null,
+): AuditRequest => {
   const multi: Record<string, string[]> = {};
   for (const [name, value] of pairs) multi[name] = [...(multi[name] ?? []), value];
   const single = Object.fromEntries(Object.entries(multi).map(([name, values]) => [name, values.at(-1) as string]));
@@ -148,23 +147,116 @@ describe('Function: routeAuditRequest', () => {
       ['an empty employeeId', withQuery('/cases', [['employeeId', '']]), 'employeeId'],
       ['an employeeId with a control character', withQuery('/cases', [['employeeId', 'emp\n1']]), 'employeeId'],
       ['an overlong employeeId', withQuery('/cases', [['employeeId', 'e'.repeat(513)]]), 'employeeId'],
-      ['an unknown query parameter', withQuery('/cases', [['employeeId', 'e'], ['employee', 'e']]), 'employee'],
-      ['a repeated query parameter', withQuery('/cases', [['employeeId', 'a'], ['employeeId', 'b']]), 'employeeId'],
-      ['limit 0', withQuery('/cases', [['employeeId', 'e'], ['limit', '0']]), 'limit'],
-      ['a limit over the maximum', withQuery('/cases', [['employeeId', 'e'], ['limit', String(MAX_PAGE_LIMIT + 1)]]), 'limit'],
-      ['a fractional limit', withQuery('/cases', [['employeeId', 'e'], ['limit', '1.5']]), 'limit'],
-      ['a negative limit', withQuery('/cases', [['employeeId', 'e'], ['limit', '-3']]), 'limit'],
-      ['a cursor with characters base64url has not', withQuery('/cases', [['employeeId', 'e'], ['cursor', 'a+b/c=']]), 'cursor'],
-      ['an empty cursor', withQuery('/cases', [['employeeId', 'e'], ['cursor', '']]), 'cursor'],
-      ['a since Date.parse would accept but is not ISO-8601', withQuery('/cases', [['employeeId', 'e'], ['since', '1']]), 'since'],
-      ['an until that is no date', withQuery('/cases', [['employeeId', 'e'], ['until', 'yesterday']]), 'until'],
-      ['an impossible date', withQuery('/cases', [['employeeId', 'e'], ['since', '2025-13-45']]), 'since'],
-      ['until not after since', withQuery('/cases', [['employeeId', 'e'], ['since', '2025-03-02'], ['until', '2025-03-01']]), 'until'],
-      ['a query parameter on /cases/{caseId} it does not take', withQuery('/cases/{caseId}', [['since', '2025-03-01']], { caseId: 'c' }), 'since'],
+      [
+        'an unknown query parameter',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['employee', 'e'],
+        ]),
+        'employee',
+      ],
+      [
+        'a repeated query parameter',
+        withQuery('/cases', [
+          ['employeeId', 'a'],
+          ['employeeId', 'b'],
+        ]),
+        'employeeId',
+      ],
+      [
+        'limit 0',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['limit', '0'],
+        ]),
+        'limit',
+      ],
+      [
+        'a limit over the maximum',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['limit', String(MAX_PAGE_LIMIT + 1)],
+        ]),
+        'limit',
+      ],
+      [
+        'a fractional limit',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['limit', '1.5'],
+        ]),
+        'limit',
+      ],
+      [
+        'a negative limit',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['limit', '-3'],
+        ]),
+        'limit',
+      ],
+      [
+        'a cursor with characters base64url has not',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['cursor', 'a+b/c='],
+        ]),
+        'cursor',
+      ],
+      [
+        'an empty cursor',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['cursor', ''],
+        ]),
+        'cursor',
+      ],
+      [
+        'a since Date.parse would accept but is not ISO-8601',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['since', '1'],
+        ]),
+        'since',
+      ],
+      [
+        'an until that is no date',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['until', 'yesterday'],
+        ]),
+        'until',
+      ],
+      [
+        'an impossible date',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['since', '2025-13-45'],
+        ]),
+        'since',
+      ],
+      [
+        'until not after since',
+        withQuery('/cases', [
+          ['employeeId', 'e'],
+          ['since', '2025-03-02'],
+          ['until', '2025-03-01'],
+        ]),
+        'until',
+      ],
+      [
+        'a query parameter on /cases/{caseId} it does not take',
+        withQuery('/cases/{caseId}', [['since', '2025-03-01']], { caseId: 'c' }),
+        'since',
+      ],
       ['an empty caseId path parameter', request({ resource: '/cases/{caseId}', pathParameters: { caseId: '' } }), 'caseId'],
       ['an arn that is no ARN', request({ resource: '/resources/{arn+}', pathParameters: { arn: 'my-key/history' } }), 'arn'],
       ['an empty arn', request({ resource: '/resources/{arn+}', pathParameters: { arn: '/history' } }), 'arn'],
-      ['an arn over 2048 bytes', request({ resource: '/resources/{arn+}', pathParameters: { arn: `${KEY_ARN}${'x'.repeat(2048)}/history` } }), 'arn'],
+      [
+        'an arn over 2048 bytes',
+        request({ resource: '/resources/{arn+}', pathParameters: { arn: `${KEY_ARN}${'x'.repeat(2048)}/history` } }),
+        'arn',
+      ],
       ['an empty caseId on /verify', withQuery('/verify', [['caseId', '']]), 'caseId'],
       ['paging parameters on /verify', withQuery('/verify', [['limit', '5']]), 'limit'],
     ])('refuses %s with 400 naming the parameter', (_name, input, parameter) => {
@@ -178,7 +270,14 @@ describe('Function: routeAuditRequest', () => {
 
     it('quotes a long bad value only in part', () => {
       // Act
-      const error = refusal(routeAuditRequest(withQuery('/cases', [['employeeId', 'e'], ['since', `2025${'9'.repeat(500)}`]])));
+      const error = refusal(
+        routeAuditRequest(
+          withQuery('/cases', [
+            ['employeeId', 'e'],
+            ['since', `2025${'9'.repeat(500)}`],
+          ]),
+        ),
+      );
 
       // Assess
       expect(error.message.length).toBeLessThan(200);

@@ -50,7 +50,11 @@ const fakeSecretsManager = (initial: string) => {
   });
   sm.on(UpdateSecretVersionStageCommand).callsFake((input: UpdateSecretVersionStageCommandInput) => {
     const stage = input.VersionStage ?? '';
-    if (input.RemoveFromVersionId) stages.set(input.RemoveFromVersionId, (stages.get(input.RemoveFromVersionId) ?? []).filter((s) => s !== stage));
+    if (input.RemoveFromVersionId)
+      stages.set(
+        input.RemoveFromVersionId,
+        (stages.get(input.RemoveFromVersionId) ?? []).filter((s) => s !== stage),
+      );
     if (input.MoveToVersionId) stages.set(input.MoveToVersionId, [...(stages.get(input.MoveToVersionId) ?? []), stage]);
     if (stage === 'AWSCURRENT' && input.RemoveFromVersionId) stages.get(input.RemoveFromVersionId)?.push('AWSPREVIOUS');
     return { ARN: SECRET };
@@ -155,9 +159,10 @@ describe('Function: createRotateSecretHandler', () => {
 
     // Assess
     expect(outcome).toMatchObject({ outcome: 'published', algorithm: 'EC P-384' });
-    expect(onPending).toHaveBeenCalledExactlyOnceWith(
-      expect.objectContaining({ kty: 'EC', crv: 'P-384', kid: outcome.kid }),
-      { secretId: SECRET, versionId: TOKEN, tags: {} },
-    );
+    expect(onPending).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ kty: 'EC', crv: 'P-384', kid: outcome.kid }), {
+      secretId: SECRET,
+      versionId: TOKEN,
+      tags: {},
+    });
   });
 });

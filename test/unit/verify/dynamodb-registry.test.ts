@@ -59,7 +59,9 @@ describe('Class: DynamoDbRevocationReader', () => {
       ddbMock.on(ScanCommand).resolves({ Items: [{ pk: 'sub#alice', caseId: 'c' }] });
 
       // Act
-      const error = (await reader().readAll().catch((caught: unknown) => caught)) as TokensError;
+      const error = (await reader()
+        .readAll()
+        .catch((caught: unknown) => caught)) as TokensError;
 
       // Assess
       expect(error.code).toBe('ERR_REVOCATION_ITEM_INVALID');
@@ -70,7 +72,9 @@ describe('Class: DynamoDbRevocationReader', () => {
       ddbMock.on(ScanCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
 
       // Act
-      const error = await reader().readAll().catch((caught: unknown) => caught);
+      const error = await reader()
+        .readAll()
+        .catch((caught: unknown) => caught);
 
       // Assess
       expect((error as Error).name).toBe('AccessDeniedException');

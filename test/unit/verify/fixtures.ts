@@ -42,7 +42,12 @@ export class StubRegistry implements RevocationRegistryReader {
   }
 
   revokeKid(kid: string): void {
-    this.kids.set(kid, { kid, revokedAt: new Date(T0).toISOString(), caseId: 'case-1', keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/k' });
+    this.kids.set(kid, {
+      kid,
+      revokedAt: new Date(T0).toISOString(),
+      caseId: 'case-1',
+      keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/k',
+    });
   }
 
   revokeSubject(sub: string, notBefore: number): void {

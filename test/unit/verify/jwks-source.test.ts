@@ -2,8 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { SeverVerifyError } from '../../../lambda/verify/errors.js';
 import { jwksFromUrl } from '../../../lambda/verify/jwks-source.js';
 
-const fetchReturning = (body: string, status = 200) =>
-  vi.fn(async (_url: URL, _init: RequestInit) => new Response(body, { status }));
+const fetchReturning = (body: string, status = 200) => vi.fn(async (_url: URL, _init: RequestInit) => new Response(body, { status }));
 
 describe('Function: jwksFromUrl', () => {
   it('GETs the JWKS without following redirects and with a timeout', async () => {

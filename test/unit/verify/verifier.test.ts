@@ -4,17 +4,7 @@ import { InMemoryJwksPublisher, InMemoryRevocationRegistry } from '../../../lamb
 import type { JwksLocation } from '../../../lambda/core/tokens/model.js';
 import { createVerifier, SeverVerifyError, type VerifierOptions } from '../../../lambda/verify/index.js';
 import { signingKey, type TestSigningKey } from '../core/tokens/fixtures.js';
-import {
-  AUDIENCE,
-  ISSUER,
-  ManualClock,
-  settle,
-  sign,
-  StubJwks,
-  StubRegistry,
-  T0,
-  T0_SECONDS,
-} from './fixtures.js';
+import { AUDIENCE, ISSUER, ManualClock, StubJwks, StubRegistry, settle, sign, T0, T0_SECONDS } from './fixtures.js';
 
 /** The rejection of `promise`, which must reject. */
 async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; claim?: string; cause?: unknown }> {
@@ -56,7 +46,7 @@ describe('Function: createVerifier', () => {
   }
 
   describe('Method: verify (jose checks)', () => {
-    it('accepts a valid ES256 token and returns jose\'s result', async () => {
+    it("accepts a valid ES256 token and returns jose's result", async () => {
       // Prepare
       const { verifier } = setup();
 
@@ -262,7 +252,7 @@ describe('Function: createVerifier', () => {
       expect(after.payload.iat).toBe(T0_SECONDS + 11);
     });
 
-    it('rejects a revoked subject\'s token that has no iat', async () => {
+    it("rejects a revoked subject's token that has no iat", async () => {
       // Prepare
       const { registry, verifier } = setup();
       registry.revokeSubject('alice', T0_SECONDS - 3_600);

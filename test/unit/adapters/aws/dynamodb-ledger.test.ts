@@ -1,8 +1,8 @@
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
-  PutItemCommand,
   ProvisionedThroughputExceededException,
+  PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
@@ -28,7 +28,13 @@ const first = sealEntry(input, { seq: 1, at: '2025-03-01T08:59:00.000Z', prevHas
 describe('Class: DynamoDbLedger', () => {
   const dynamo = mockClient(DynamoDBClient);
   const ledger = (maxAppendAttempts = 5) =>
-    new DynamoDbLedger({ tableName: TABLE, client: new DynamoDBClient({ region: 'eu-west-1' }), clock, maxAppendAttempts, retryBaseDelayMs: 0 });
+    new DynamoDbLedger({
+      tableName: TABLE,
+      client: new DynamoDBClient({ region: 'eu-west-1' }),
+      clock,
+      maxAppendAttempts,
+      retryBaseDelayMs: 0,
+    });
 
   afterEach(() => {
     dynamo.reset();
@@ -63,7 +69,10 @@ describe('Class: DynamoDbLedger', () => {
 
     it('re-reads the head and takes the next seq when another writer won the race', async () => {
       // Prepare
-      dynamo.on(QueryCommand).resolvesOnce({ Items: [] }).resolves({ Items: [entryToItem(first)] });
+      dynamo
+        .on(QueryCommand)
+        .resolvesOnce({ Items: [] })
+        .resolves({ Items: [entryToItem(first)] });
       dynamo
         .on(PutItemCommand)
         .rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }))
@@ -117,7 +126,11 @@ describe('Class: DynamoDbLedger', () => {
 
     it.each([
       ['throttling', new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }), 'ERR_LEDGER_UNAVAILABLE'],
-      ['a missing table', new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }), 'ERR_LEDGER_TABLE_NOT_FOUND'],
+      [
+        'a missing table',
+        new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }),
+        'ERR_LEDGER_TABLE_NOT_FOUND',
+      ],
       ['missing permissions', Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }), 'ERR_LEDGER_ACCESS_DENIED'],
     ])('translates %s into a ledger error code', async (_name, error, code) => {
       // Prepare
@@ -147,7 +160,10 @@ describe('Class: DynamoDbLedger', () => {
   describe('Method: queryPage', () => {
     it('queries the employee index by time range with the requested page size', async () => {
       // Prepare
-      dynamo.on(QueryCommand).resolves({ Items: [entryToItem(first)], LastEvaluatedKey: { pk: { S: 'CASE#c-1' }, sk: { N: '1' }, employeeId: { S: 'E1' }, at: { S: first.at } } });
+      dynamo.on(QueryCommand).resolves({
+        Items: [entryToItem(first)],
+        LastEvaluatedKey: { pk: { S: 'CASE#c-1' }, sk: { N: '1' }, employeeId: { S: 'E1' }, at: { S: first.at } },
+      });
 
       // Act
       const page = await ledger().queryPage({ by: 'employee', employeeId: 'E1', since: '2025-03-01', until: '2025-03-02' }, { limit: 1 });
@@ -159,7 +175,11 @@ describe('Class: DynamoDbLedger', () => {
         IndexName: 'byEmployee',
         KeyConditionExpression: '#pk = :pk AND #at BETWEEN :since AND :until',
         ExpressionAttributeNames: { '#pk': 'employeeId', '#at': 'at' },
-        ExpressionAttributeValues: { ':pk': { S: 'E1' }, ':since': { S: '2025-03-01T00:00:00.000Z' }, ':until': { S: '2025-03-01T23:59:59.999Z' } },
+        ExpressionAttributeValues: {
+          ':pk': { S: 'E1' },
+          ':since': { S: '2025-03-01T00:00:00.000Z' },
+          ':until': { S: '2025-03-01T23:59:59.999Z' },
+        },
         Limit: 1,
       });
     });
@@ -184,7 +204,10 @@ describe('Class: DynamoDbLedger', () => {
     it('reports a taken digest seq as ERR_LEDGER_SEQ_TAKEN', async () => {
       // Prepare
       dynamo.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: 'taken', $metadata: {} }));
-      const signer = { sign: async () => ({ keyId: 'k', signature: 'c2ln', algorithm: 'ECDSA_SHA_256' as const }), verify: async () => true };
+      const signer = {
+        sign: async () => ({ keyId: 'k', signature: 'c2ln', algorithm: 'ECDSA_SHA_256' as const }),
+        verify: async () => true,
+      };
       const digest = await signDigest({ previous: undefined, leaves: [], at: '2025-03-01T10:00:00.000Z', signer });
 
       // Act

@@ -164,9 +164,13 @@ describe('Class: EventBridgeStepScheduler', () => {
 
     it('treats a schedule that already exists (ConflictException) as success, keeping the request id', async () => {
       // Prepare
-      schedulerMock
-        .on(CreateScheduleCommand)
-        .rejects(new ConflictException({ message: 'Schedule sever-abc already exists.', Message: 'Schedule sever-abc already exists.', $metadata: { requestId: 'req-exists' } }));
+      schedulerMock.on(CreateScheduleCommand).rejects(
+        new ConflictException({
+          message: 'Schedule sever-abc already exists.',
+          Message: 'Schedule sever-abc already exists.',
+          $metadata: { requestId: 'req-exists' },
+        }),
+      );
 
       // Act
       const record = await scheduler().schedule({ caseId: 'case-7f3a', stepId: STEP, dueAt: '2025-03-01T09:00:00.000Z' });
@@ -178,7 +182,9 @@ describe('Class: EventBridgeStepScheduler', () => {
 
     it('reports throttling as a retryable ERR_THROTTLED with the request id', async () => {
       // Prepare
-      schedulerMock.on(CreateScheduleCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: { requestId: 'req-slow' } }));
+      schedulerMock
+        .on(CreateScheduleCommand)
+        .rejects(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: { requestId: 'req-slow' } }));
 
       // Act
       const error = await portErrorOf(scheduler().schedule({ caseId: 'c', stepId: 's', dueAt: '2025-03-01T09:00:00Z' }));
@@ -192,7 +198,12 @@ describe('Class: EventBridgeStepScheduler', () => {
     it('reports an internal server error as a retryable ERR_TRANSIENT', async () => {
       // Prepare
       schedulerMock.on(CreateScheduleCommand).rejects(
-        new SchedulerServiceException({ name: 'InternalServerException', $fault: 'server', message: 'oops', $metadata: { requestId: 'req-500' } }),
+        new SchedulerServiceException({
+          name: 'InternalServerException',
+          $fault: 'server',
+          message: 'oops',
+          $metadata: { requestId: 'req-500' },
+        }),
       );
 
       // Act
@@ -204,7 +215,10 @@ describe('Class: EventBridgeStepScheduler', () => {
 
     it.each([
       ['ValidationException', new ValidationException({ message: 'bad expression', Message: 'bad expression', $metadata: {} })],
-      ['ServiceQuotaExceededException', new ServiceQuotaExceededException({ message: 'too many schedules', Message: 'too many schedules', $metadata: {} })],
+      [
+        'ServiceQuotaExceededException',
+        new ServiceQuotaExceededException({ message: 'too many schedules', Message: 'too many schedules', $metadata: {} }),
+      ],
     ])('reports %s as a permanent ERR_FAILED', async (name, rejection) => {
       // Prepare
       schedulerMock.on(CreateScheduleCommand).rejects(rejection);

@@ -141,7 +141,9 @@ describe('Class: IamCredentialStore', () => {
 
     it('reports NoSuchEntity as ERR_ALREADY_DONE with the request id', async () => {
       // Prepare
-      prime({ error: new NoSuchEntityException({ message: 'The user with name alice cannot be found.', $metadata: { requestId: 'req-gone' } }) });
+      prime({
+        error: new NoSuchEntityException({ message: 'The user with name alice cannot be found.', $metadata: { requestId: 'req-gone' } }),
+      });
 
       // Act
       const error = await portErrorOf(call(store()));
@@ -184,7 +186,12 @@ describe('Class: IamCredentialStore', () => {
     it('never puts the policy document in the error message', async () => {
       // Prepare
       iamMock.on(PutUserPolicyCommand).rejects(
-        new IAMServiceException({ name: 'MalformedPolicyDocument', $fault: 'client', message: 'Syntax errors in policy.', $metadata: {} }),
+        new IAMServiceException({
+          name: 'MalformedPolicyDocument',
+          $fault: 'client',
+          message: 'Syntax errors in policy.',
+          $metadata: {},
+        }),
       );
 
       // Act
@@ -200,7 +207,9 @@ describe('Class: IamCredentialStore', () => {
 
     it('treats IAM LimitExceeded (a resource quota) as permanent', async () => {
       // Prepare
-      iamMock.on(PutUserPolicyCommand).rejects(new LimitExceededException({ message: 'Maximum policy size exceeded', $metadata: { requestId: 'req-limit' } }));
+      iamMock
+        .on(PutUserPolicyCommand)
+        .rejects(new LimitExceededException({ message: 'Maximum policy size exceeded', $metadata: { requestId: 'req-limit' } }));
 
       // Act
       const error = await portErrorOf(store().putUserPolicy('alice', 'SeverQuarantine', POLICY));
@@ -214,7 +223,9 @@ describe('Class: IamCredentialStore', () => {
   describe('Method: deleteUser', () => {
     it('reports DeleteConflict (something still attached) as a permanent ERR_FAILED', async () => {
       // Prepare
-      iamMock.on(DeleteUserCommand).rejects(new DeleteConflictException({ message: 'must remove access keys first', $metadata: { requestId: 'req-dc' } }));
+      iamMock
+        .on(DeleteUserCommand)
+        .rejects(new DeleteConflictException({ message: 'must remove access keys first', $metadata: { requestId: 'req-dc' } }));
 
       // Act
       const error = await portErrorOf(store().deleteUser('alice'));
@@ -256,7 +267,9 @@ describe('Class: IamCredentialStore', () => {
       ['SomethingElse', 'client', 'ERR_FAILED'],
     ] as const)('maps %s (%s fault) to %s', async (name, fault, code) => {
       // Prepare
-      iamMock.on(DeleteAccessKeyCommand).rejects(new IAMServiceException({ name, $fault: fault, message: name, $metadata: { requestId: `req-${name}` } }));
+      iamMock
+        .on(DeleteAccessKeyCommand)
+        .rejects(new IAMServiceException({ name, $fault: fault, message: name, $metadata: { requestId: `req-${name}` } }));
 
       // Act
       const error = await portErrorOf(store().deleteAccessKey('alice', 'AKIAEXAMPLE1'));
@@ -285,7 +298,9 @@ describe('Class: IamCredentialStore', () => {
       iamMock.on(DeleteAccessKeyCommand).rejects(bug);
 
       // Act
-      const error = await store().deleteAccessKey('alice', 'AKIAEXAMPLE1').catch((e: unknown) => e);
+      const error = await store()
+        .deleteAccessKey('alice', 'AKIAEXAMPLE1')
+        .catch((e: unknown) => e);
 
       // Assess
       expect(error).toBe(bug);

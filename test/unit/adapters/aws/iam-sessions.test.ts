@@ -51,7 +51,11 @@ describe('Class: IamSessionRevoker', () => {
 
       // Assess
       expect(iamMock).toHaveReceivedCommandTimes(PutRolePolicyCommand, 1);
-      expect(iamMock).toHaveReceivedCommandWith(PutRolePolicyCommand, { RoleName: 'deploy', PolicyName: 'SeverDenySessions', PolicyDocument: DENY });
+      expect(iamMock).toHaveReceivedCommandWith(PutRolePolicyCommand, {
+        RoleName: 'deploy',
+        PolicyName: 'SeverDenySessions',
+        PolicyDocument: DENY,
+      });
       expect(iamMock.commandCalls(PutRolePolicyCommand)[0]?.args[0].input).toStrictEqual({
         RoleName: 'deploy',
         PolicyName: 'SeverDenySessions',
@@ -62,7 +66,11 @@ describe('Class: IamSessionRevoker', () => {
 
     it('reports a missing role as a permanent ERR_FAILED, not as already done', async () => {
       // Prepare
-      iamMock.on(PutRolePolicyCommand).rejects(new NoSuchEntityException({ message: 'The role with name deploy cannot be found.', $metadata: { requestId: 'req-gone' } }));
+      iamMock
+        .on(PutRolePolicyCommand)
+        .rejects(
+          new NoSuchEntityException({ message: 'The role with name deploy cannot be found.', $metadata: { requestId: 'req-gone' } }),
+        );
 
       // Act
       const error = await portErrorOf(revoker().putRolePolicy('deploy', 'SeverDenySessions', DENY));
@@ -75,9 +83,11 @@ describe('Class: IamSessionRevoker', () => {
 
     it('reports throttling as a retryable ERR_THROTTLED with the request id', async () => {
       // Prepare
-      iamMock.on(PutRolePolicyCommand).rejects(
-        new IAMServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: { requestId: 'req-slow' } }),
-      );
+      iamMock
+        .on(PutRolePolicyCommand)
+        .rejects(
+          new IAMServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: { requestId: 'req-slow' } }),
+        );
 
       // Act
       const error = await portErrorOf(revoker().putRolePolicy('deploy', 'SeverDenySessions', DENY));
@@ -90,7 +100,9 @@ describe('Class: IamSessionRevoker', () => {
 
     it('reports ConcurrentModification as a retryable ERR_CONFLICT', async () => {
       // Prepare
-      iamMock.on(PutRolePolicyCommand).rejects(new ConcurrentModificationException({ message: 'busy', $metadata: { requestId: 'req-cm' } }));
+      iamMock
+        .on(PutRolePolicyCommand)
+        .rejects(new ConcurrentModificationException({ message: 'busy', $metadata: { requestId: 'req-cm' } }));
 
       // Act
       const error = await portErrorOf(revoker().putRolePolicy('deploy', 'SeverDenySessions', DENY));
@@ -102,9 +114,9 @@ describe('Class: IamSessionRevoker', () => {
 
     it('reports a service-linked role (UnmodifiableEntity) as ERR_FAILED without echoing the policy', async () => {
       // Prepare
-      iamMock.on(PutRolePolicyCommand).rejects(
-        new UnmodifiableEntityException({ message: 'Cannot perform the operation on the protected role', $metadata: {} }),
-      );
+      iamMock
+        .on(PutRolePolicyCommand)
+        .rejects(new UnmodifiableEntityException({ message: 'Cannot perform the operation on the protected role', $metadata: {} }));
 
       // Act
       const error = await portErrorOf(revoker().putRolePolicy('AWSServiceRoleForSupport', 'SeverDenySessions', DENY));

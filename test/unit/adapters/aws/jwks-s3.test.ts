@@ -25,7 +25,12 @@ const publisher = (options: { maxAttempts?: number; expectedBucketOwner?: string
 const object = (text: string, etag: string) => ({ Body: { transformToString: async () => text }, ETag: etag }) as never;
 const noSuchKey = () => new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' });
 const preconditionFailed = () =>
-  new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' });
+  new S3ServiceException({
+    name: 'PreconditionFailed',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 412 },
+    message: 'At least one of the pre-conditions you specified did not hold',
+  });
 
 /**
  * A one-object bucket with S3's conditional-write semantics. The first `readers` GetObject calls
@@ -92,12 +97,16 @@ describe('Class: S3JwksPublisher', () => {
 
     it('translates other S3 errors into a PortError', async () => {
       // Prepare
-      s3Mock.on(GetObjectCommand).rejects(
-        new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }),
-      );
+      s3Mock
+        .on(GetObjectCommand)
+        .rejects(
+          new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }),
+        );
 
       // Act
-      const error = await publisher().read(LOCATION).catch((caught: unknown) => caught);
+      const error = await publisher()
+        .read(LOCATION)
+        .catch((caught: unknown) => caught);
 
       // Assess
       expect(error).toBeInstanceOf(PortError);
@@ -181,11 +190,18 @@ describe('Class: S3JwksPublisher', () => {
       // Prepare
       s3Mock.on(GetObjectCommand).resolves(object(serializeJwksDocument(EMPTY_JWKS), '"v1"'));
       s3Mock.on(PutObjectCommand).rejects(
-        new S3ServiceException({ name: 'ConditionalRequestConflict', $fault: 'client', $metadata: { httpStatusCode: 409 }, message: 'conflict' }),
+        new S3ServiceException({
+          name: 'ConditionalRequestConflict',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 409 },
+          message: 'conflict',
+        }),
       );
 
       // Act
-      const error = (await publisher({ maxAttempts: 3 }).publish(LOCATION, jwk('a')).catch((caught: unknown) => caught)) as TokensError;
+      const error = (await publisher({ maxAttempts: 3 })
+        .publish(LOCATION, jwk('a'))
+        .catch((caught: unknown) => caught)) as TokensError;
 
       // Assess
       expect(error.code).toBe('ERR_JWKS_CONFLICT');
@@ -206,11 +222,7 @@ describe('Class: S3JwksPublisher', () => {
 
       // Assess
       expect(changes.every((change) => change.changed)).toBe(true);
-      expect(parseJwksDocument(bucket.text ?? '', 'bucket').keys.map((key) => key.kid)).toEqual([
-        'existing',
-        'rotation-a',
-        'rotation-b',
-      ]);
+      expect(parseJwksDocument(bucket.text ?? '', 'bucket').keys.map((key) => key.kid)).toEqual(['existing', 'rotation-a', 'rotation-b']);
       // Both wrote against the ETag they both read; the loser retried against the winner's.
       expect(s3Mock).toHaveReceivedCommandTimes(PutObjectCommand, 3);
       expect(s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.IfMatch)).toEqual(['"0"', '"0"', '"1"']);

@@ -13,13 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SsmJwksPublisher } from '../../../../lambda/adapters/aws/jwks-ssm.js';
 import { PortError } from '../../../../lambda/core/errors.js';
 import type { TokensError } from '../../../../lambda/core/tokens/errors.js';
-import {
-  EMPTY_JWKS,
-  parseJwksDocument,
-  serializeJwksDocument,
-  withKey,
-  withoutKey,
-} from '../../../../lambda/core/tokens/jwks.js';
+import { EMPTY_JWKS, parseJwksDocument, serializeJwksDocument, withKey, withoutKey } from '../../../../lambda/core/tokens/jwks.js';
 import type { JwksDocument, PublicJwk, SsmJwksLocation } from '../../../../lambda/core/tokens/model.js';
 
 const ssmMock = mockClient(SSMClient);
@@ -128,7 +122,9 @@ describe('Class: SsmJwksPublisher', () => {
       ssmMock.on(GetParameterCommand).resolves({ Parameter: { Type: 'SecureString', Value: 'AQICAH…', Version: 1 } });
 
       // Act
-      const error = (await publisher().read(LOCATION).catch((caught: unknown) => caught)) as TokensError;
+      const error = (await publisher()
+        .read(LOCATION)
+        .catch((caught: unknown) => caught)) as TokensError;
 
       // Assess
       expect(error.code).toBe('ERR_JWKS_DOCUMENT_INVALID');
@@ -168,7 +164,11 @@ describe('Class: SsmJwksPublisher', () => {
 
       // Assess
       expect(change).toEqual({ version: '2', changed: true, requestId: 'put-2' });
-      expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/payments/jwks', Overwrite: true, Tier: 'Intelligent-Tiering' });
+      expect(ssmMock).toHaveReceivedCommandWith(PutParameterCommand, {
+        Name: '/payments/jwks',
+        Overwrite: true,
+        Tier: 'Intelligent-Tiering',
+      });
       expect(ssmMock.commandCalls(PutParameterCommand)[0]?.args[0].input.Type).toBeUndefined();
       expect(ssmMock).not.toHaveReceivedCommand(GetParameterHistoryCommand);
       expect(kids(parameter.latest)).toEqual(['a', 'b']);
@@ -272,7 +272,9 @@ describe('Class: SsmJwksPublisher', () => {
       });
 
       // Act
-      const error = (await publisher().publish(LOCATION, jwk('mine')).catch((caught: unknown) => caught)) as TokensError;
+      const error = (await publisher()
+        .publish(LOCATION, jwk('mine'))
+        .catch((caught: unknown) => caught)) as TokensError;
 
       // Assess
       expect(error.code).toBe('ERR_JWKS_CONFLICT');
@@ -282,12 +284,14 @@ describe('Class: SsmJwksPublisher', () => {
 
     it('translates throttling into a retryable PortError', async () => {
       // Prepare
-      ssmMock.on(GetParameterCommand).rejects(
-        Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: {} }),
-      );
+      ssmMock
+        .on(GetParameterCommand)
+        .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: {} }));
 
       // Act
-      const error = await publisher().publish(LOCATION, jwk('a')).catch((caught: unknown) => caught);
+      const error = await publisher()
+        .publish(LOCATION, jwk('a'))
+        .catch((caught: unknown) => caught);
 
       // Assess
       expect(error).toBeInstanceOf(PortError);

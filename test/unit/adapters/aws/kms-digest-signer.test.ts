@@ -30,7 +30,11 @@ describe('Class: KmsDigestSigner', () => {
         MessageType: 'RAW',
         SigningAlgorithm: 'ECDSA_SHA_256',
       });
-      expect(signature).toEqual({ keyId: KEY_ARN, signature: Buffer.from([0x30, 0x44, 0x01]).toString('base64'), algorithm: 'ECDSA_SHA_256' });
+      expect(signature).toEqual({
+        keyId: KEY_ARN,
+        signature: Buffer.from([0x30, 0x44, 0x01]).toString('base64'),
+        algorithm: 'ECDSA_SHA_256',
+      });
     });
 
     it('translates a disabled key into ERR_DIGEST_SIGNER_UNAVAILABLE', async () => {
@@ -64,7 +68,11 @@ describe('Class: KmsDigestSigner', () => {
       // Prepare
       kms.on(VerifyCommand).resolves({ KeyId: KEY_ARN, SignatureValid: true, SigningAlgorithm: 'ECDSA_SHA_256' });
       const signer = new KmsDigestSigner({ keyId: KEY_ARN, client: new KMSClient({ region: 'eu-west-1' }) });
-      const signature = { keyId: 'arn:aws:kms:eu-west-1:999999999999:key/attacker', signature: Buffer.from([1, 2, 3]).toString('base64'), algorithm: 'ECDSA_SHA_256' } as const;
+      const signature = {
+        keyId: 'arn:aws:kms:eu-west-1:999999999999:key/attacker',
+        signature: Buffer.from([1, 2, 3]).toString('base64'),
+        algorithm: 'ECDSA_SHA_256',
+      } as const;
 
       // Act
       const valid = await signer.verify(message, signature);

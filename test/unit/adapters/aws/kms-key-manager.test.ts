@@ -118,7 +118,13 @@ describe('Class: KmsKeyManager', () => {
         .on(ListKeysCommand, { Marker: undefined })
         .resolves({ Keys: [{ KeyId: 'k1', KeyArn: ARN('k1') }], Truncated: true, NextMarker: 'page-2' })
         .on(ListKeysCommand, { Marker: 'page-2' })
-        .resolves({ Keys: [{ KeyId: 'k2', KeyArn: ARN('k2') }, { KeyId: 'k3', KeyArn: ARN('k3') }], Truncated: false });
+        .resolves({
+          Keys: [
+            { KeyId: 'k2', KeyArn: ARN('k2') },
+            { KeyId: 'k3', KeyArn: ARN('k3') },
+          ],
+          Truncated: false,
+        });
       kmsMock
         .on(ListResourceTagsCommand, { KeyId: 'k1' })
         .resolves({ Tags: [{ TagKey: 'sever:step-id', TagValue: 'other' }], Truncated: false })
@@ -169,9 +175,14 @@ describe('Class: KmsKeyManager', () => {
     it('aborts with a retryable error when KMS throttles the scan', async () => {
       // Prepare
       kmsMock.on(ListKeysCommand).resolves({ Keys: [{ KeyId: 'k1', KeyArn: ARN('k1') }], Truncated: false });
-      kmsMock
-        .on(ListResourceTagsCommand)
-        .rejects(new KMSServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { requestId: 'req-t' } }));
+      kmsMock.on(ListResourceTagsCommand).rejects(
+        new KMSServiceException({
+          name: 'ThrottlingException',
+          $fault: 'client',
+          message: 'Rate exceeded',
+          $metadata: { requestId: 'req-t' },
+        }),
+      );
 
       // Act
       const error = await portErrorOf(keys().findKeyByTag('sever:step-id', 'wanted'));
@@ -334,7 +345,9 @@ describe('Class: KmsKeyManager', () => {
 
     it('keeps KMSInvalidStateException a failure when the key is in another state', async () => {
       // Prepare
-      kmsMock.on(DisableKeyCommand).rejects(new KMSInvalidStateException({ message: 'key is Unavailable', $metadata: { requestId: 'req-u' } }));
+      kmsMock
+        .on(DisableKeyCommand)
+        .rejects(new KMSInvalidStateException({ message: 'key is Unavailable', $metadata: { requestId: 'req-u' } }));
       kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'old', KeyState: 'Unavailable' } });
 
       // Act
@@ -347,9 +360,14 @@ describe('Class: KmsKeyManager', () => {
 
     it('reports a ThrottlingException as retryable ERR_THROTTLED', async () => {
       // Prepare
-      kmsMock
-        .on(DisableKeyCommand)
-        .rejects(new KMSServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'slow down', $metadata: { requestId: 'req-t' } }));
+      kmsMock.on(DisableKeyCommand).rejects(
+        new KMSServiceException({
+          name: 'ThrottlingException',
+          $fault: 'client',
+          message: 'slow down',
+          $metadata: { requestId: 'req-t' },
+        }),
+      );
 
       // Act
       const error = await portErrorOf(keys().disableKey(OLD));
@@ -363,7 +381,12 @@ describe('Class: KmsKeyManager', () => {
     it('reports KMSInternalException as a retryable ERR_TRANSIENT', async () => {
       // Prepare
       kmsMock.on(DisableKeyCommand).rejects(
-        new KMSServiceException({ name: 'KMSInternalException', $fault: 'server', message: 'internal', $metadata: { requestId: 'req-500' } }),
+        new KMSServiceException({
+          name: 'KMSInternalException',
+          $fault: 'server',
+          message: 'internal',
+          $metadata: { requestId: 'req-500' },
+        }),
       );
 
       // Act

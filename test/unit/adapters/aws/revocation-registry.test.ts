@@ -62,7 +62,11 @@ describe('Class: DynamoDbRevocationRegistry', () => {
     it('translates other failures into a PortError naming table and item', async () => {
       // Prepare
       ddbMock.on(PutCommand).rejects(
-        Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { requestId: 'req-9' } }),
+        Object.assign(new Error('User is not authorized'), {
+          name: 'AccessDeniedException',
+          $fault: 'client',
+          $metadata: { requestId: 'req-9' },
+        }),
       );
 
       // Act

@@ -12,8 +12,8 @@ import {
   SecretsManagerServiceException,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { calculateJwkThumbprint, type JWK } from 'jose';
 import { mockClient } from 'aws-sdk-client-mock';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AwsAdapterError } from '../../../../lambda/adapters/aws/errors.js';
 import {
@@ -47,7 +47,10 @@ const described = (stages: Record<string, string[]>, extra: Partial<DescribeSecr
 });
 
 const notFound = (): ResourceNotFoundException =>
-  new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSPENDING", $metadata: {} });
+  new ResourceNotFoundException({
+    message: "Secrets Manager can't find the specified secret value for staging label: AWSPENDING",
+    $metadata: {},
+  });
 
 /** Mocks GetSecretValue by stage: AWSCURRENT → `current`, AWSPENDING → `pending` or not found. */
 const values = (current: string, pending?: string): void => {
@@ -93,7 +96,12 @@ describe('Class: SecretsManagerRotation', () => {
         { SecretId: SECRET, VersionId: TOKEN, VersionStage: 'AWSPENDING' },
       ]);
       const input = putInput();
-      expect(input).toEqual({ SecretId: SECRET, ClientRequestToken: TOKEN, SecretString: expect.any(String), VersionStages: ['AWSPENDING'] });
+      expect(input).toEqual({
+        SecretId: SECRET,
+        ClientRequestToken: TOKEN,
+        SecretString: expect.any(String),
+        VersionStages: ['AWSPENDING'],
+      });
       const info = await verifyRotatedSecret(current, input?.SecretString ?? '');
       expect(outcome).toEqual({
         step: 'createSecret',
@@ -490,9 +498,7 @@ describe('Class: SecretsManagerRotation', () => {
     it("sets Sever's rotation function only on a secret that has none", async () => {
       // Prepare
       const severFunction = 'arn:aws:lambda:eu-west-1:111122223333:function:sever-RotateSecret';
-      sm.on(DescribeSecretCommand).resolves(
-        described({ [OLD]: ['AWSCURRENT'] }, { RotationEnabled: false, RotationLambdaARN: undefined }),
-      );
+      sm.on(DescribeSecretCommand).resolves(described({ [OLD]: ['AWSCURRENT'] }, { RotationEnabled: false, RotationLambdaARN: undefined }));
       sm.on(RotateSecretCommand).resolves({ ...META, VersionId: ACTION_TOKEN });
 
       // Act
@@ -518,28 +524,28 @@ describe('Class: SecretsManagerRotation', () => {
       expect(sm).not.toHaveReceivedCommand(RotateSecretCommand);
     });
 
-    it.each([
-      "A previous rotation isn't complete. That rotation will be reattempted.",
-      'Rotation is already in progress for the secret.',
-    ])('reports another rotation in progress (%s) instead of starting a second one', async (message) => {
-      // Prepare
-      sm.on(DescribeSecretCommand).resolves(described({ [STALE]: ['AWSPENDING'], [OLD]: ['AWSCURRENT'] }));
-      sm.on(RotateSecretCommand).rejects(new InvalidRequestException({ message, $metadata: { requestId: 'req-busy' } }));
+    it.each(["A previous rotation isn't complete. That rotation will be reattempted.", 'Rotation is already in progress for the secret.'])(
+      'reports another rotation in progress (%s) instead of starting a second one',
+      async (message) => {
+        // Prepare
+        sm.on(DescribeSecretCommand).resolves(described({ [STALE]: ['AWSPENDING'], [OLD]: ['AWSCURRENT'] }));
+        sm.on(RotateSecretCommand).rejects(new InvalidRequestException({ message, $metadata: { requestId: 'req-busy' } }));
 
-      // Act
-      const result = await new SecretsManagerRotation().triggerSecretRotation({ secretId: SECRET, actionId: ACTION });
+        // Act
+        const result = await new SecretsManagerRotation().triggerSecretRotation({ secretId: SECRET, actionId: ACTION });
 
-      // Assess
-      expect(result).toEqual({
-        secretId: SECRET,
-        clientRequestToken: ACTION_TOKEN,
-        requestId: 'req-busy',
-        status: 'in-progress',
-        ownRotation: false,
-        pendingVersionId: STALE,
-      });
-      expect(sm).toHaveReceivedCommandTimes(RotateSecretCommand, 1);
-    });
+        // Assess
+        expect(result).toEqual({
+          secretId: SECRET,
+          clientRequestToken: ACTION_TOKEN,
+          requestId: 'req-busy',
+          status: 'in-progress',
+          ownRotation: false,
+          pendingVersionId: STALE,
+        });
+        expect(sm).toHaveReceivedCommandTimes(RotateSecretCommand, 1);
+      },
+    );
 
     it('asks again with the same token when its own rotation is pending, and reports it in progress', async () => {
       // Prepare
@@ -576,7 +582,10 @@ describe('Class: SecretsManagerRotation', () => {
       // Prepare
       sm.on(DescribeSecretCommand).resolves(described({ [OLD]: ['AWSCURRENT'] }));
       sm.on(RotateSecretCommand).rejects(
-        new InvalidRequestException({ message: 'You can\'t perform this operation on the secret because it was marked for deletion.', $metadata: {} }),
+        new InvalidRequestException({
+          message: "You can't perform this operation on the secret because it was marked for deletion.",
+          $metadata: {},
+        }),
       );
 
       // Act

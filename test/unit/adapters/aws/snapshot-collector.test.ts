@@ -23,21 +23,16 @@ import {
   NotFoundException,
 } from '@aws-sdk/client-kms';
 import {
-  AccessDeniedException as OrgAccessDenied,
   AWSOrganizationsNotInUseException,
   DescribeOrganizationCommand,
   DescribePolicyCommand,
   ListParentsCommand,
   ListPoliciesForTargetCommand,
   ListRootsCommand,
+  AccessDeniedException as OrgAccessDenied,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import {
-  GetResourcePolicyCommand,
-  GetSecretValueCommand,
-  ListSecretsCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { GetResourcePolicyCommand, GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DescribeParametersCommand,
   GetParameterCommand,
@@ -127,9 +122,7 @@ function primeEmptyAccount(): void {
   secretsMock.on(GetResourcePolicyCommand).resolves({});
   ssmMock.on(DescribeParametersCommand).resolves({ Parameters: [] });
   ssmMock.on(ListTagsForResourceCommand).resolves({ TagList: [] });
-  orgMock
-    .on(DescribeOrganizationCommand)
-    .rejects(new AWSOrganizationsNotInUseException({ message: 'not in use', $metadata: {} }));
+  orgMock.on(DescribeOrganizationCommand).rejects(new AWSOrganizationsNotInUseException({ message: 'not in use', $metadata: {} }));
 }
 
 function withUsers(...names: string[]): void {
@@ -246,10 +239,7 @@ describe('Function: collectSnapshot', () => {
       const snapshot = await collectSnapshot(clients());
 
       // Assess
-      expect(iamMock.commandCalls(GetAccountAuthorizationDetailsCommand).map((c) => c.args[0].input)).toEqual([
-        {},
-        { Marker: 'page-2' },
-      ]);
+      expect(iamMock.commandCalls(GetAccountAuthorizationDetailsCommand).map((c) => c.args[0].input)).toEqual([{}, { Marker: 'page-2' }]);
       const file = parsed(snapshot, 'authorization-details.json') as {
         UserDetailList: { UserName: string; UserPolicyList?: { PolicyDocument: string }[] }[];
         GroupDetailList: unknown[];
@@ -380,17 +370,15 @@ describe('Function: collectSnapshot', () => {
     it('fails closed when the policy of a usable key is denied, naming the key', async () => {
       // Prepare
       withKeys('locked');
-      kmsMock
-        .on(GetKeyPolicyCommand, { KeyId: 'locked' })
-        .rejects(
-          // KMS does not model AccessDeniedException: the SDK raises it as the service's base exception.
-          new KMSServiceException({
-            name: 'AccessDeniedException',
-            $fault: 'client',
-            message: 'not authorized',
-            $metadata: { requestId: 'req-1' },
-          }),
-        );
+      kmsMock.on(GetKeyPolicyCommand, { KeyId: 'locked' }).rejects(
+        // KMS does not model AccessDeniedException: the SDK raises it as the service's base exception.
+        new KMSServiceException({
+          name: 'AccessDeniedException',
+          $fault: 'client',
+          message: 'not authorized',
+          $metadata: { requestId: 'req-1' },
+        }),
+      );
 
       // Act
       const result = collectSnapshot(clients());
@@ -409,9 +397,7 @@ describe('Function: collectSnapshot', () => {
     it('leaves out a key deleted between ListKeys and DescribeKey, with a warning', async () => {
       // Prepare
       withKeys('k1', 'vanished');
-      kmsMock
-        .on(DescribeKeyCommand, { KeyId: 'vanished' })
-        .rejects(new NotFoundException({ message: 'no such key', $metadata: {} }));
+      kmsMock.on(DescribeKeyCommand, { KeyId: 'vanished' }).rejects(new NotFoundException({ message: 'no such key', $metadata: {} }));
 
       // Act
       const snapshot = await collectSnapshot(clients());
@@ -429,7 +415,14 @@ describe('Function: collectSnapshot', () => {
       const arn = (name: string): string => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
       const resourcePolicy = JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/alice` }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/alice` },
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: '*',
+          },
+        ],
       });
       secretsMock.on(ListSecretsCommand).resolves({
         SecretList: [{ ARN: arn('jwt-key'), Name: 'jwt-key', KmsKeyId: KEY_ARN('k1'), Tags: [{ Key: 'use', Value: 'signing' }] }],
@@ -537,8 +530,22 @@ describe('Function: collectSnapshot', () => {
       twoPages(
         ListServiceSpecificCredentialsCommand,
         'ServiceSpecificCredentials',
-        { UserName: 'alice', ServiceSpecificCredentialId: 'S1', ServiceName: 'codecommit.amazonaws.com', Status: 'Active', ServiceUserName: 'alice-at', CreateDate: new Date() },
-        { UserName: 'alice', ServiceSpecificCredentialId: 'S2', ServiceName: 'bedrock.amazonaws.com', Status: 'Active', ServiceUserName: 'alice-br', CreateDate: new Date() },
+        {
+          UserName: 'alice',
+          ServiceSpecificCredentialId: 'S1',
+          ServiceName: 'codecommit.amazonaws.com',
+          Status: 'Active',
+          ServiceUserName: 'alice-at',
+          CreateDate: new Date(),
+        },
+        {
+          UserName: 'alice',
+          ServiceSpecificCredentialId: 'S2',
+          ServiceName: 'bedrock.amazonaws.com',
+          Status: 'Active',
+          ServiceUserName: 'alice-br',
+          CreateDate: new Date(),
+        },
       );
       twoPages(
         ListMFADevicesCommand,
@@ -644,15 +651,13 @@ describe('Function: collectSnapshot', () => {
         ],
       });
       orgMock.on(ListParentsCommand, { ChildId: ACCOUNT }).resolves({ Parents: [], NextToken: 'parents-2' });
-      orgMock.on(ListParentsCommand, { ChildId: ACCOUNT, NextToken: 'parents-2' }).resolves({ Parents: [{ Id: 'ou-team', Type: 'ORGANIZATIONAL_UNIT' }] });
+      orgMock
+        .on(ListParentsCommand, { ChildId: ACCOUNT, NextToken: 'parents-2' })
+        .resolves({ Parents: [{ Id: 'ou-team', Type: 'ORGANIZATIONAL_UNIT' }] });
       orgMock.on(ListParentsCommand, { ChildId: 'ou-team' }).resolves({ Parents: [{ Id: 'r-root', Type: 'ROOT' }] });
       orgMock.on(ListPoliciesForTargetCommand, { TargetId: 'r-root' }).resolves({ Policies: [{ Id: 'p-full' }] });
-      orgMock
-        .on(ListPoliciesForTargetCommand, { TargetId: 'ou-team' })
-        .resolves({ Policies: [{ Id: 'p-full' }], NextToken: 'ou-2' });
-      orgMock
-        .on(ListPoliciesForTargetCommand, { TargetId: 'ou-team', NextToken: 'ou-2' })
-        .resolves({ Policies: [{ Id: 'p-team' }] });
+      orgMock.on(ListPoliciesForTargetCommand, { TargetId: 'ou-team' }).resolves({ Policies: [{ Id: 'p-full' }], NextToken: 'ou-2' });
+      orgMock.on(ListPoliciesForTargetCommand, { TargetId: 'ou-team', NextToken: 'ou-2' }).resolves({ Policies: [{ Id: 'p-team' }] });
       orgMock.on(ListPoliciesForTargetCommand, { TargetId: ACCOUNT }).resolves({ Policies: [{ Id: 'p-full' }] });
       orgMock.on(DescribePolicyCommand, { PolicyId: 'p-full' }).resolves({ Policy: { Content: JSON.stringify(doc('full')) } });
       orgMock.on(DescribePolicyCommand, { PolicyId: 'p-team' }).resolves({ Policy: { Content: JSON.stringify(doc('team')) } });

@@ -4,11 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetKeyPolicyCommand, KMSClient, KMSServiceException, ListKeysCommand } from '@aws-sdk/client-kms';
-import {
-  AWSOrganizationsNotInUseException,
-  DescribeOrganizationCommand,
-  OrganizationsClient,
-} from '@aws-sdk/client-organizations';
+import { AWSOrganizationsNotInUseException, DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -110,9 +106,9 @@ describe('Function: runSnapshot', () => {
   it('exits 1 naming the call and the code when AWS denies a listing, writing nothing', async () => {
     // Prepare
     const out = join(dir, 'snap');
-    mocks.kms.on(ListKeysCommand).rejects(
-      new KMSServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'not authorized', $metadata: {} }),
-    );
+    mocks.kms
+      .on(ListKeysCommand)
+      .rejects(new KMSServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'not authorized', $metadata: {} }));
     const { io, stderr } = capture();
 
     // Act

@@ -236,12 +236,12 @@ export function primeFixtureAccount(mocks: SnapshotMocks): void {
 
   mocks.iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [], IsTruncated: false });
   mocks.iam.on(ListAccessKeysCommand, { UserName: 'alice' }).resolves({
-    AccessKeyMetadata: [
-      { UserName: 'alice', AccessKeyId: 'AKIAALICE1', Status: 'Active', CreateDate: new Date('2023-01-01T00:00:00Z') },
-    ],
+    AccessKeyMetadata: [{ UserName: 'alice', AccessKeyId: 'AKIAALICE1', Status: 'Active', CreateDate: new Date('2023-01-01T00:00:00Z') }],
     IsTruncated: false,
   });
-  mocks.iam.on(GetLoginProfileCommand).rejects(new NoSuchEntityException({ message: 'Login Profile for User bob cannot be found.', $metadata: {} }));
+  mocks.iam
+    .on(GetLoginProfileCommand)
+    .rejects(new NoSuchEntityException({ message: 'Login Profile for User bob cannot be found.', $metadata: {} }));
   mocks.iam.on(GetLoginProfileCommand, { UserName: 'alice' }).resolves({
     LoginProfile: { UserName: 'alice', CreateDate: new Date('2021-01-02T00:00:00Z'), PasswordResetRequired: false },
   });
@@ -265,9 +265,7 @@ export function primeFixtureAccount(mocks: SnapshotMocks): void {
   });
   mocks.kms.on(DescribeKeyCommand, { KeyId: SIGNING }).resolves(metadata(SIGNING, 'SIGN_VERIFY', 'ECC_NIST_P256', 'CUSTOMER'));
   mocks.kms.on(DescribeKeyCommand, { KeyId: HMAC }).resolves(metadata(HMAC, 'GENERATE_VERIFY_MAC', 'HMAC_256', 'CUSTOMER'));
-  mocks.kms
-    .on(DescribeKeyCommand, { KeyId: AWS_MANAGED })
-    .resolves(metadata(AWS_MANAGED, 'ENCRYPT_DECRYPT', 'SYMMETRIC_DEFAULT', 'AWS'));
+  mocks.kms.on(DescribeKeyCommand, { KeyId: AWS_MANAGED }).resolves(metadata(AWS_MANAGED, 'ENCRYPT_DECRYPT', 'SYMMETRIC_DEFAULT', 'AWS'));
   mocks.kms
     .on(DescribeKeyCommand, { KeyId: PENDING })
     .resolves(metadata(PENDING, 'SIGN_VERIFY', 'RSA_2048', 'CUSTOMER', 'PendingDeletion'));
@@ -281,7 +279,9 @@ export function primeFixtureAccount(mocks: SnapshotMocks): void {
     Truncated: false,
   });
   mocks.kms.on(ListAliasesCommand, { KeyId: AWS_MANAGED }).resolves({
-    Aliases: [{ AliasName: 'alias/aws/secretsmanager', AliasArn: `arn:aws:kms:${R}:${A}:alias/aws/secretsmanager`, TargetKeyId: AWS_MANAGED }],
+    Aliases: [
+      { AliasName: 'alias/aws/secretsmanager', AliasArn: `arn:aws:kms:${R}:${A}:alias/aws/secretsmanager`, TargetKeyId: AWS_MANAGED },
+    ],
     Truncated: false,
   });
   mocks.kms.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
@@ -365,8 +365,12 @@ export function primeFixtureAccount(mocks: SnapshotMocks): void {
   mocks.organizations
     .on(ListPoliciesForTargetCommand, { TargetId: 'r-abcd', Filter: 'RESOURCE_CONTROL_POLICY' })
     .resolves({ Policies: [{ Id: 'p-RCPFullAWSAccess' }, { Id: 'p-orgonly' }] });
-  mocks.organizations.on(DescribePolicyCommand, { PolicyId: 'p-FullAWSAccess' }).resolves({ Policy: { Content: JSON.stringify(FIXTURE_SCPS.full) } });
-  mocks.organizations.on(DescribePolicyCommand, { PolicyId: 'p-regionlock' }).resolves({ Policy: { Content: JSON.stringify(FIXTURE_SCPS.regionLock) } });
+  mocks.organizations
+    .on(DescribePolicyCommand, { PolicyId: 'p-FullAWSAccess' })
+    .resolves({ Policy: { Content: JSON.stringify(FIXTURE_SCPS.full) } });
+  mocks.organizations
+    .on(DescribePolicyCommand, { PolicyId: 'p-regionlock' })
+    .resolves({ Policy: { Content: JSON.stringify(FIXTURE_SCPS.regionLock) } });
   mocks.organizations.on(DescribePolicyCommand, { PolicyId: 'p-RCPFullAWSAccess' }).resolves({
     Policy: {
       Content: JSON.stringify({

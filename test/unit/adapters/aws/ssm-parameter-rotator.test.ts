@@ -256,7 +256,9 @@ describe('Class: SsmParameterRotator', () => {
       ssm.on(PutParameterCommand).resolves({ Version: 5 });
       ssm
         .on(LabelParameterVersionCommand)
-        .rejects(new ParameterVersionLabelLimitExceeded({ message: 'A parameter version can have a maximum of ten labels.', $metadata: {} }));
+        .rejects(
+          new ParameterVersionLabelLimitExceeded({ message: 'A parameter version can have a maximum of ten labels.', $metadata: {} }),
+        );
 
       // Act
       const result = await new SsmParameterRotator().rotate({ name: NAME, actionId: ACTION });

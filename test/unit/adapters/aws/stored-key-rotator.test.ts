@@ -149,7 +149,12 @@ describe('Class: AwsStoredKeyRotator', () => {
       // Prepare
       secretsMock.on(DescribeSecretCommand).resolves({ ARN: SECRET, RotationLambdaARN: ROTATION_FN, VersionIdsToStages: {} });
       secretsMock.on(RotateSecretCommand).rejects(
-        new SecretsManagerServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { requestId: 'req-t' } }),
+        new SecretsManagerServiceException({
+          name: 'ThrottlingException',
+          $fault: 'client',
+          message: 'Rate exceeded',
+          $metadata: { requestId: 'req-t' },
+        }),
       );
 
       // Act
@@ -165,7 +170,9 @@ describe('Class: AwsStoredKeyRotator', () => {
       const client = new SecretsManagerClient({ region: 'eu-west-1' });
       secretsMock.on(DescribeSecretCommand).resolves({ ARN: SECRET, VersionIdsToStages: {} });
       secretsMock.on(RotateSecretCommand).resolves({ ARN: SECRET, VersionId: TOKEN, $metadata: {} });
-      const storedKeys = new AwsStoredKeyRotator({ secretRotation: new SecretsManagerRotation({ client, rotationLambdaArn: 'arn:injected' }) });
+      const storedKeys = new AwsStoredKeyRotator({
+        secretRotation: new SecretsManagerRotation({ client, rotationLambdaArn: 'arn:injected' }),
+      });
 
       // Act
       await storedKeys.rotateSecret(SECRET, TOKEN);
@@ -210,7 +217,10 @@ describe('Class: AwsStoredKeyRotator', () => {
       // Prepare
       ssmMock
         .on(GetParameterCommand, { Name: PARAMETER })
-        .resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: pemPrivateKey(), Version: 5 }, $metadata: { requestId: 'req-get' } })
+        .resolves({
+          Parameter: { Name: PARAMETER, Type: 'SecureString', Value: pemPrivateKey(), Version: 5 },
+          $metadata: { requestId: 'req-get' },
+        })
         .on(GetParameterCommand, { Name: `${PARAMETER}:${LABEL}` })
         .resolves({ Parameter: { Name: PARAMETER, Version: 5 } });
 

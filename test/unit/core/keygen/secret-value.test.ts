@@ -56,7 +56,11 @@ describe('Function: rotateSecretValue', () => {
       expect(fresh.asymmetricKeyDetails?.modulusLength).toBe(2048);
       expect(createPublicKey(fresh).equals(createPublicKey(old))).toBe(false);
       expect(signsAndVerifies(fresh)).toBe(true);
-      expect(rotated.before).toMatchObject({ shape: { kind: 'pem' }, encoding: { format: 'pem', pemType: 'PRIVATE KEY' }, algorithmName: 'RSA-2048' });
+      expect(rotated.before).toMatchObject({
+        shape: { kind: 'pem' },
+        encoding: { format: 'pem', pemType: 'PRIVATE KEY' },
+        algorithmName: 'RSA-2048',
+      });
       expect(rotated.after.algorithmName).toBe('RSA-2048');
     });
 
@@ -220,7 +224,15 @@ describe('Function: rotateSecretValue', () => {
       expect(signsAndVerifies(createPrivateKey({ key: fresh as JsonWebKey, format: 'jwk' }))).toBe(true);
       expect(rotated.before.kid).toBe('signing-2024');
       expect(rotated.after.kid).toBe(fresh.kid);
-      expect(rotated.after.publicJwk).toEqual({ kty: 'EC', crv: 'P-256', x: fresh.x, y: fresh.y, alg: 'ES256', use: 'sig', kid: fresh.kid });
+      expect(rotated.after.publicJwk).toEqual({
+        kty: 'EC',
+        crv: 'P-256',
+        x: fresh.x,
+        y: fresh.y,
+        alg: 'ES256',
+        use: 'sig',
+        kid: fresh.kid,
+      });
     });
 
     it('replaces an EC P-384 JWK and adds a kid when it had none', async () => {
@@ -382,7 +394,11 @@ describe('Function: rotateSecretValue', () => {
       ['a PEM body that is not a key', '-----BEGIN PRIVATE KEY-----\nAAAAAAAA\n-----END PRIVATE KEY-----\n', 'ERR_KEY_MALFORMED'],
       ['only a public key', spki(ecKey('P-256')), 'ERR_KEY_NOT_FOUND'],
       ['two private keys', `${pkcs8(ecKey('P-256'))}${pkcs8(ecKey('P-256'))}`, 'ERR_KEY_AMBIGUOUS'],
-      ['an OpenSSH key', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n', 'ERR_KEY_UNSUPPORTED'],
+      [
+        'an OpenSSH key',
+        '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+        'ERR_KEY_UNSUPPORTED',
+      ],
       [
         'an encrypted PKCS#8 key',
         String(ecKey('P-256').export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'x' })),
@@ -427,9 +443,7 @@ describe('Function: rotateSecretValue', () => {
     it('refuses a key next to its own certificate, in the same PEM text or another field', async () => {
       // Act
       const inText = await rejection(rotateSecretValue(`${certifiedKeyPem()}${certificateForKeyPem()}`));
-      const inField = await rejection(
-        rotateSecretValue(JSON.stringify({ key: certifiedKeyPem(), certificate: certificateForKeyPem() })),
-      );
+      const inField = await rejection(rotateSecretValue(JSON.stringify({ key: certifiedKeyPem(), certificate: certificateForKeyPem() })));
 
       // Assess
       expect(inText.code).toBe('ERR_KEY_BOUND_TO_CERTIFICATE');

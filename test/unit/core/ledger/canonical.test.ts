@@ -67,7 +67,7 @@ describe('Function: canonicalJson', () => {
     ['a non-finite number', { n: Number.NaN }, '$.n'],
     ['an unsafe integer', { n: 2 ** 60 }, '$.n'],
     ['a lone surrogate', { s: 'x\ud800y' }, '$.s'],
-    ['a lone surrogate in a key', { ['\udc00']: 1 }, '$.\udc00'],
+    ['a lone surrogate in a key', { '\udc00': 1 }, '$.\udc00'],
     ['undefined in an array', { list: [1, undefined] }, '$.list[1]'],
     ['a Date', { when: new Date(0) }, '$.when'],
     ['a Map', { m: new Map() }, '$.m'],

@@ -29,8 +29,12 @@ export const revocationCase = (options: { rotateSecretFails?: boolean } = {}): T
     at: at(time),
     input: { ...base, ...input },
   });
-  const action = (time: string, type: 'action-started' | 'action-succeeded' | 'action-failed', resourceArn: string, data: Record<string, unknown>) =>
-    entry(time, { type, resourceArn, data });
+  const action = (
+    time: string,
+    type: 'action-started' | 'action-succeeded' | 'action-failed',
+    resourceArn: string,
+    data: Record<string, unknown>,
+  ) => entry(time, { type, resourceArn, data });
 
   return [
     entry('09:00:01.250', {

@@ -121,7 +121,12 @@ describe('Function: createDigest', () => {
     // The winning run committed case a only (b was written after it read).
     const a = store.cases.get('a')?.at(-1);
     if (a === undefined) throw new Error('fixture has no case a');
-    const winner = await signDigest({ previous: undefined, leaves: [{ caseId: 'a', headSeq: a.seq, headHash: a.hash }], at: '2025-03-01T09:59:30.000Z', signer });
+    const winner = await signDigest({
+      previous: undefined,
+      leaves: [{ caseId: 'a', headSeq: a.seq, headHash: a.hash }],
+      at: '2025-03-01T09:59:30.000Z',
+      signer,
+    });
     store.racesToLose = 1;
     store.onRaceLost = () => store.digests.push(winner);
 

@@ -5,7 +5,10 @@ import type { Digest, DigestSignature, DigestSigner, LedgerEntry } from '../../.
 
 /** A signer over an HMAC: enough to tell a signature made with this key from any other. */
 export class FakeSigner implements DigestSigner {
-  constructor(readonly keyId = 'fake-key', private readonly secret = 'secret') {}
+  constructor(
+    readonly keyId = 'fake-key',
+    private readonly secret = 'secret',
+  ) {}
 
   async sign(message: Uint8Array): Promise<DigestSignature> {
     return { keyId: this.keyId, signature: createHmac('sha256', this.secret).update(message).digest('base64'), algorithm: 'ECDSA_SHA_256' };

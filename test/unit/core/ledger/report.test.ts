@@ -2,12 +2,37 @@ import { describe, expect, it } from 'vitest';
 import { buildCaseEvidence, categorize } from '../../../../lambda/core/ledger/evidence.js';
 import { escapeHtml, formatDuration, renderEvidenceReport } from '../../../../lambda/core/ledger/report.js';
 import type { VerificationReport } from '../../../../lambda/core/ledger/verify.js';
-import { CASE_ID, EMPLOYEE_ID, HOSTILE_REASON, NEW_KEY_ARN, OLD_KEY_ARN, revocationCase, SECRET_ARN, sealCase, USER_ARN } from './case-fixture.js';
+import {
+  CASE_ID,
+  EMPLOYEE_ID,
+  HOSTILE_REASON,
+  NEW_KEY_ARN,
+  OLD_KEY_ARN,
+  revocationCase,
+  SECRET_ARN,
+  sealCase,
+  USER_ARN,
+} from './case-fixture.js';
 
-const intact: VerificationReport = { ok: true, findings: [], casesChecked: 1, entriesChecked: 17, digestsChecked: 1, lastDigest: { seq: 1, at: '2025-03-01T09:05:00.000Z' } };
+const intact: VerificationReport = {
+  ok: true,
+  findings: [],
+  casesChecked: 1,
+  entriesChecked: 17,
+  digestsChecked: 1,
+  lastDigest: { seq: 1, at: '2025-03-01T09:05:00.000Z' },
+};
 const failed: VerificationReport = {
   ok: false,
-  findings: [{ code: 'ERR_ENTRY_ALTERED', severity: 'error', caseId: CASE_ID, seq: 6, message: 'Case case-7: entry seq 6 hashes to x, but its stored hash is y.' }],
+  findings: [
+    {
+      code: 'ERR_ENTRY_ALTERED',
+      severity: 'error',
+      caseId: CASE_ID,
+      seq: 6,
+      message: 'Case case-7: entry seq 6 hashes to x, but its stored hash is y.',
+    },
+  ],
   casesChecked: 1,
   entriesChecked: 17,
   digestsChecked: 1,
@@ -113,7 +138,15 @@ describe('Function: buildCaseEvidence', () => {
 describe('Function: categorize', () => {
   it('sorts known action types and guesses unknown ones by their wording', () => {
     // Act
-    const categories = ['deactivate-access-key', 'deny-role-sessions', 'move-alias', 'rotate-parameter', 'revoke-oauth-sessions', 'rotate-webhook-secret', 'notify-manager'].map(categorize);
+    const categories = [
+      'deactivate-access-key',
+      'deny-role-sessions',
+      'move-alias',
+      'rotate-parameter',
+      'revoke-oauth-sessions',
+      'rotate-webhook-secret',
+      'notify-manager',
+    ].map(categorize);
 
     // Assess
     expect(categories).toEqual(['containment', 'containment', 'rotation', 'rotation', 'containment', 'rotation', 'other']);
@@ -129,7 +162,19 @@ describe('Function: renderEvidenceReport', () => {
     const html = renderEvidenceReport(evidence);
 
     // Assess
-    for (const fact of [CASE_ID, EMPLOYEE_ID, 'alice@example.com', '2.5 s', '6.0 s', 'AKIAALICE0000001', OLD_KEY_ARN, NEW_KEY_ARN, SECRET_ARN, 'kid-old-1', 'Intact']) {
+    for (const fact of [
+      CASE_ID,
+      EMPLOYEE_ID,
+      'alice@example.com',
+      '2.5 s',
+      '6.0 s',
+      'AKIAALICE0000001',
+      OLD_KEY_ARN,
+      NEW_KEY_ARN,
+      SECRET_ARN,
+      'kid-old-1',
+      'Intact',
+    ]) {
       expect(html).toContain(fact);
     }
     expect(html).toContain('<span class="k">status:</span> Active');

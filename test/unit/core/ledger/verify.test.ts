@@ -18,7 +18,12 @@ const chain = (caseId: string, length: number): LedgerEntry[] => {
   return entries;
 };
 
-const codes = (findings: readonly LedgerFinding[]) => findings.map(({ code, seq, digestSeq }) => ({ code, ...(seq === undefined ? {} : { seq }), ...(digestSeq === undefined ? {} : { digestSeq }) }));
+const codes = (findings: readonly LedgerFinding[]) =>
+  findings.map(({ code, seq, digestSeq }) => ({
+    code,
+    ...(seq === undefined ? {} : { seq }),
+    ...(digestSeq === undefined ? {} : { digestSeq }),
+  }));
 
 /** Re-seals an entry with new data, as a tamperer who recomputes the hash would. */
 const reseal = (entry: LedgerEntry, change: Partial<LedgerEntry>): LedgerEntry => {
@@ -163,7 +168,14 @@ describe('Function: verifyDigestChain', () => {
   const digestChain = async (count: number): Promise<Digest[]> => {
     const digests: Digest[] = [];
     for (let i = 0; i < count; i += 1) {
-      digests.push(await signDigest({ previous: digests.at(-1), leaves: [leaf(`c${i}`, chain(`c${i}`, 1))], at: `2025-03-01T10:0${i}:00.000Z`, signer }));
+      digests.push(
+        await signDigest({
+          previous: digests.at(-1),
+          leaves: [leaf(`c${i}`, chain(`c${i}`, 1))],
+          at: `2025-03-01T10:0${i}:00.000Z`,
+          signer,
+        }),
+      );
     }
     return digests;
   };
@@ -232,14 +244,27 @@ describe('Function: verifyLedger', () => {
     const rewritten = chain('rewritten', 2);
     const digest = await signDigest({
       previous: undefined,
-      leaves: [kept, gone, rewritten].map((entries) => ({ caseId: entries[0]!.caseId, headSeq: entries.at(-1)!.seq, headHash: entries.at(-1)!.hash })),
+      leaves: [kept, gone, rewritten].map((entries) => ({
+        caseId: entries[0]!.caseId,
+        headSeq: entries.at(-1)!.seq,
+        headHash: entries.at(-1)!.hash,
+      })),
       at: '2025-03-01T10:00:00.000Z',
       signer,
     });
     const rewrittenNow = [rewritten[0]!, reseal(rewritten[1]!, { data: { seq: 'changed' } })];
 
     // Act
-    const report = await verifyLedger({ cases: [{ caseId: 'kept', entries: kept }, { caseId: 'rewritten', entries: rewrittenNow }], digests: [digest] }, { verifier: signer });
+    const report = await verifyLedger(
+      {
+        cases: [
+          { caseId: 'kept', entries: kept },
+          { caseId: 'rewritten', entries: rewrittenNow },
+        ],
+        digests: [digest],
+      },
+      { verifier: signer },
+    );
 
     // Assess
     expect(report.ok).toBe(false);
@@ -252,7 +277,12 @@ describe('Function: verifyLedger', () => {
   it('ignores what a forged digest claims about cases', async () => {
     // Prepare
     const impostor = new FakeSigner('impostor', 'x');
-    const forged = await signDigest({ previous: undefined, leaves: [{ caseId: 'never', headSeq: 1, headHash: 'a'.repeat(64) }], at: '2025-03-01T10:00:00.000Z', signer: impostor });
+    const forged = await signDigest({
+      previous: undefined,
+      leaves: [{ caseId: 'never', headSeq: 1, headHash: 'a'.repeat(64) }],
+      at: '2025-03-01T10:00:00.000Z',
+      signer: impostor,
+    });
 
     // Act
     const report = await verifyLedger({ cases: [], digests: [forged] }, { verifier: signer });
@@ -264,7 +294,12 @@ describe('Function: verifyLedger', () => {
   it('warns ERR_UNDIGESTED for entries after the last digest and stays ok', async () => {
     // Prepare
     const entries = chain('c', 4);
-    const digest = await signDigest({ previous: undefined, leaves: [{ caseId: 'c', headSeq: 2, headHash: entries[1]!.hash }], at: '2025-03-01T10:00:00.000Z', signer });
+    const digest = await signDigest({
+      previous: undefined,
+      leaves: [{ caseId: 'c', headSeq: 2, headHash: entries[1]!.hash }],
+      at: '2025-03-01T10:00:00.000Z',
+      signer,
+    });
 
     // Act
     const report = await verifyLedger({ cases: [{ caseId: 'c', entries }], digests: [digest] }, { verifier: signer });
@@ -280,10 +315,27 @@ describe('Function: verifyLedger', () => {
     // Prepare
     const broken = chain('broken', 3).filter((e) => e.seq !== 2);
     const fine = chain('fine', 2);
-    const digest = await signDigest({ previous: undefined, leaves: [{ caseId: 'fine', headSeq: 2, headHash: fine[1]!.hash }, { caseId: 'gone', headSeq: 1, headHash: 'a'.repeat(64) }], at: '2025-03-01T10:00:00.000Z', signer });
+    const digest = await signDigest({
+      previous: undefined,
+      leaves: [
+        { caseId: 'fine', headSeq: 2, headHash: fine[1]!.hash },
+        { caseId: 'gone', headSeq: 1, headHash: 'a'.repeat(64) },
+      ],
+      at: '2025-03-01T10:00:00.000Z',
+      signer,
+    });
 
     // Act
-    const report = await verifyLedger({ cases: [{ caseId: 'broken', entries: broken }, { caseId: 'fine', entries: fine }], digests: [digest] }, { verifier: signer, caseIds: ['fine'] });
+    const report = await verifyLedger(
+      {
+        cases: [
+          { caseId: 'broken', entries: broken },
+          { caseId: 'fine', entries: fine },
+        ],
+        digests: [digest],
+      },
+      { verifier: signer, caseIds: ['fine'] },
+    );
 
     // Assess
     expect(report.findings).toEqual([]);

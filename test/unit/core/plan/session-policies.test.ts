@@ -1,7 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, type Decision } from '../../../../lambda/core/policy/evaluate.js';
-import type { PrincipalContext } from '../../../../lambda/core/policy/context.js';
-import { parsePolicyDocument } from '../../../../lambda/core/policy/parse.js';
 import {
   BLANKET_REVOCATION_POLICY_NAME,
   blanketSessionDeny,
@@ -9,6 +6,9 @@ import {
   QUARANTINE_POLICY_NAME,
   targetedSessionDeny,
 } from '../../../../lambda/core/plan/session-policies.js';
+import type { PrincipalContext } from '../../../../lambda/core/policy/context.js';
+import { authorize, type Decision } from '../../../../lambda/core/policy/evaluate.js';
+import { parsePolicyDocument } from '../../../../lambda/core/policy/parse.js';
 
 const CUT_OFF = '2026-11-29T09:00:05.000Z';
 const BEFORE = '2026-11-29T08:59:00Z';

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables (${aws:username} …) are plain strings here.
 import { describe, expect, it } from 'vitest';
-import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import type { Decision, PrincipalContext, RequestContext } from '../../../../lambda/core/policy/evaluate.js';
+import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import { alice, deployer, identity, policies, request, signingKey } from './fixtures.js';
 
 /** Alice (or another principal) asks for kms:Sign under one identity Allow carrying `condition`. */
@@ -9,7 +9,15 @@ function decide(condition: object, context?: RequestContext['context'], principa
   return authorize(
     request(principal, 'kms:Sign', signingKey, context),
     policies({
-      identity: [identity('arn:aws:iam::111122223333:policy/conditional', { Sid: 'Cond', Effect: 'Allow', Action: 'kms:Sign', Resource: '*', Condition: condition })],
+      identity: [
+        identity('arn:aws:iam::111122223333:policy/conditional', {
+          Sid: 'Cond',
+          Effect: 'Allow',
+          Action: 'kms:Sign',
+          Resource: '*',
+          Condition: condition,
+        }),
+      ],
     }),
   );
 }
@@ -161,12 +169,20 @@ const families: readonly (readonly [family: string, allowed: Case, denied: Case]
   [
     '…IfExists',
     ['missing key', { StringEqualsIfExists: { 'kms:EncryptionContext:app': 'billing' } }, { 'kms:EncryptionContext:app': [] }],
-    ['present key, other value', { StringEqualsIfExists: { 'kms:EncryptionContext:app': 'billing' } }, { 'kms:EncryptionContext:app': 'ads' }],
+    [
+      'present key, other value',
+      { StringEqualsIfExists: { 'kms:EncryptionContext:app': 'billing' } },
+      { 'kms:EncryptionContext:app': 'ads' },
+    ],
   ],
   [
     'negated …IfExists',
     ['missing key', { StringNotEqualsIfExists: { 'kms:EncryptionContext:app': 'billing' } }, { 'kms:EncryptionContext:app': [] }],
-    ['present key, listed value', { StringNotEqualsIfExists: { 'kms:EncryptionContext:app': 'billing' } }, { 'kms:EncryptionContext:app': 'billing' }],
+    [
+      'present key, listed value',
+      { StringNotEqualsIfExists: { 'kms:EncryptionContext:app': 'billing' } },
+      { 'kms:EncryptionContext:app': 'billing' },
+    ],
   ],
   [
     'ForAnyValue:',
@@ -181,7 +197,11 @@ const families: readonly (readonly [family: string, allowed: Case, denied: Case]
   [
     'ForAllValues:',
     ['every request value listed', { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team', 'env'] } }, { 'aws:TagKeys': ['env'] }],
-    ['one request value not listed', { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team', 'env'] } }, { 'aws:TagKeys': ['env', 'owner'] }],
+    [
+      'one request value not listed',
+      { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team', 'env'] } },
+      { 'aws:TagKeys': ['env', 'owner'] },
+    ],
   ],
   [
     'ForAllValues: on a missing or empty key',
@@ -215,8 +235,16 @@ const families: readonly (readonly [family: string, allowed: Case, denied: Case]
   ],
   [
     'several keys and operators (AND)',
-    ['all hold', { StringEquals: { 'aws:PrincipalTag/team': 'payments', 'aws:ResourceTag/purpose': 'jwt' }, Bool: { 'aws:SecureTransport': 'true' } }, { 'aws:SecureTransport': 'true' }],
-    ['one fails', { StringEquals: { 'aws:PrincipalTag/team': 'payments', 'aws:ResourceTag/purpose': 'jwt' }, Bool: { 'aws:SecureTransport': 'true' } }, { 'aws:SecureTransport': 'false' }],
+    [
+      'all hold',
+      { StringEquals: { 'aws:PrincipalTag/team': 'payments', 'aws:ResourceTag/purpose': 'jwt' }, Bool: { 'aws:SecureTransport': 'true' } },
+      { 'aws:SecureTransport': 'true' },
+    ],
+    [
+      'one fails',
+      { StringEquals: { 'aws:PrincipalTag/team': 'payments', 'aws:ResourceTag/purpose': 'jwt' }, Bool: { 'aws:SecureTransport': 'true' } },
+      { 'aws:SecureTransport': 'false' },
+    ],
   ],
 ];
 
@@ -319,8 +347,14 @@ describe('Function: authorize (conditions)', () => {
       const context = { 'aws:TagKeys': ['team', 'env'] };
 
       // Assess
-      expect(decide({ 'ForAllValues:StringEquals': { 'aws:TagKeys': '${aws:SourceIdentity}' } }, context)).toMatchObject({ decision: 'allow', conditional: true });
-      expect(decide({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': '${aws:SourceIdentity}' } }, context)).toMatchObject({ decision: 'allow', conditional: true });
+      expect(decide({ 'ForAllValues:StringEquals': { 'aws:TagKeys': '${aws:SourceIdentity}' } }, context)).toMatchObject({
+        decision: 'allow',
+        conditional: true,
+      });
+      expect(decide({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': '${aws:SourceIdentity}' } }, context)).toMatchObject({
+        decision: 'allow',
+        conditional: true,
+      });
       expect(decide({ 'ForAllValues:StringLike': { 'aws:TagKeys': 'te${aws:SourceIdentity}' } }, context).decision).toBe('implicit-deny');
     });
 

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables (${aws:username} …) are plain strings here.
 import { describe, expect, it } from 'vitest';
-import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import type { PolicySet, RequestContext } from '../../../../lambda/core/policy/evaluate.js';
+import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import type { PolicySource } from '../../../../lambda/core/policy/types.js';
 import {
   ACCOUNT_ID,
@@ -9,20 +9,25 @@ import {
   adminRole,
   alice,
   allowAll,
-  deployer,
   DEPLOYER_SESSION_ARN,
+  deployer,
   doc,
   identity,
   policies,
-  request,
   ROOT_ARN,
+  request,
   secret,
   signingKey,
   source,
 } from './fixtures.js';
 
 const ADMIN = identity('arn:aws:iam::aws:policy/AdministratorAccess', allowAll);
-const SIGNER = identity('arn:aws:iam::111122223333:policy/signer', { Sid: 'Sign', Effect: 'Allow', Action: 'kms:Sign', Resource: signingKey.arn });
+const SIGNER = identity('arn:aws:iam::111122223333:policy/signer', {
+  Sid: 'Sign',
+  Effect: 'Allow',
+  Action: 'kms:Sign',
+  Resource: signingKey.arn,
+});
 const FULL_ACCESS = doc({ Effect: 'Allow', Action: '*', Resource: '*' });
 const RCP_FULL_ACCESS = doc({ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' });
 const sign = (principal = alice): RequestContext => request(principal, 'kms:Sign', signingKey);
@@ -50,7 +55,14 @@ describe('Function: authorize', () => {
       ['the permissions boundary', { identity: [ADMIN], permissionsBoundary: boundary([allowAll, denySign]) }],
       ['an SCP', { identity: [ADMIN], scps: [[FULL_ACCESS, doc(denySign)]] }],
       ['an RCP', { identity: [ADMIN], resourceMode: 'resource-policy', rcps: [[RCP_FULL_ACCESS, doc({ ...denySign, Principal: '*' })]] }],
-      ['the key policy', { identity: [ADMIN], resourceMode: 'kms-key', resource: keyPolicy(rootKeyStatement, { ...denySign, Principal: { AWS: alice.arn } }) }],
+      [
+        'the key policy',
+        {
+          identity: [ADMIN],
+          resourceMode: 'kms-key',
+          resource: keyPolicy(rootKeyStatement, { ...denySign, Principal: { AWS: alice.arn } }),
+        },
+      ],
     ])('denies explicitly when %s denies, even though others allow', (_where, partial) => {
       // Act
       const decision = authorize(sign(), policies(partial));
@@ -134,7 +146,10 @@ describe('Function: authorize', () => {
       const getSecret = request(alice, 'secretsmanager:GetSecretValue', secret);
 
       // Act
-      const decision = authorize(getSecret, policies({ identity: [ADMIN], resourceMode: 'resource-policy', rcps: [[RCP_FULL_ACCESS], [kmsOnly]] }));
+      const decision = authorize(
+        getSecret,
+        policies({ identity: [ADMIN], resourceMode: 'resource-policy', rcps: [[RCP_FULL_ACCESS], [kmsOnly]] }),
+      );
 
       // Assess
       expect(decision.decision).toBe('implicit-deny');
@@ -142,7 +157,11 @@ describe('Function: authorize', () => {
 
     it('does not apply to services RCPs do not cover', () => {
       // Prepare
-      const getParameter = request(alice, 'ssm:GetParameter', { arn: `arn:aws:ssm:eu-west-1:${ACCOUNT_ID}:parameter/k`, accountId: ACCOUNT_ID, tags: {} });
+      const getParameter = request(alice, 'ssm:GetParameter', {
+        arn: `arn:aws:ssm:eu-west-1:${ACCOUNT_ID}:parameter/k`,
+        accountId: ACCOUNT_ID,
+        tags: {},
+      });
 
       // Act
       const decision = authorize(getParameter, policies({ identity: [ADMIN], resourceMode: 'resource-policy', rcps: [[kmsOnly]] }));
@@ -188,11 +207,20 @@ describe('Function: authorize', () => {
     const s3Boundary = boundary({ Effect: 'Allow', Action: 's3:*', Resource: '*' });
     const getSecret = (principal = alice): RequestContext => request(principal, 'secretsmanager:GetSecretValue', secret);
     const secretPolicy = (principal: string): PolicySource =>
-      source('resource', secret.arn, { Sid: 'Named', Effect: 'Allow', Principal: { AWS: principal }, Action: 'secretsmanager:GetSecretValue', Resource: '*' });
+      source('resource', secret.arn, {
+        Sid: 'Named',
+        Effect: 'Allow',
+        Principal: { AWS: principal },
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: '*',
+      });
 
     it('allows a user named by ARN despite no identity Allow and a boundary that does not allow', () => {
       // Act
-      const decision = authorize(getSecret(), policies({ resourceMode: 'resource-policy', resource: secretPolicy(alice.arn), permissionsBoundary: s3Boundary }));
+      const decision = authorize(
+        getSecret(),
+        policies({ resourceMode: 'resource-policy', resource: secretPolicy(alice.arn), permissionsBoundary: s3Boundary }),
+      );
 
       // Assess
       expect(decision.decision).toBe('allow');
@@ -201,7 +229,10 @@ describe('Function: authorize', () => {
 
     it('denies a role named by role ARN when its boundary does not allow', () => {
       // Act
-      const decision = authorize(getSecret(deployer), policies({ resourceMode: 'resource-policy', resource: secretPolicy(deployer.arn), permissionsBoundary: s3Boundary }));
+      const decision = authorize(
+        getSecret(deployer),
+        policies({ resourceMode: 'resource-policy', resource: secretPolicy(deployer.arn), permissionsBoundary: s3Boundary }),
+      );
 
       // Assess
       expect(decision.decision).toBe('implicit-deny');
@@ -212,7 +243,10 @@ describe('Function: authorize', () => {
       const pb = boundary({ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' });
 
       // Act
-      const decision = authorize(getSecret(deployer), policies({ resourceMode: 'resource-policy', resource: secretPolicy(deployer.arn), permissionsBoundary: pb }));
+      const decision = authorize(
+        getSecret(deployer),
+        policies({ resourceMode: 'resource-policy', resource: secretPolicy(deployer.arn), permissionsBoundary: pb }),
+      );
 
       // Assess
       expect(decision.decision).toBe('allow');
@@ -221,7 +255,10 @@ describe('Function: authorize', () => {
 
     it('allows a role session named by session ARN despite the boundary', () => {
       // Act
-      const decision = authorize(getSecret(deployer), policies({ resourceMode: 'resource-policy', resource: secretPolicy(DEPLOYER_SESSION_ARN), permissionsBoundary: s3Boundary }));
+      const decision = authorize(
+        getSecret(deployer),
+        policies({ resourceMode: 'resource-policy', resource: secretPolicy(DEPLOYER_SESSION_ARN), permissionsBoundary: s3Boundary }),
+      );
 
       // Assess
       expect(decision.decision).toBe('allow');
@@ -231,7 +268,13 @@ describe('Function: authorize', () => {
   describe('rule: the KMS key policy is the gate', () => {
     it('allows a principal the key policy names directly, without any identity policy', () => {
       // Prepare
-      const kp = keyPolicy({ Sid: 'Signer', Effect: 'Allow', Principal: { AWS: [alice.arn] }, Action: ['kms:Sign', 'kms:Verify'], Resource: '*' });
+      const kp = keyPolicy({
+        Sid: 'Signer',
+        Effect: 'Allow',
+        Principal: { AWS: [alice.arn] },
+        Action: ['kms:Sign', 'kms:Verify'],
+        Resource: '*',
+      });
 
       // Act
       const decision = authorize(sign(), policies({ resourceMode: 'kms-key', resource: kp }));
@@ -262,7 +305,9 @@ describe('Function: authorize', () => {
     });
 
     it('denies a principal trusted through the root when no identity policy allows', () => {
-      expect(authorize(sign(), policies({ resourceMode: 'kms-key', resource: keyPolicy(rootKeyStatement) })).decision).toBe('implicit-deny');
+      expect(authorize(sign(), policies({ resourceMode: 'kms-key', resource: keyPolicy(rootKeyStatement) })).decision).toBe(
+        'implicit-deny',
+      );
     });
 
     it('denies root delegation when the boundary does not allow', () => {
@@ -270,7 +315,10 @@ describe('Function: authorize', () => {
       const pb = boundary({ Effect: 'Allow', Action: 's3:*', Resource: '*' });
 
       // Act
-      const decision = authorize(sign(), policies({ resourceMode: 'kms-key', resource: keyPolicy(rootKeyStatement), identity: [ADMIN], permissionsBoundary: pb }));
+      const decision = authorize(
+        sign(),
+        policies({ resourceMode: 'kms-key', resource: keyPolicy(rootKeyStatement), identity: [ADMIN], permissionsBoundary: pb }),
+      );
 
       // Assess
       expect(decision.decision).toBe('implicit-deny');
@@ -293,7 +341,13 @@ describe('Function: authorize', () => {
 
     it('allows everyone the key policy grants with Principal "*"', () => {
       // Prepare
-      const kp = keyPolicy({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Sign', Resource: '*', Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT_ID } } });
+      const kp = keyPolicy({
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'kms:Sign',
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT_ID } },
+      });
 
       // Assess
       expect(authorize(sign(deployer), policies({ resourceMode: 'kms-key', resource: kp })).decision).toBe('allow');
@@ -304,7 +358,9 @@ describe('Function: authorize', () => {
       const other = keyPolicy({ Effect: 'Allow', Principal: { AWS: deployer.arn }, Action: 'kms:*', Resource: '*' });
 
       // Assess
-      expect(authorize(sign(accountRoot), policies({ resourceMode: 'kms-key', resource: keyPolicy(rootKeyStatement) })).decision).toBe('allow');
+      expect(authorize(sign(accountRoot), policies({ resourceMode: 'kms-key', resource: keyPolicy(rootKeyStatement) })).decision).toBe(
+        'allow',
+      );
       expect(authorize(sign(accountRoot), policies({ resourceMode: 'kms-key', resource: other })).decision).toBe('implicit-deny');
     });
   });
@@ -312,11 +368,18 @@ describe('Function: authorize', () => {
   describe('rule: a secret resource policy adds to identity policies', () => {
     const getSecret = request(alice, 'secretsmanager:GetSecretValue', secret);
     const readSecrets = identity('read-secrets', { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' });
-    const rootOnly = source('resource', secret.arn, { Effect: 'Allow', Principal: { AWS: ROOT_ARN }, Action: 'secretsmanager:*', Resource: '*' });
+    const rootOnly = source('resource', secret.arn, {
+      Effect: 'Allow',
+      Principal: { AWS: ROOT_ARN },
+      Action: 'secretsmanager:*',
+      Resource: '*',
+    });
 
     it('allows on an identity Allow alone', () => {
       expect(authorize(getSecret, policies({ resourceMode: 'resource-policy', identity: [readSecrets] })).decision).toBe('allow');
-      expect(authorize(getSecret, policies({ resourceMode: 'resource-policy', identity: [readSecrets], resource: rootOnly })).decision).toBe('allow');
+      expect(
+        authorize(getSecret, policies({ resourceMode: 'resource-policy', identity: [readSecrets], resource: rootOnly })).decision,
+      ).toBe('allow');
     });
 
     it('does not allow through a resource policy that names only the account root', () => {
@@ -329,7 +392,11 @@ describe('Function: authorize', () => {
     const trust = (principal: object): PolicySource =>
       source('trust', adminRole.arn, { Sid: 'Trust', Effect: 'Allow', Principal: principal, Action: ['sts:AssumeRole', 'sts:TagSession'] });
     const assumeAdmin = identity('assume-admin', { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: adminRole.arn });
-    const assumeOther = identity('assume-other', { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${ACCOUNT_ID}:role/other` });
+    const assumeOther = identity('assume-other', {
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: `arn:aws:iam::${ACCOUNT_ID}:role/other`,
+    });
 
     it('allows a principal the trust policy names, without an identity Allow', () => {
       expect(authorize(assume(), policies({ resourceMode: 'trust-policy', resource: trust({ AWS: alice.arn }) })).decision).toBe('allow');
@@ -337,7 +404,10 @@ describe('Function: authorize', () => {
 
     it('allows through the account root when an identity policy allows sts:AssumeRole on the role', () => {
       // Act
-      const decision = authorize(assume(), policies({ resourceMode: 'trust-policy', resource: trust({ AWS: ROOT_ARN }), identity: [assumeAdmin] }));
+      const decision = authorize(
+        assume(),
+        policies({ resourceMode: 'trust-policy', resource: trust({ AWS: ROOT_ARN }), identity: [assumeAdmin] }),
+      );
 
       // Assess
       expect(decision.decision).toBe('allow');
@@ -345,32 +415,39 @@ describe('Function: authorize', () => {
     });
 
     it('denies through the account root when the identity policy allows another role only', () => {
-      expect(authorize(assume(), policies({ resourceMode: 'trust-policy', resource: trust({ AWS: ROOT_ARN }), identity: [assumeOther] })).decision).toBe(
-        'implicit-deny',
-      );
+      expect(
+        authorize(assume(), policies({ resourceMode: 'trust-policy', resource: trust({ AWS: ROOT_ARN }), identity: [assumeOther] }))
+          .decision,
+      ).toBe('implicit-deny');
     });
 
     it('denies when the trust policy names someone else, whatever the identity policy says', () => {
-      expect(authorize(assume(), policies({ resourceMode: 'trust-policy', resource: trust({ AWS: deployer.arn }), identity: [ADMIN] })).decision).toBe(
-        'implicit-deny',
-      );
+      expect(
+        authorize(assume(), policies({ resourceMode: 'trust-policy', resource: trust({ AWS: deployer.arn }), identity: [ADMIN] })).decision,
+      ).toBe('implicit-deny');
     });
 
     it('never lets a service principal stand for an IAM principal', () => {
       expect(
-        authorize(assume(), policies({ resourceMode: 'trust-policy', resource: trust({ Service: 'lambda.amazonaws.com' }), identity: [ADMIN] })).decision,
+        authorize(
+          assume(),
+          policies({ resourceMode: 'trust-policy', resource: trust({ Service: 'lambda.amazonaws.com' }), identity: [ADMIN] }),
+        ).decision,
       ).toBe('implicit-deny');
     });
 
     it('denies the account root user, who cannot assume roles', () => {
-      expect(authorize(assume(accountRoot), policies({ resourceMode: 'trust-policy', resource: trust({ AWS: ROOT_ARN }) })).decision).toBe('implicit-deny');
+      expect(authorize(assume(accountRoot), policies({ resourceMode: 'trust-policy', resource: trust({ AWS: ROOT_ARN }) })).decision).toBe(
+        'implicit-deny',
+      );
     });
 
     it('lets a role named in the trust policy assume it when its boundary allows, not otherwise', () => {
       // Prepare
       const allowingBoundary = boundary({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' });
       const narrowBoundary = boundary({ Effect: 'Allow', Action: 's3:*', Resource: '*' });
-      const set = (pb: PolicySource): PolicySet => policies({ resourceMode: 'trust-policy', resource: trust({ AWS: deployer.arn }), permissionsBoundary: pb });
+      const set = (pb: PolicySource): PolicySet =>
+        policies({ resourceMode: 'trust-policy', resource: trust({ AWS: deployer.arn }), permissionsBoundary: pb });
 
       // Assess
       expect(authorize(assume(deployer), set(allowingBoundary)).decision).toBe('allow');
@@ -400,7 +477,9 @@ describe('Function: authorize', () => {
     });
 
     it('does not allow actions an Allow NotAction lists', () => {
-      expect(authorize(request(alice, 'iam:CreateAccessKey', adminRole), policies({ identity: [allAllowedButIam] })).decision).toBe('implicit-deny');
+      expect(authorize(request(alice, 'iam:CreateAccessKey', adminRole), policies({ identity: [allAllowedButIam] })).decision).toBe(
+        'implicit-deny',
+      );
     });
 
     it('denies every action a Deny NotAction does not list, and only those', () => {
@@ -417,9 +496,10 @@ describe('Function: authorize', () => {
     const allButSigningKey = identity('not-key', { Effect: 'Allow', Action: 'kms:*', NotResource: signingKey.arn });
 
     it('allows resources an Allow NotResource does not list', () => {
-      expect(authorize(request(alice, 'kms:Sign', { ...signingKey, arn: `${signingKey.arn}0` }), policies({ identity: [allButSigningKey] })).decision).toBe(
-        'allow',
-      );
+      expect(
+        authorize(request(alice, 'kms:Sign', { ...signingKey, arn: `${signingKey.arn}0` }), policies({ identity: [allButSigningKey] }))
+          .decision,
+      ).toBe('allow');
     });
 
     it('does not allow resources an Allow NotResource lists', () => {
@@ -452,7 +532,9 @@ describe('Function: authorize', () => {
     });
 
     it('denies when the resource has no such tag', () => {
-      expect(authorize(request(alice, 'kms:Sign', { ...signingKey, tags: {} }), policies({ identity: [abac] })).decision).toBe('implicit-deny');
+      expect(authorize(request(alice, 'kms:Sign', { ...signingKey, tags: {} }), policies({ identity: [abac] })).decision).toBe(
+        'implicit-deny',
+      );
     });
 
     it('denies when the principal has no such tag', () => {
@@ -488,7 +570,12 @@ describe('Function: authorize', () => {
 
     it('matches each principal against the same key policy, alternating', () => {
       // Prepare
-      const kp = keyPolicy({ Effect: 'Allow', Principal: { AWS: [`arn:aws:sts::${ACCOUNT_ID}:assumed-role/deployer/s1`] }, Action: 'kms:Sign', Resource: '*' });
+      const kp = keyPolicy({
+        Effect: 'Allow',
+        Principal: { AWS: [`arn:aws:sts::${ACCOUNT_ID}:assumed-role/deployer/s1`] },
+        Action: 'kms:Sign',
+        Resource: '*',
+      });
       const set = policies({ resourceMode: 'kms-key', resource: kp });
       const impostor = { ...deployer, arn: `arn:aws:iam::${ACCOUNT_ID}:role/other/deployer2`, name: 'deployer2' };
 
@@ -531,7 +618,10 @@ describe('Function: authorize', () => {
 
     it('denies when the same Deny’s condition is known to hold', () => {
       // Act
-      const decision = authorize(request(alice, 'kms:Sign', signingKey, { 'aws:MultiFactorAuthPresent': 'false' }), policies({ identity: [ADMIN, mfaDeny] }));
+      const decision = authorize(
+        request(alice, 'kms:Sign', signingKey, { 'aws:MultiFactorAuthPresent': 'false' }),
+        policies({ identity: [ADMIN, mfaDeny] }),
+      );
 
       // Assess
       expect(decision.decision).toBe('explicit-deny');
@@ -557,7 +647,12 @@ describe('Function: authorize', () => {
 
     it('prefers an unconditional Allow over a conditional one', () => {
       // Prepare
-      const conditional = identity('conditional', { Effect: 'Allow', Action: 'kms:Sign', Resource: '*', Condition: { Bool: { 'aws:ViaAWSService': 'true' } } });
+      const conditional = identity('conditional', {
+        Effect: 'Allow',
+        Action: 'kms:Sign',
+        Resource: '*',
+        Condition: { Bool: { 'aws:ViaAWSService': 'true' } },
+      });
 
       // Act
       const decision = authorize(sign(), policies({ identity: [conditional, SIGNER] }));
@@ -569,7 +664,12 @@ describe('Function: authorize', () => {
 
     it('makes an allow conditional when an SCP Deny cannot be decided', () => {
       // Prepare
-      const regionFence = doc({ Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } } });
+      const regionFence = doc({
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+      });
 
       // Act
       const decision = authorize(sign(), policies({ identity: [ADMIN], scps: [[FULL_ACCESS, regionFence]] }));

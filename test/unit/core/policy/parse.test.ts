@@ -15,7 +15,10 @@ function parseError(raw: unknown): PolicyParseError {
   throw new Error('expected a PolicyParseError');
 }
 
-const statement = (extra: object): object => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Sign', Resource: '*', ...extra }] });
+const statement = (extra: object): object => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 'kms:Sign', Resource: '*', ...extra }],
+});
 
 describe('Function: parsePolicyDocument', () => {
   it('normalises single values to arrays', () => {
@@ -93,7 +96,11 @@ describe('Function: parsePolicyDocument', () => {
       {
         Statement: [
           { Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' },
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com', Federated: ['cognito-identity.amazonaws.com'] }, Action: 'sts:AssumeRole' },
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'lambda.amazonaws.com', Federated: ['cognito-identity.amazonaws.com'] },
+            Action: 'sts:AssumeRole',
+          },
         ],
       },
       WHERE,
@@ -147,17 +154,57 @@ describe('Function: parsePolicyDocument', () => {
       ['a principal string other than "*"', statement({ Principal: 'arn:aws:iam::111122223333:root' }), 'Statement[0].Principal'],
       ['an unknown statement element', statement({ Sids: 'x' }), 'Statement[0].Sids'],
       ['a non-string Sid', statement({ Sid: 3 }), 'Statement[0].Sid'],
-      ['an unknown condition operator', statement({ Condition: { StringEqual: { 'aws:username': 'a' } } }), 'Statement[0].Condition.StringEqual'],
+      [
+        'an unknown condition operator',
+        statement({ Condition: { StringEqual: { 'aws:username': 'a' } } }),
+        'Statement[0].Condition.StringEqual',
+      ],
       ['IfExists on Null', statement({ Condition: { NullIfExists: { 'aws:username': 'true' } } }), 'Statement[0].Condition.NullIfExists'],
-      ['a set prefix on Null', statement({ Condition: { 'ForAnyValue:Null': { 'aws:TagKeys': 'true' } } }), 'Statement[0].Condition["ForAnyValue:Null"]'],
-      ['a condition operator that is not an object', statement({ Condition: { StringEquals: 'x' } }), 'Statement[0].Condition.StringEquals'],
-      ['an object condition value', statement({ Condition: { StringEquals: { 'aws:username': { a: 1 } } } }), 'Statement[0].Condition.StringEquals["aws:username"]'],
-      ['a null condition value in a list', statement({ Condition: { StringEquals: { 'aws:username': ['a', null] } } }), 'Statement[0].Condition.StringEquals["aws:username"][1]'],
-      ['a non-numeric value for a Numeric operator', statement({ Condition: { NumericLessThan: { 'aws:MultiFactorAuthAge': 'soon' } } }), 'Statement[0].Condition.NumericLessThan["aws:MultiFactorAuthAge"]'],
-      ['a non-date value for a Date operator', statement({ Condition: { DateLessThan: { 'aws:CurrentTime': 'tomorrow' } } }), 'Statement[0].Condition.DateLessThan["aws:CurrentTime"]'],
-      ['a non-CIDR value for IpAddress', statement({ Condition: { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '10.0.0.0/33'] } } }), 'Statement[0].Condition.IpAddress["aws:SourceIp"][1]'],
-      ['a non-boolean value for Bool', statement({ Condition: { Bool: { 'aws:SecureTransport': 'yes' } } }), 'Statement[0].Condition.Bool["aws:SecureTransport"]'],
-      ['a non-boolean value for Null', statement({ Condition: { Null: { 'aws:SecureTransport': 'maybe' } } }), 'Statement[0].Condition.Null["aws:SecureTransport"]'],
+      [
+        'a set prefix on Null',
+        statement({ Condition: { 'ForAnyValue:Null': { 'aws:TagKeys': 'true' } } }),
+        'Statement[0].Condition["ForAnyValue:Null"]',
+      ],
+      [
+        'a condition operator that is not an object',
+        statement({ Condition: { StringEquals: 'x' } }),
+        'Statement[0].Condition.StringEquals',
+      ],
+      [
+        'an object condition value',
+        statement({ Condition: { StringEquals: { 'aws:username': { a: 1 } } } }),
+        'Statement[0].Condition.StringEquals["aws:username"]',
+      ],
+      [
+        'a null condition value in a list',
+        statement({ Condition: { StringEquals: { 'aws:username': ['a', null] } } }),
+        'Statement[0].Condition.StringEquals["aws:username"][1]',
+      ],
+      [
+        'a non-numeric value for a Numeric operator',
+        statement({ Condition: { NumericLessThan: { 'aws:MultiFactorAuthAge': 'soon' } } }),
+        'Statement[0].Condition.NumericLessThan["aws:MultiFactorAuthAge"]',
+      ],
+      [
+        'a non-date value for a Date operator',
+        statement({ Condition: { DateLessThan: { 'aws:CurrentTime': 'tomorrow' } } }),
+        'Statement[0].Condition.DateLessThan["aws:CurrentTime"]',
+      ],
+      [
+        'a non-CIDR value for IpAddress',
+        statement({ Condition: { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '10.0.0.0/33'] } } }),
+        'Statement[0].Condition.IpAddress["aws:SourceIp"][1]',
+      ],
+      [
+        'a non-boolean value for Bool',
+        statement({ Condition: { Bool: { 'aws:SecureTransport': 'yes' } } }),
+        'Statement[0].Condition.Bool["aws:SecureTransport"]',
+      ],
+      [
+        'a non-boolean value for Null',
+        statement({ Condition: { Null: { 'aws:SecureTransport': 'maybe' } } }),
+        'Statement[0].Condition.Null["aws:SecureTransport"]',
+      ],
     ];
 
     it.each(cases)('rejects %s, naming the path', (_name, raw, path) => {

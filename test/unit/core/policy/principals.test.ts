@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import type { PrincipalContext } from '../../../../lambda/core/policy/evaluate.js';
+import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import {
   ACCOUNT,
   compilePrincipals,
@@ -16,12 +16,12 @@ import {
   ACCOUNT_ID,
   accountRoot,
   alice,
-  deployer,
   DEPLOYER_SESSION_ARN,
+  deployer,
   OTHER_ACCOUNT_ID,
   policies,
-  request,
   ROOT_ARN,
+  request,
   secret,
   source,
 } from './fixtures.js';
@@ -62,7 +62,9 @@ describe('Function: exemptFromNotPrincipalDeny', () => {
   });
 
   it('exempts a role only when session, role and account are listed', () => {
-    expect(exemptFromNotPrincipalDeny(compilePrincipals({ AWS: [DEPLOYER_SESSION_ARN, deployer.arn, ROOT_ARN] }), deployer, false)).toBe(true);
+    expect(exemptFromNotPrincipalDeny(compilePrincipals({ AWS: [DEPLOYER_SESSION_ARN, deployer.arn, ROOT_ARN] }), deployer, false)).toBe(
+      true,
+    );
     expect(exemptFromNotPrincipalDeny(compilePrincipals({ AWS: [deployer.arn, ROOT_ARN] }), deployer, false)).toBe(false);
   });
 
@@ -86,15 +88,23 @@ describe('Function: authorize (Principal / NotPrincipal)', () => {
   const getSecret = (principal: PrincipalContext) => request(principal, 'secretsmanager:GetSecretValue', secret);
   const readAll = { Effect: 'Allow', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*' };
   const guarded = (exempt: readonly string[]): PolicySource =>
-    source('resource', secret.arn, [readAll, { Sid: 'OnlyAlice', Effect: 'Deny', NotPrincipal: { AWS: exempt }, Action: 'secretsmanager:*', Resource: '*' }]);
+    source('resource', secret.arn, [
+      readAll,
+      { Sid: 'OnlyAlice', Effect: 'Deny', NotPrincipal: { AWS: exempt }, Action: 'secretsmanager:*', Resource: '*' },
+    ]);
 
   it('does not deny the principal a Deny NotPrincipal exempts', () => {
-    expect(authorize(getSecret(alice), policies({ resourceMode: 'resource-policy', resource: guarded([alice.arn, ROOT_ARN]) })).decision).toBe('allow');
+    expect(
+      authorize(getSecret(alice), policies({ resourceMode: 'resource-policy', resource: guarded([alice.arn, ROOT_ARN]) })).decision,
+    ).toBe('allow');
   });
 
   it('denies every principal a Deny NotPrincipal does not exempt', () => {
     // Act
-    const decision = authorize(getSecret(deployer), policies({ resourceMode: 'resource-policy', resource: guarded([alice.arn, ROOT_ARN]) }));
+    const decision = authorize(
+      getSecret(deployer),
+      policies({ resourceMode: 'resource-policy', resource: guarded([alice.arn, ROOT_ARN]) }),
+    );
 
     // Assess
     expect(decision.decision).toBe('explicit-deny');
@@ -102,7 +112,9 @@ describe('Function: authorize (Principal / NotPrincipal)', () => {
   });
 
   it('denies the listed user too when its account is not listed', () => {
-    expect(authorize(getSecret(alice), policies({ resourceMode: 'resource-policy', resource: guarded([alice.arn]) })).decision).toBe('explicit-deny');
+    expect(authorize(getSecret(alice), policies({ resourceMode: 'resource-policy', resource: guarded([alice.arn]) })).decision).toBe(
+      'explicit-deny',
+    );
   });
 
   it('denies a listed user that has a permissions boundary', () => {
@@ -110,7 +122,10 @@ describe('Function: authorize (Principal / NotPrincipal)', () => {
     const pb = source('permissions-boundary', 'pb', { Effect: 'Allow', Action: '*', Resource: '*' });
 
     // Act
-    const decision = authorize(getSecret(alice), policies({ resourceMode: 'resource-policy', resource: guarded([alice.arn, ROOT_ARN]), permissionsBoundary: pb }));
+    const decision = authorize(
+      getSecret(alice),
+      policies({ resourceMode: 'resource-policy', resource: guarded([alice.arn, ROOT_ARN]), permissionsBoundary: pb }),
+    );
 
     // Assess
     expect(decision.decision).toBe('explicit-deny');
@@ -118,10 +133,15 @@ describe('Function: authorize (Principal / NotPrincipal)', () => {
 
   it('applies a Deny naming the account root to every principal of the account', () => {
     // Prepare
-    const denyAccount = source('resource', secret.arn, [readAll, { Effect: 'Deny', Principal: { AWS: ROOT_ARN }, Action: '*', Resource: '*' }]);
+    const denyAccount = source('resource', secret.arn, [
+      readAll,
+      { Effect: 'Deny', Principal: { AWS: ROOT_ARN }, Action: '*', Resource: '*' },
+    ]);
 
     // Assess
-    expect(authorize(getSecret(alice), policies({ resourceMode: 'resource-policy', resource: denyAccount })).decision).toBe('explicit-deny');
+    expect(authorize(getSecret(alice), policies({ resourceMode: 'resource-policy', resource: denyAccount })).decision).toBe(
+      'explicit-deny',
+    );
   });
 
   it('ignores a resource-policy statement without Principal, which IAM would reject', () => {

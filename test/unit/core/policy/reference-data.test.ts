@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import type { PrincipalContext } from '../../../../lambda/core/policy/evaluate.js';
+import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import { parsePolicyDocument } from '../../../../lambda/core/policy/parse.js';
 import type { PolicyDocument, PolicySource } from '../../../../lambda/core/policy/types.js';
 
@@ -55,14 +55,17 @@ function parseAll(file: string): { where: string; document: PolicyDocument }[] {
     out.push({ where, document: parsePolicyDocument(raw, `${file}: ${where}`) });
   };
   for (const [i, u] of details.UserDetailList.entries()) {
-    for (const [j, p] of (u.UserPolicyList ?? []).entries()) add(`UserDetailList[${i}].UserPolicyList[${j}].PolicyDocument`, p.PolicyDocument);
+    for (const [j, p] of (u.UserPolicyList ?? []).entries())
+      add(`UserDetailList[${i}].UserPolicyList[${j}].PolicyDocument`, p.PolicyDocument);
   }
   for (const [i, g] of details.GroupDetailList.entries()) {
-    for (const [j, p] of (g.GroupPolicyList ?? []).entries()) add(`GroupDetailList[${i}].GroupPolicyList[${j}].PolicyDocument`, p.PolicyDocument);
+    for (const [j, p] of (g.GroupPolicyList ?? []).entries())
+      add(`GroupDetailList[${i}].GroupPolicyList[${j}].PolicyDocument`, p.PolicyDocument);
   }
   for (const [i, r] of details.RoleDetailList.entries()) {
     add(`RoleDetailList[${i}].AssumeRolePolicyDocument`, r.AssumeRolePolicyDocument);
-    for (const [j, p] of (r.RolePolicyList ?? []).entries()) add(`RoleDetailList[${i}].RolePolicyList[${j}].PolicyDocument`, p.PolicyDocument);
+    for (const [j, p] of (r.RolePolicyList ?? []).entries())
+      add(`RoleDetailList[${i}].RolePolicyList[${j}].PolicyDocument`, p.PolicyDocument);
   }
   for (const [i, p] of details.Policies.entries()) {
     for (const [j, v] of p.PolicyVersionList.entries()) add(`Policies[${i}].PolicyVersionList[${j}].Document`, v.Document);
@@ -90,7 +93,10 @@ function userPolicies(details: Details, userName: string): { principal: Principa
     ...user.AttachedManagedPolicies.map((p) => managed(p.PolicyArn)),
     ...user.GroupList.flatMap((name) => {
       const group = details.GroupDetailList.find((g) => g.GroupName === name);
-      return [...(group?.GroupPolicyList ?? []).map((p) => inline(name, p)), ...(group?.AttachedManagedPolicies ?? []).map((p) => managed(p.PolicyArn))];
+      return [
+        ...(group?.GroupPolicyList ?? []).map((p) => inline(name, p)),
+        ...(group?.AttachedManagedPolicies ?? []).map((p) => managed(p.PolicyArn)),
+      ];
     }),
   ];
   const accountId = user.Arn.split(':')[4] as string;
@@ -125,7 +131,10 @@ describe('Reference exports (get-account-authorization-details)', () => {
     const assume = (userName: string, roleName: string) => {
       const { principal, identity } = userPolicies(details, userName);
       const { resource, trust } = role(roleName);
-      return authorize({ principal, action: 'sts:AssumeRole', resource }, { identity, resource: trust, resourceMode: 'trust-policy', scps: [], rcps: [] });
+      return authorize(
+        { principal, action: 'sts:AssumeRole', resource },
+        { identity, resource: trust, resourceMode: 'trust-policy', scps: [], rcps: [] },
+      );
     };
     const act = (userName: string, action: string) => {
       const { principal, identity } = userPolicies(details, userName);

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables (${aws:username} …) are plain strings here.
 import { describe, expect, it } from 'vitest';
-import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import type { PrincipalContext, ResourceContext } from '../../../../lambda/core/policy/evaluate.js';
+import { authorize } from '../../../../lambda/core/policy/evaluate.js';
 import { ACCOUNT_ID, alice, deployer, identity, policies, request } from './fixtures.js';
 
 const secretArn = (name: string): string => `arn:aws:secretsmanager:eu-west-1:${ACCOUNT_ID}:secret:${name}`;
@@ -45,7 +45,13 @@ describe('Function: authorize (policy variables)', () => {
       expect(decide(secretArn('${aws:userid}-${aws:PrincipalAccount}'), alice, `AIDAALICEEXAMPLE-${ACCOUNT_ID}`).decision).toBe('allow');
       expect(
         decide(
-          { Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': '${aws:PrincipalArn}' }, ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::${aws:PrincipalAccount}:user/*' } } },
+          {
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'aws:PrincipalArn': '${aws:PrincipalArn}' },
+              ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::${aws:PrincipalAccount}:user/*' },
+            },
+          },
           alice,
           'x',
         ).decision,
@@ -130,7 +136,14 @@ describe('Function: authorize (policy variables)', () => {
       // Assess
       expect(decision).toMatchObject({ decision: 'allow', conditional: true });
       expect(decision.unknownConditions).toEqual([
-        { policyId: 'home', policyKind: 'identity', statementIndex: 0, operator: 'Resource', key: 'aws:SourceIdentity', values: [secretArn('${aws:SourceIdentity}/*')] },
+        {
+          policyId: 'home',
+          policyKind: 'identity',
+          statementIndex: 0,
+          operator: 'Resource',
+          key: 'aws:SourceIdentity',
+          values: [secretArn('${aws:SourceIdentity}/*')],
+        },
       ]);
     });
 
@@ -139,7 +152,9 @@ describe('Function: authorize (policy variables)', () => {
     });
 
     it('allows conditionally when a condition value’s variable cannot be known', () => {
-      expect(decide({ Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': '${aws:RequestTag/team}' } } }, alice, 'x')).toMatchObject({
+      expect(
+        decide({ Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': '${aws:RequestTag/team}' } } }, alice, 'x'),
+      ).toMatchObject({
         decision: 'allow',
         conditional: true,
       });

@@ -8,8 +8,8 @@ import {
   BREAK_GLASS_ARN,
   editFile,
   MALLORY_ARN,
-  sampleOrgFiles,
   SUPPORT_SLR_ARN,
+  sampleOrgFiles,
   WEBHOOK_GRANT_ID,
   WEBHOOK_KEY_ARN,
 } from '../../../fixtures/pipeline/sample-org.js';

@@ -2,11 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TokensError } from '../../../../lambda/core/tokens/errors.js';
 import { EMPTY_JWKS, withKey } from '../../../../lambda/core/tokens/jwks.js';
 import type { JwksDocument, PublicJwk, VersionedJwks } from '../../../../lambda/core/tokens/model.js';
-import {
-  type ConditionalJwksStore,
-  type ConditionalWrite,
-  updateJwksConditionally,
-} from '../../../../lambda/core/tokens/publish.js';
+import { type ConditionalJwksStore, type ConditionalWrite, updateJwksConditionally } from '../../../../lambda/core/tokens/publish.js';
 
 const jwk = (kid: string): PublicJwk => ({ kty: 'EC', crv: 'P-256', x: `x-${kid}`, y: `y-${kid}`, kid });
 
@@ -63,7 +59,7 @@ describe('Function: updateJwksConditionally', () => {
     expect(store.writes).toHaveLength(0);
   });
 
-  it('re-reads after losing a race and keeps the other writer\'s key', async () => {
+  it("re-reads after losing a race and keeps the other writer's key", async () => {
     // Prepare
     const store = new FakeStore();
     store.current = { document: EMPTY_JWKS, version: 'v0' };
