@@ -347,6 +347,8 @@ interface RequestShape {
   readonly dependent: readonly SignatureStatement[];
   /** Some statement's Resource embeds variables. */
   readonly itemArn: boolean;
+  /** Some statement, whether it covers every resource or not, reads the resource's tags. */
+  readonly resourceTags: boolean;
 }
 
 const loweredCache = new WeakMap<object, ReadonlyMap<string, unknown>>();
@@ -840,11 +842,13 @@ export class ReachEngine {
     const keys = new Set<string>();
     const perItem: (readonly SignatureEntry[])[] = [];
     let itemArn = false;
+    let resourceTags = false;
     const add = (list: readonly SignatureEntry[]): void => {
       const dependent: SignatureEntry[] = [];
       for (const e of list) {
         const st = e.statement;
         if (st.resourceVariables) itemArn = true;
+        if (st.keys.some((k) => k.startsWith('aws:resourcetag/'))) resourceTags = true;
         if (st.anyResource && !st.not) {
           text.push(e.tag);
           for (const k of st.keys) keys.add(k);
@@ -865,7 +869,7 @@ export class ReachEngine {
       this.shapeIds.set(full, id);
     }
     const dependent = perItem.flat().map((e) => e.statement);
-    shape = { id, keys: [...keys], perItem: dependent.length > 0 ? perItem : [], dependent, itemArn };
+    shape = { id, keys: [...keys], perItem: dependent.length > 0 ? perItem : [], dependent, itemArn, resourceTags };
     perAction.set(action, shape);
     return shape;
   }
@@ -1160,10 +1164,15 @@ export class ReachEngine {
     return plain && this.coverageDecides(node, use.action);
   }
 
-  /** Whether the node's layers read nothing of the resource for the action but which of their statements cover its ARN (no tags, no ARN variables). */
+  /**
+   * Whether, for items without resource policies or request context, the node's layers read
+   * nothing of the item for the action but which of their statements cover its ARN: no ARN
+   * variables, and no test of resource tags by any statement (tags would tell apart items that
+   * the same statements cover).
+   */
   private coverageDecides(node: Node, action: string): boolean {
     const shape = this.shape(node, action);
-    return !shape.itemArn && !shape.keys.some((k) => k.startsWith('aws:resourcetag/'));
+    return !shape.itemArn && !shape.resourceTags;
   }
 
   /** Which of the node's statements whose coverage depends on the ARN cover this one: equal keys, equal decisions (see {@link coverageDecides}). */

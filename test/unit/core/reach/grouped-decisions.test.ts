@@ -129,4 +129,30 @@ describe('Function: computeReach (decisions by group)', () => {
     expect(through(appKey)).toMatchObject({ from: engineer, to: policyArn('app-read'), effect: 'escalate' });
     expect(through(opsKey)).toMatchObject({ to: policyArn('ops-read'), effect: 'escalate' });
   });
+
+  it('tells apart items that the same statements cover but whose tags a condition reads', () => {
+    // Prepare
+    const b = new AccountBuilder();
+    const engineer = b.user('eng', {
+      employee: EMPLOYEE,
+      inline: [
+        policy(
+          allow(['iam:UpdateAssumeRolePolicy', 'sts:AssumeRole'], roleArn('app-*'), {
+            Sid: 'DevAppsOnly',
+            Condition: { StringEquals: { 'aws:ResourceTag/env': 'dev' } },
+          }),
+        ),
+      ],
+    });
+    const ci = b.user('ci');
+    b.role('app-dev', { trust: trustPrincipals(ci), tags: { env: 'dev' } });
+    b.role('app-prod', { trust: trustPrincipals(ci), tags: { env: 'prod' } });
+
+    // Act
+    const report = computeReach(b.build(), EMPLOYEE);
+
+    // Assess
+    expect(reached(report, roleArn('app-dev'))?.path[0]).toMatchObject({ from: engineer, statement: 'DevAppsOnly' });
+    expect(reached(report, roleArn('app-prod'))).toBeUndefined();
+  });
 });
