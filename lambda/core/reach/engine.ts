@@ -2081,7 +2081,8 @@ export class ReachEngine {
           if (trust === undefined || pass === undefined) continue;
           const item = t.items[i] as TableItem;
           const all = [pass, ...verdicts];
-          const conditions = [...trust.conditions, ...assumes];
+          // The same order as a fan-out step: the assumption, then the trust statement's own conditions.
+          const conditions = [...assumes, ...trust.conditions];
           out.edges.push({
             targets: [item.ref],
             conditional: isConditional(all, conditions),

@@ -155,4 +155,32 @@ describe('Function: computeReach (decisions by group)', () => {
     expect(reached(report, roleArn('app-dev'))?.path[0]).toMatchObject({ from: engineer, statement: 'DevAppsOnly' });
     expect(reached(report, roleArn('app-prod'))).toBeUndefined();
   });
+
+  it('lists a passed role’s conditions in one order whether the role is decided alone or in a group', () => {
+    // Prepare: a tag condition makes the engine decide item by item; without it, by group.
+    const build = (byItem: boolean) => {
+      const b = new AccountBuilder();
+      const tagged = byItem ? { Condition: { StringEquals: { 'aws:ResourceTag/app': 'web' } } } : {};
+      b.user('dev', { employee: EMPLOYEE, inline: [policy(allow('iam:PassRole', '*', tagged), allow('ec2:RunInstances'))] });
+      b.role('web', {
+        trust: trustService('ec2.amazonaws.com', { Sid: 'Ec2', Condition: { StringEquals: { 'aws:SourceArn': 'arn:aws:ec2:x' } } }),
+        tags: { app: 'web' },
+      });
+      b.role('web2', { trust: trustService('ec2.amazonaws.com') });
+      return computeReach(b.build(), EMPLOYEE, { assumeExistingWorkloads: false });
+    };
+    const conditionsOfWeb = (report: ReachReport) =>
+      reached(report, roleArn('web'))
+        ?.path.at(-1)
+        ?.conditions?.map((c) => [c.policy, c.key]);
+
+    // Act
+    const alone = conditionsOfWeb(build(true));
+    const grouped = conditionsOfWeb(build(false));
+
+    // Assess
+    expect(alone).toBeDefined();
+    expect(grouped).toEqual(alone);
+    expect(alone?.at(-1)).toEqual([`${roleArn('web')}#trust`, 'aws:SourceArn']);
+  });
 });
