@@ -127,8 +127,9 @@ export function stepTemplate(spec: StepSpec, target?: { readonly index: number; 
   }
   const baseConditions = byTarget ? base.conditions?.map((c) => ({ ...c, ...own(c) })) : base.conditions;
   const conditions = targetConditions === undefined ? baseConditions : mergeConditions([baseConditions ?? [], targetConditions]);
-  const primary =
-    base.policy === 'unknown' && targetCitation !== undefined ? targetCitation : own({ policy: base.policy, statement: base.statement });
+  // The target's trust statement is cited first when only SCPs and RCPs were (as it would be among the citations).
+  const orgOnly = base.policy === 'unknown' || base.policy.startsWith('scp[') || base.policy.startsWith('rcp[');
+  const primary = orgOnly && targetCitation !== undefined ? targetCitation : own({ policy: base.policy, statement: base.statement });
   return {
     ...base,
     policy: primary.policy,
