@@ -295,6 +295,7 @@ interface ServiceTrust {
 export interface EngineOptions {
   readonly assumeExistingWorkloads: boolean;
   readonly maxAddedGroups: number;
+  readonly decideByGroup: boolean;
 }
 
 const assumption = (path: EscalationPath, text: string): ReachCondition => ({
@@ -1156,6 +1157,7 @@ export class ReachEngine {
    * statements cover its ARN (see {@link coverageKey}).
    */
   private groupable(node: Node, use: Use): boolean {
+    if (!this.options.decideByGroup) return false;
     let plain = this.plainTables.get(use.table);
     if (plain === undefined) {
       plain = use.table.mode === 'none' && use.table.items.every((it) => it.context === undefined && it.policy === undefined);

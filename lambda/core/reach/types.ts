@@ -151,4 +151,11 @@ export interface ReachOptions {
    * @default 2
    */
   readonly maxAddedGroups?: number;
+  /**
+   * Decide requests on IAM users, roles, groups and managed policies once per group of items the
+   * principal's statements cover alike. Off, every item is decided on its own: the same answer,
+   * slower; kept as the reference the grouped decisions are tested against.
+   * @default true
+   */
+  readonly decideByGroup?: boolean;
 }
