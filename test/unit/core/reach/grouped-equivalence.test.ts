@@ -104,7 +104,7 @@ function randomAccount(seed: number) {
     return r.chance(0.3) ? { ...s, ...r.pick(CONDITIONS) } : s;
   };
   const somePolicy = (most = 3) => policy(...Array.from({ length: 1 + r.int(most) }, statement));
-  const tags = () => (r.chance(0.5) ? { team: r.pick(['a', 'b']) } : {});
+  const tags = (): Record<string, string> => (r.chance(0.5) ? { team: r.pick(['a', 'b']) } : {});
   for (const m of managed) b.managed(m, somePolicy());
   const boundary = r.chance(0.4) ? b.managed('boundary', policy({ Effect: 'Allow', Action: '*', Resource: '*' }, statement())) : undefined;
   for (const g of groups) b.group(g, { inline: r.chance(0.7) ? [somePolicy()] : [], managed: managed.filter(() => r.chance(0.3)) });
