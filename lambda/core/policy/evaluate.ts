@@ -469,39 +469,29 @@ export function authorize(request: RequestContext, policies: PolicySet): Decisio
   const viaRole = min(tri[RESOURCE + ROLE] as Tri, tri[BOUNDARY] as Tri);
   const delegated = min(tri[RESOURCE + ACCOUNT] as Tri, identityPath);
   // Candidate paths in order of preference; the first with the highest truth wins.
+  const candidates: readonly (readonly [Tri, readonly number[]])[] =
+    policies.resourceMode === 'none'
+      ? [[identityPath, IDENTITY_PATH]]
+      : policies.resourceMode === 'resource-policy'
+        ? [
+            [identityPath, IDENTITY_PATH],
+            [direct, DIRECT_PATH],
+            [viaRole, ROLE_PATH],
+          ]
+        : policies.resourceMode === 'trust-policy' && isRoot
+          ? [] // the root user cannot assume roles
+          : [
+              [direct, DIRECT_PATH],
+              [viaRole, ROLE_PATH],
+              [delegated, DELEGATED_PATH],
+            ];
   let best: Tri = NO;
   let path: readonly number[] = EMPTY;
-  switch (policies.resourceMode) {
-    case 'none':
-      best = identityPath;
-      path = IDENTITY_PATH;
-      break;
-    case 'resource-policy':
-      best = identityPath;
-      path = IDENTITY_PATH;
-      if (direct > best) {
-        best = direct;
-        path = DIRECT_PATH;
-      }
-      if (viaRole > best) {
-        best = viaRole;
-        path = ROLE_PATH;
-      }
-      break;
-    case 'kms-key':
-    case 'trust-policy':
-      if (policies.resourceMode === 'trust-policy' && isRoot) break; // the root user cannot assume roles
-      best = direct;
-      path = DIRECT_PATH;
-      if (viaRole > best) {
-        best = viaRole;
-        path = ROLE_PATH;
-      }
-      if (delegated > best) {
-        best = delegated;
-        path = DELEGATED_PATH;
-      }
-      break;
+  for (const [truth, slots] of candidates) {
+    if (truth > best) {
+      best = truth;
+      path = slots;
+    }
   }
   const finalTri = min(orgTri, best);
   if (finalTri === NO) return IMPLICIT_DENY;

@@ -17,6 +17,7 @@ import {
   scheduleNameFor,
 } from '../../../../lambda/adapters/aws/eventbridge-scheduler.js';
 import { PortError } from '../../../../lambda/core/errors.js';
+import { rejectionOf } from '../../../fixtures/rejection.js';
 
 const schedulerMock = mockClient(SchedulerClient);
 
@@ -32,15 +33,6 @@ const scheduler = (overrides: Partial<EventBridgeStepSchedulerOptions> = {}): Ev
     client: new SchedulerClient({ region: 'eu-west-1' }),
     ...overrides,
   });
-
-async function portErrorOf(promise: Promise<unknown>): Promise<PortError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PortError);
-  return error as PortError;
-}
 
 describe('Function: scheduleNameFor', () => {
   it('derives a valid name of at most 64 characters from the step id hash', () => {
@@ -187,7 +179,7 @@ describe('Class: EventBridgeStepScheduler', () => {
         .rejects(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: { requestId: 'req-slow' } }));
 
       // Act
-      const error = await portErrorOf(scheduler().schedule({ caseId: 'c', stepId: 's', dueAt: '2025-03-01T09:00:00Z' }));
+      const error = await rejectionOf(scheduler().schedule({ caseId: 'c', stepId: 's', dueAt: '2025-03-01T09:00:00Z' }), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_THROTTLED');
@@ -207,7 +199,7 @@ describe('Class: EventBridgeStepScheduler', () => {
       );
 
       // Act
-      const error = await portErrorOf(scheduler().schedule({ caseId: 'c', stepId: 's', dueAt: '2025-03-01T09:00:00Z' }));
+      const error = await rejectionOf(scheduler().schedule({ caseId: 'c', stepId: 's', dueAt: '2025-03-01T09:00:00Z' }), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_TRANSIENT');
@@ -224,7 +216,7 @@ describe('Class: EventBridgeStepScheduler', () => {
       schedulerMock.on(CreateScheduleCommand).rejects(rejection);
 
       // Act
-      const error = await portErrorOf(scheduler().schedule({ caseId: 'c', stepId: 's', dueAt: '2025-03-01T09:00:00Z' }));
+      const error = await rejectionOf(scheduler().schedule({ caseId: 'c', stepId: 's', dueAt: '2025-03-01T09:00:00Z' }), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -234,7 +226,7 @@ describe('Class: EventBridgeStepScheduler', () => {
 
     it('rejects an unparseable due time without calling the service', async () => {
       // Act
-      const error = await portErrorOf(scheduler().schedule({ caseId: 'c', stepId: 's', dueAt: 'soon' }));
+      const error = await rejectionOf(scheduler().schedule({ caseId: 'c', stepId: 's', dueAt: 'soon' }), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');

@@ -24,6 +24,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IamCredentialStore } from '../../../../lambda/adapters/aws/iam-credentials.js';
 import { PortError } from '../../../../lambda/core/errors.js';
 import type { CallRecord } from '../../../../lambda/core/ports.js';
+import { rejectionOf } from '../../../fixtures/rejection.js';
 
 const iamMock = mockClient(IAMClient);
 const store = (): IamCredentialStore => new IamCredentialStore({ client: new IAMClient({ region: 'eu-west-1' }) });
@@ -109,15 +110,6 @@ const CASES: readonly Case[] = [
   row('deleteUser', DeleteUserCommand, (s) => s.deleteUser('alice'), { UserName: 'alice' }),
 ];
 
-async function portErrorOf(promise: Promise<unknown>): Promise<PortError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PortError);
-  return error as PortError;
-}
-
 const throttling = (requestId: string): IAMServiceException =>
   new IAMServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: { requestId } });
 
@@ -146,7 +138,7 @@ describe('Class: IamCredentialStore', () => {
       });
 
       // Act
-      const error = await portErrorOf(call(store()));
+      const error = await rejectionOf(call(store()), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_ALREADY_DONE');
@@ -160,7 +152,7 @@ describe('Class: IamCredentialStore', () => {
       prime({ error: throttling('req-throttled') });
 
       // Act
-      const error = await portErrorOf(call(store()));
+      const error = await rejectionOf(call(store()), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_THROTTLED');
@@ -173,7 +165,7 @@ describe('Class: IamCredentialStore', () => {
       prime({ error: new ConcurrentModificationException({ message: 'busy', $metadata: { requestId: 'req-conflict' } }) });
 
       // Act
-      const error = await portErrorOf(call(store()));
+      const error = await rejectionOf(call(store()), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_CONFLICT');
@@ -195,7 +187,7 @@ describe('Class: IamCredentialStore', () => {
       );
 
       // Act
-      const error = await portErrorOf(store().putUserPolicy('alice', 'SeverQuarantine', POLICY));
+      const error = await rejectionOf(store().putUserPolicy('alice', 'SeverQuarantine', POLICY), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -212,7 +204,7 @@ describe('Class: IamCredentialStore', () => {
         .rejects(new LimitExceededException({ message: 'Maximum policy size exceeded', $metadata: { requestId: 'req-limit' } }));
 
       // Act
-      const error = await portErrorOf(store().putUserPolicy('alice', 'SeverQuarantine', POLICY));
+      const error = await rejectionOf(store().putUserPolicy('alice', 'SeverQuarantine', POLICY), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -228,7 +220,7 @@ describe('Class: IamCredentialStore', () => {
         .rejects(new DeleteConflictException({ message: 'must remove access keys first', $metadata: { requestId: 'req-dc' } }));
 
       // Act
-      const error = await portErrorOf(store().deleteUser('alice'));
+      const error = await rejectionOf(store().deleteUser('alice'), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -238,7 +230,7 @@ describe('Class: IamCredentialStore', () => {
 
     it('refuses an empty user name without calling IAM, which would act on the caller', async () => {
       // Act
-      const error = await portErrorOf(store().deleteUser(''));
+      const error = await rejectionOf(store().deleteUser(''), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -250,7 +242,7 @@ describe('Class: IamCredentialStore', () => {
   describe('Method: updateAccessKey', () => {
     it('refuses a blank user name without calling IAM', async () => {
       // Act
-      const error = await portErrorOf(store().updateAccessKey('  ', 'AKIAEXAMPLE1', 'Inactive'));
+      const error = await rejectionOf(store().updateAccessKey('  ', 'AKIAEXAMPLE1', 'Inactive'), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -272,7 +264,7 @@ describe('Class: IamCredentialStore', () => {
         .rejects(new IAMServiceException({ name, $fault: fault, message: name, $metadata: { requestId: `req-${name}` } }));
 
       // Act
-      const error = await portErrorOf(store().deleteAccessKey('alice', 'AKIAEXAMPLE1'));
+      const error = await rejectionOf(store().deleteAccessKey('alice', 'AKIAEXAMPLE1'), PortError);
 
       // Assess
       expect(error.code).toBe(code);
@@ -285,7 +277,7 @@ describe('Class: IamCredentialStore', () => {
       iamMock.on(DeleteAccessKeyCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
 
       // Act
-      const error = await portErrorOf(store().deleteAccessKey('alice', 'AKIAEXAMPLE1'));
+      const error = await rejectionOf(store().deleteAccessKey('alice', 'AKIAEXAMPLE1'), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_TRANSIENT');

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IamSessionRevoker } from '../../../../lambda/adapters/aws/iam-sessions.js';
 import { PortError } from '../../../../lambda/core/errors.js';
+import { rejectionOf } from '../../../fixtures/rejection.js';
 
 const iamMock = mockClient(IAMClient);
 const revoker = (): IamSessionRevoker => new IamSessionRevoker({ client: new IAMClient({ region: 'eu-west-1' }) });
@@ -26,15 +27,6 @@ const DENY = JSON.stringify({
     },
   ],
 });
-
-async function portErrorOf(promise: Promise<unknown>): Promise<PortError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PortError);
-  return error as PortError;
-}
 
 describe('Class: IamSessionRevoker', () => {
   afterEach(() => {
@@ -73,7 +65,7 @@ describe('Class: IamSessionRevoker', () => {
         );
 
       // Act
-      const error = await portErrorOf(revoker().putRolePolicy('deploy', 'SeverDenySessions', DENY));
+      const error = await rejectionOf(revoker().putRolePolicy('deploy', 'SeverDenySessions', DENY), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -90,7 +82,7 @@ describe('Class: IamSessionRevoker', () => {
         );
 
       // Act
-      const error = await portErrorOf(revoker().putRolePolicy('deploy', 'SeverDenySessions', DENY));
+      const error = await rejectionOf(revoker().putRolePolicy('deploy', 'SeverDenySessions', DENY), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_THROTTLED');
@@ -105,7 +97,7 @@ describe('Class: IamSessionRevoker', () => {
         .rejects(new ConcurrentModificationException({ message: 'busy', $metadata: { requestId: 'req-cm' } }));
 
       // Act
-      const error = await portErrorOf(revoker().putRolePolicy('deploy', 'SeverDenySessions', DENY));
+      const error = await rejectionOf(revoker().putRolePolicy('deploy', 'SeverDenySessions', DENY), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_CONFLICT');
@@ -119,7 +111,7 @@ describe('Class: IamSessionRevoker', () => {
         .rejects(new UnmodifiableEntityException({ message: 'Cannot perform the operation on the protected role', $metadata: {} }));
 
       // Act
-      const error = await portErrorOf(revoker().putRolePolicy('AWSServiceRoleForSupport', 'SeverDenySessions', DENY));
+      const error = await rejectionOf(revoker().putRolePolicy('AWSServiceRoleForSupport', 'SeverDenySessions', DENY), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -130,7 +122,7 @@ describe('Class: IamSessionRevoker', () => {
 
     it('refuses an empty role name without calling IAM', async () => {
       // Act
-      const error = await portErrorOf(revoker().putRolePolicy('', 'SeverDenySessions', DENY));
+      const error = await rejectionOf(revoker().putRolePolicy('', 'SeverDenySessions', DENY), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');

@@ -18,6 +18,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KmsKeyManager } from '../../../../lambda/adapters/aws/kms-key-manager.js';
 import { PortError } from '../../../../lambda/core/errors.js';
+import { rejectionOf } from '../../../fixtures/rejection.js';
 
 const kmsMock = mockClient(KMSClient);
 const keys = (): KmsKeyManager => new KmsKeyManager({ client: new KMSClient({ region: 'eu-west-1' }) });
@@ -32,15 +33,6 @@ const POLICY = JSON.stringify({
 /** KMS does not model AccessDeniedException; it arrives as a plain service exception. */
 const accessDenied = (requestId: string): KMSServiceException =>
   new KMSServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'not authorized', $metadata: { requestId } });
-
-async function portErrorOf(promise: Promise<unknown>): Promise<PortError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PortError);
-  return error as PortError;
-}
 
 describe('Class: KmsKeyManager', () => {
   afterEach(() => {
@@ -85,8 +77,9 @@ describe('Class: KmsKeyManager', () => {
       kmsMock.on(CreateKeyCommand).rejects(new LimitExceededException({ message: 'rate exceeded', $metadata: { requestId: 'req-limit' } }));
 
       // Act
-      const error = await portErrorOf(
+      const error = await rejectionOf(
         keys().createKey({ keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC', policy: POLICY, description: 'd', tags: {} }),
+        PortError,
       );
 
       // Assess
@@ -101,8 +94,9 @@ describe('Class: KmsKeyManager', () => {
       kmsMock.on(CreateKeyCommand).resolves({ $metadata: { requestId: 'req-empty' } });
 
       // Act
-      const error = await portErrorOf(
+      const error = await rejectionOf(
         keys().createKey({ keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC', policy: POLICY, description: 'd', tags: {} }),
+        PortError,
       );
 
       // Assess
@@ -185,7 +179,7 @@ describe('Class: KmsKeyManager', () => {
       );
 
       // Act
-      const error = await portErrorOf(keys().findKeyByTag('sever:step-id', 'wanted'));
+      const error = await rejectionOf(keys().findKeyByTag('sever:step-id', 'wanted'), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_THROTTLED');
@@ -197,7 +191,7 @@ describe('Class: KmsKeyManager', () => {
       kmsMock.on(ListKeysCommand).resolves({ Keys: [], Truncated: true, NextMarker: 'same' });
 
       // Act
-      const error = await portErrorOf(keys().findKeyByTag('sever:step-id', 'wanted'));
+      const error = await rejectionOf(keys().findKeyByTag('sever:step-id', 'wanted'), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -245,7 +239,7 @@ describe('Class: KmsKeyManager', () => {
       kmsMock.on(GetPublicKeyCommand).rejects(new NotFoundException({ message: 'no such key', $metadata: { requestId: 'req-nf' } }));
 
       // Act
-      const error = await portErrorOf(keys().getPublicKey(OLD));
+      const error = await rejectionOf(keys().getPublicKey(OLD), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -275,7 +269,7 @@ describe('Class: KmsKeyManager', () => {
       kmsMock.on(UpdateAliasCommand).rejects(new NotFoundException({ message: 'Alias not found', $metadata: {} }));
 
       // Act
-      const error = await portErrorOf(keys().updateAlias('alias/payments-signing', 'new-key'));
+      const error = await rejectionOf(keys().updateAlias('alias/payments-signing', 'new-key'), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -301,7 +295,7 @@ describe('Class: KmsKeyManager', () => {
       kmsMock.on(RevokeGrantCommand).rejects(new NotFoundException({ message: 'Grant not found', $metadata: { requestId: 'req-gone' } }));
 
       // Act
-      const error = await portErrorOf(keys().revokeGrant(OLD, 'grant-1'));
+      const error = await rejectionOf(keys().revokeGrant(OLD, 'grant-1'), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_ALREADY_DONE');
@@ -333,7 +327,7 @@ describe('Class: KmsKeyManager', () => {
       });
 
       // Act
-      const error = await portErrorOf(keys().disableKey(OLD));
+      const error = await rejectionOf(keys().disableKey(OLD), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_ALREADY_DONE');
@@ -351,7 +345,7 @@ describe('Class: KmsKeyManager', () => {
       kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'old', KeyState: 'Unavailable' } });
 
       // Act
-      const error = await portErrorOf(keys().disableKey(OLD));
+      const error = await rejectionOf(keys().disableKey(OLD), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -370,7 +364,7 @@ describe('Class: KmsKeyManager', () => {
       );
 
       // Act
-      const error = await portErrorOf(keys().disableKey(OLD));
+      const error = await rejectionOf(keys().disableKey(OLD), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_THROTTLED');
@@ -390,7 +384,7 @@ describe('Class: KmsKeyManager', () => {
       );
 
       // Act
-      const error = await portErrorOf(keys().disableKey(OLD));
+      const error = await rejectionOf(keys().disableKey(OLD), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_TRANSIENT');
@@ -424,7 +418,7 @@ describe('Class: KmsKeyManager', () => {
       kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'old', KeyState: 'PendingDeletion' } });
 
       // Act
-      const error = await portErrorOf(keys().scheduleKeyDeletion(OLD, 30));
+      const error = await rejectionOf(keys().scheduleKeyDeletion(OLD, 30), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_ALREADY_DONE');
@@ -436,7 +430,7 @@ describe('Class: KmsKeyManager', () => {
       kmsMock.on(ScheduleKeyDeletionCommand).rejects(new NotFoundException({ message: 'no such key', $metadata: {} }));
 
       // Act
-      const error = await portErrorOf(keys().scheduleKeyDeletion(OLD, 30));
+      const error = await rejectionOf(keys().scheduleKeyDeletion(OLD, 30), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -447,7 +441,7 @@ describe('Class: KmsKeyManager', () => {
       kmsMock.on(ScheduleKeyDeletionCommand).rejects(accessDenied('req-ad'));
 
       // Act
-      const error = await portErrorOf(keys().scheduleKeyDeletion(OLD, 30));
+      const error = await rejectionOf(keys().scheduleKeyDeletion(OLD, 30), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_ACCESS_DENIED');

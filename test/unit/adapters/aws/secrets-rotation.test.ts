@@ -25,6 +25,7 @@ import {
 import { PortError } from '../../../../lambda/core/errors.js';
 import { KeygenError } from '../../../../lambda/core/keygen/errors.js';
 import { inspectSecretValue, rotateSecretValue, verifyRotatedSecret } from '../../../../lambda/core/keygen/secret-value.js';
+import { rejectionOf } from '../../../fixtures/rejection.js';
 import { ecKey, octJwk, pkcs8 } from '../../core/keygen/keys.js';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:payments/jwt-AbCdEf';
@@ -61,16 +62,6 @@ const values = (current: string, pending?: string): void => {
 };
 
 const putInput = () => sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input;
-
-async function failure<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof type) return error;
-    throw error;
-  }
-  throw new Error(`expected a ${type.name}`);
-}
 
 describe('Class: SecretsManagerRotation', () => {
   afterEach(() => {
@@ -219,7 +210,7 @@ describe('Class: SecretsManagerRotation', () => {
       values(JSON.stringify({ username: 'svc', password: 'hunter2' }));
 
       // Act
-      const error = await failure(new SecretsManagerRotation().createSecret(SECRET, TOKEN), KeygenError);
+      const error = await rejectionOf(new SecretsManagerRotation().createSecret(SECRET, TOKEN), KeygenError);
 
       // Assess
       expect(error.code).toBe('ERR_KEY_NOT_FOUND');
@@ -233,7 +224,7 @@ describe('Class: SecretsManagerRotation', () => {
       sm.on(DescribeSecretCommand).resolves(described({ [TOKEN]: ['AWSPENDING'], [OLD]: ['AWSCURRENT'] }, { RotationEnabled: false }));
 
       // Act
-      const error = await failure(new SecretsManagerRotation().createSecret(SECRET, TOKEN), RotationStepError);
+      const error = await rejectionOf(new SecretsManagerRotation().createSecret(SECRET, TOKEN), RotationStepError);
 
       // Assess
       expect(error.code).toBe('ERR_ROTATION_NOT_ENABLED');
@@ -245,7 +236,7 @@ describe('Class: SecretsManagerRotation', () => {
       sm.on(DescribeSecretCommand).resolves(described({ [OLD]: ['AWSCURRENT'] }));
 
       // Act
-      const error = await failure(new SecretsManagerRotation().createSecret(SECRET, TOKEN), RotationStepError);
+      const error = await rejectionOf(new SecretsManagerRotation().createSecret(SECRET, TOKEN), RotationStepError);
 
       // Assess
       expect(error.code).toBe('ERR_ROTATION_VERSION_NOT_PENDING');
@@ -259,7 +250,7 @@ describe('Class: SecretsManagerRotation', () => {
       sm.on(GetSecretValueCommand).resolves({ ...META, SecretBinary: new Uint8Array([1, 2, 3]) });
 
       // Act
-      const error = await failure(new SecretsManagerRotation().createSecret(SECRET, TOKEN), RotationStepError);
+      const error = await rejectionOf(new SecretsManagerRotation().createSecret(SECRET, TOKEN), RotationStepError);
 
       // Assess
       expect(error.code).toBe('ERR_SECRET_NOT_STRING');
@@ -274,7 +265,7 @@ describe('Class: SecretsManagerRotation', () => {
       );
 
       // Act
-      const error = await failure(new SecretsManagerRotation().createSecret(SECRET, TOKEN), AwsAdapterError);
+      const error = await rejectionOf(new SecretsManagerRotation().createSecret(SECRET, TOKEN), AwsAdapterError);
 
       // Assess
       expect(error.code).toBe('ERR_AWS_ACCESS_DENIED');
@@ -349,7 +340,7 @@ describe('Class: SecretsManagerRotation', () => {
       const onPending = vi.fn<PendingKeyPublisher>();
 
       // Act
-      const error = await failure(new SecretsManagerRotation({ onPending }).setSecret(SECRET, TOKEN), RotationStepError);
+      const error = await rejectionOf(new SecretsManagerRotation({ onPending }).setSecret(SECRET, TOKEN), RotationStepError);
 
       // Assess
       expect(error.code).toBe('ERR_ROTATION_VERSION_NOT_PENDING');
@@ -383,7 +374,7 @@ describe('Class: SecretsManagerRotation', () => {
       values(current, current);
 
       // Act
-      const error = await failure(new SecretsManagerRotation().testSecret(SECRET, TOKEN), KeygenError);
+      const error = await rejectionOf(new SecretsManagerRotation().testSecret(SECRET, TOKEN), KeygenError);
 
       // Assess
       expect(error.code).toBe('ERR_ROTATION_UNCHANGED');
@@ -395,7 +386,7 @@ describe('Class: SecretsManagerRotation', () => {
       values(pkcs8(ecKey('P-256')), pkcs8(ecKey('P-384')));
 
       // Act
-      const error = await failure(new SecretsManagerRotation().testSecret(SECRET, TOKEN), KeygenError);
+      const error = await rejectionOf(new SecretsManagerRotation().testSecret(SECRET, TOKEN), KeygenError);
 
       // Assess
       expect(error.code).toBe('ERR_ROTATION_MISMATCH');
@@ -448,7 +439,7 @@ describe('Class: SecretsManagerRotation', () => {
       sm.on(DescribeSecretCommand).resolves(described({ [TOKEN]: ['AWSPREVIOUS'], [OLD]: ['AWSCURRENT'] }));
 
       // Act
-      const error = await failure(new SecretsManagerRotation().finishSecret(SECRET, TOKEN), RotationStepError);
+      const error = await rejectionOf(new SecretsManagerRotation().finishSecret(SECRET, TOKEN), RotationStepError);
 
       // Assess
       expect(error.code).toBe('ERR_ROTATION_VERSION_NOT_PENDING');
@@ -461,7 +452,7 @@ describe('Class: SecretsManagerRotation', () => {
       sm.on(DescribeSecretCommand).resolves(described({ [TOKEN]: ['AWSPENDING'], [OLD]: ['AWSCURRENT'] }, { RotationEnabled: false }));
 
       // Act
-      const error = await failure(new SecretsManagerRotation().finishSecret(SECRET, TOKEN), RotationStepError);
+      const error = await rejectionOf(new SecretsManagerRotation().finishSecret(SECRET, TOKEN), RotationStepError);
 
       // Assess
       expect(error.code).toBe('ERR_ROTATION_NOT_ENABLED');
@@ -517,7 +508,10 @@ describe('Class: SecretsManagerRotation', () => {
       sm.on(DescribeSecretCommand).resolves(described({ [OLD]: ['AWSCURRENT'] }, { RotationLambdaARN: undefined }));
 
       // Act
-      const error = await failure(new SecretsManagerRotation().triggerSecretRotation({ secretId: SECRET, actionId: ACTION }), PortError);
+      const error = await rejectionOf(
+        new SecretsManagerRotation().triggerSecretRotation({ secretId: SECRET, actionId: ACTION }),
+        PortError,
+      );
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -589,7 +583,10 @@ describe('Class: SecretsManagerRotation', () => {
       );
 
       // Act
-      const error = await failure(new SecretsManagerRotation().triggerSecretRotation({ secretId: SECRET, actionId: ACTION }), PortError);
+      const error = await rejectionOf(
+        new SecretsManagerRotation().triggerSecretRotation({ secretId: SECRET, actionId: ACTION }),
+        PortError,
+      );
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -645,7 +642,7 @@ describe('Class: SecretsManagerRotation', () => {
       );
 
       // Act
-      const error = await failure(new SecretsManagerRotation().rotateSecret(SECRET, TOKEN), PortError);
+      const error = await rejectionOf(new SecretsManagerRotation().rotateSecret(SECRET, TOKEN), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_CONFLICT');

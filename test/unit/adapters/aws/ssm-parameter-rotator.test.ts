@@ -14,6 +14,7 @@ import { parameterRotationLabel, SsmParameterRotator } from '../../../../lambda/
 import { PortError } from '../../../../lambda/core/errors.js';
 import { KeygenError } from '../../../../lambda/core/keygen/errors.js';
 import { inspectSecretValue, rotateSecretValue, verifyRotatedSecret } from '../../../../lambda/core/keygen/secret-value.js';
+import { rejectionOf } from '../../../fixtures/rejection.js';
 import { ecKey, pkcs8, privateJwk } from '../../core/keygen/keys.js';
 
 const NAME = '/payments/jwt-signing-key';
@@ -61,16 +62,6 @@ const written = (version: number): void => {
   ssm.on(PutParameterCommand).resolves({ $metadata: { requestId: 'req-put' }, Version: version, Tier: 'Advanced' });
   ssm.on(LabelParameterVersionCommand).resolves({ InvalidLabels: [], ParameterVersion: version });
 };
-
-async function failure<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof type) return error;
-    throw error;
-  }
-  throw new Error(`expected a ${type.name}`);
-}
 
 describe('Class: SsmParameterRotator', () => {
   afterEach(() => {
@@ -217,7 +208,7 @@ describe('Class: SsmParameterRotator', () => {
       stored({ value: pkcs8(ecKey('P-256')), version: 3, keyId: null });
 
       // Act
-      const error = await failure(new SsmParameterRotator().rotate({ name: NAME, actionId: ACTION }), PortError);
+      const error = await rejectionOf(new SsmParameterRotator().rotate({ name: NAME, actionId: ACTION }), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');
@@ -230,7 +221,7 @@ describe('Class: SsmParameterRotator', () => {
       stored({ value: 'correct-horse-battery-staple', version: 3 });
 
       // Act
-      const error = await failure(new SsmParameterRotator().rotate({ name: NAME, actionId: ACTION }), KeygenError);
+      const error = await rejectionOf(new SsmParameterRotator().rotate({ name: NAME, actionId: ACTION }), KeygenError);
 
       // Assess
       expect(error.code).toBe('ERR_KEY_NOT_FOUND');
@@ -285,7 +276,7 @@ describe('Class: SsmParameterRotator', () => {
       ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'Parameter not found', $metadata: {} }));
 
       // Act
-      const error = await failure(new SsmParameterRotator().rotate({ name: NAME, actionId: ACTION }), PortError);
+      const error = await rejectionOf(new SsmParameterRotator().rotate({ name: NAME, actionId: ACTION }), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_FAILED');

@@ -20,6 +20,7 @@ import { rotationClientRequestToken, SecretsManagerRotation } from '../../../../
 import { parameterRotationLabel } from '../../../../lambda/adapters/aws/ssm-parameter-rotator.js';
 import { AwsStoredKeyRotator } from '../../../../lambda/adapters/aws/stored-key-rotator.js';
 import { PortError } from '../../../../lambda/core/errors.js';
+import { rejectionOf } from '../../../fixtures/rejection.js';
 
 const secretsMock = mockClient(SecretsManagerClient);
 const ssmMock = mockClient(SSMClient);
@@ -41,15 +42,6 @@ const rotator = (rotationLambdaArn?: string): AwsStoredKeyRotator =>
 
 const pemPrivateKey = (): string =>
   generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-
-async function portErrorOf(promise: Promise<unknown>): Promise<PortError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PortError);
-  return error as PortError;
-}
 
 describe('Class: AwsStoredKeyRotator', () => {
   afterEach(() => {
@@ -137,7 +129,7 @@ describe('Class: AwsStoredKeyRotator', () => {
       );
 
       // Act
-      const error = await portErrorOf(rotator().rotateSecret(SECRET, TOKEN));
+      const error = await rejectionOf(rotator().rotateSecret(SECRET, TOKEN), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_CONFLICT');
@@ -158,7 +150,7 @@ describe('Class: AwsStoredKeyRotator', () => {
       );
 
       // Act
-      const error = await portErrorOf(rotator().rotateSecret(SECRET, TOKEN));
+      const error = await rejectionOf(rotator().rotateSecret(SECRET, TOKEN), PortError);
 
       // Assess
       expect(error.code).toBe('ERR_THROTTLED');

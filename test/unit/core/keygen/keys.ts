@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { KeygenError } from '../../../../lambda/core/keygen/errors.js';
+import { rejectionOf } from '../../../fixtures/rejection.js';
 
 /** Test keys, generated per run: nothing here is a real credential. */
 
@@ -36,12 +37,4 @@ export const certifiedKeyPem = (): string => fixture('certified-key.pem');
 export const certificateForKeyPem = (): string => fixture('certified-key.crt.pem');
 export const unrelatedCertificatePem = (): string => fixture('unrelated-ca.crt.pem');
 
-export async function rejection(promise: Promise<unknown>): Promise<KeygenError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KeygenError) return error;
-    throw error;
-  }
-  throw new Error('expected a KeygenError rejection');
-}
+export const rejection = (promise: Promise<unknown>): Promise<KeygenError> => rejectionOf(promise, KeygenError);

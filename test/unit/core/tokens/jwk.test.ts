@@ -1,8 +1,9 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { TokensError } from '../../../../lambda/core/tokens/errors.js';
+import { TokensError } from '../../../../lambda/core/tokens/errors.js';
 import { jwsAlgorithmForKms, publicJwkFromSpki } from '../../../../lambda/core/tokens/jwk.js';
+import { rejectionOf } from '../../../fixtures/rejection.js';
 import { signingKey } from './fixtures.js';
 
 /** RFC 7638 §3.1: this RSA key's SHA-256 thumbprint is NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs. */
@@ -22,15 +23,6 @@ function thrown(act: () => unknown): TokensError {
     return error as TokensError;
   }
   throw new Error('expected a throw');
-}
-
-async function rejected(promise: Promise<unknown>): Promise<TokensError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TokensError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('Function: publicJwkFromSpki', () => {
@@ -102,7 +94,7 @@ describe('Function: publicJwkFromSpki', () => {
 
   it('rejects bytes that are not SPKI with ERR_PUBLIC_KEY_INVALID', async () => {
     // Act
-    const error = await rejected(publicJwkFromSpki(new Uint8Array([1, 2, 3, 4])));
+    const error = await rejectionOf(publicJwkFromSpki(new Uint8Array([1, 2, 3, 4])), TokensError);
 
     // Assess
     expect(error.code).toBe('ERR_PUBLIC_KEY_INVALID');
@@ -114,7 +106,7 @@ describe('Function: publicJwkFromSpki', () => {
     const key = await signingKey('ES256');
 
     // Act
-    const error = await rejected(publicJwkFromSpki(key.der, 'ES384'));
+    const error = await rejectionOf(publicJwkFromSpki(key.der, 'ES384'), TokensError);
 
     // Assess
     expect(error.code).toBe('ERR_PUBLIC_KEY_INVALID');
@@ -127,7 +119,7 @@ describe('Function: publicJwkFromSpki', () => {
     const der = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
 
     // Act
-    const error = await rejected(publicJwkFromSpki(der));
+    const error = await rejectionOf(publicJwkFromSpki(der), TokensError);
 
     // Assess
     expect(error.code).toBe('ERR_PUBLIC_KEY_INVALID');
