@@ -64,7 +64,10 @@ export interface TableItem {
   readonly policy?: PolicySource;
   /** Index of the principal, group, managed policy or signing material the item stands for. */
   readonly ref: number;
-  generic?: ProjectedPolicy | null;
+  /** The resource policy with only the statements that name no principal of the account (compiled at build). */
+  generic?: ProjectedPolicy;
+  /** Per principal the resource policy names: the policy with its statements for that principal kept too (compiled at build). */
+  named?: Map<number, ProjectedPolicy>;
   /** The projected resource policies handed to `authorize`, kept so its per-object indexes are reused. */
   sources?: Map<ProjectedPolicy['projection'], PolicySource>;
 }
@@ -75,8 +78,8 @@ export interface Table {
   readonly mode: PolicySet['resourceMode'];
   readonly items: readonly TableItem[];
   readonly index: ArnIndex;
-  /** Principal ARN (or `assumed-role:<name>`) → items whose resource policy names it. */
-  readonly explicit: ReadonlyMap<string, readonly number[]>;
+  /** Principal index → items whose resource policy names it (by its ARN, or by its role sessions). */
+  readonly explicit: ReadonlyMap<number, readonly number[]>;
   /** Items whose resource policy may grant to anyone without an identity policy. */
   readonly star: readonly number[];
 }
@@ -525,9 +528,12 @@ export class ReachEngine {
     this.resourceSide = scanResourceSide(snapshot);
     // Compile up front what every walk would otherwise pay on first touch, all linear in the
     // snapshot: each principal's identity layer (relevant policies, action mask, share key, the
-    // statements that may cover each action it may be allowed), the rules, and which roles each
-    // compute service may assume.
+    // statements that may cover each action it may be allowed), how it looks to resource
+    // policies, whether any names it, the rules, and which roles each compute service may assume.
+    // (Resource policies are compiled with their tables.)
     for (const p of d.principals) {
+      this.resourceSideKey(p);
+      this.named(p);
       const node = this.node(p.index);
       node.mask.forEach((allowed, bit) => {
         if (allowed === 1) this.entries(node.identity, () => node.identity.map((x) => x.document), this.actionMask.actions[bit] as string);
@@ -540,24 +546,43 @@ export class ReachEngine {
 
   // ── Tables ───────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Indexes a table and compiles its resource policies: each policy's generic projection, and
+   * for each principal of the account a policy names (by ARN or by a session of the role), the
+   * projection that keeps that principal's statements too. Names of principals outside the
+   * snapshot are left out: no walk can reach them.
+   */
   private table(name: string, mode: Table['mode'], items: TableItem[]): Table {
-    const explicit = new Map<string, number[]>();
+    const explicit = new Map<number, number[]>();
     const star: number[] = [];
     items.forEach((item, i) => {
       if (item.policy === undefined) return;
+      const document = item.policy.document;
       let isStar = false;
-      const named = new Set<string>();
-      for (const s of item.policy.document.statements) {
+      const named = new Set<number>();
+      for (const s of document.statements) {
         const scope = statementScope(s, this.accountId);
-        for (const n of scope.names) named.add(n);
+        for (const n of scope.names) {
+          const index = n.startsWith('assumed-role:') ? this.roleByName.get(n.slice(13)) : this.directory.byArn.get(n);
+          if (index !== undefined) named.add(index);
+        }
         if (s.effect === 'Allow' && (s.principal === '*' || s.notPrincipal !== undefined || (s.principal?.AWS ?? []).includes('*'))) {
           isStar = true;
         }
       }
+      item.generic = this.projections.project(document, (s) => statementScope(s, this.accountId).generic);
+      if (named.size > 0) item.named = new Map();
       for (const n of named) {
         const list = explicit.get(n);
         if (list === undefined) explicit.set(n, [i]);
         else list.push(i);
+        const p = this.directory.principals[n] as PrincipalRecord;
+        const session = `assumed-role:${p.name}`;
+        const projected = this.projections.project(document, (s) => {
+          const scope = statementScope(s, this.accountId);
+          return scope.generic || scope.names.includes(p.arn) || (p.type === 'role' && scope.names.includes(session));
+        });
+        item.named?.set(n, projected);
       }
       if (isStar) star.push(i);
     });
@@ -565,20 +590,11 @@ export class ReachEngine {
   }
 
   private generic(item: TableItem): ProjectedPolicy | undefined {
-    if (item.policy === undefined) return undefined;
-    if (item.generic === undefined) {
-      item.generic = this.projections.project(item.policy.document, (s) => statementScope(s, this.accountId).generic);
-    }
-    return item.generic ?? undefined;
+    return item.generic;
   }
 
   private specific(item: TableItem, principal: PrincipalRecord): ProjectedPolicy | undefined {
-    if (item.policy === undefined) return undefined;
-    const session = `assumed-role:${principal.name}`;
-    return this.projections.project(item.policy.document, (s) => {
-      const scope = statementScope(s, this.accountId);
-      return scope.generic || scope.names.includes(principal.arn) || (principal.type === 'role' && scope.names.includes(session));
-    });
+    return item.named?.get(principal.index) ?? item.generic;
   }
 
   private readonly namedCache = new Map<number, boolean>();
@@ -596,10 +612,7 @@ export class ReachEngine {
   }
 
   private explicitItems(table: Table, principal: PrincipalRecord): readonly number[] {
-    const direct = table.explicit.get(principal.arn) ?? [];
-    if (principal.type !== 'role') return direct;
-    const session = table.explicit.get(`assumed-role:${principal.name}`);
-    return session === undefined ? direct : [...new Set([...direct, ...session])];
+    return table.explicit.get(principal.index) ?? NONE;
   }
 
   private indexGrants(): void {
