@@ -228,6 +228,8 @@ interface SharedOutputs {
   readonly fragments: readonly OutputSet[];
   readonly sensitive: boolean;
   readonly personal: boolean;
+  /** The outputs of every node that no resource policy or grant names, per class (one object for all of them). */
+  readonly unnamed: Map<ClassState, NodeOutputs>;
 }
 
 /** One kind of output, derived from a fixed set of requests: memoised per set of decisions it read. */
@@ -1460,51 +1462,15 @@ export class ReachEngine {
   /** The node's edges, modifications and accesses (computed once). */
   outputs(node: Node): NodeOutputs {
     if (node.outputs !== undefined) return node.outputs;
-    const sharedView: View = {
-      node,
-      level: 'shared',
-      items: (uses) => {
-        const lists: Iterable<number>[] = [];
-        for (const u of uses) if (this.possible(node, u)) lists.push(this.sharedAllowed(node, u).map.keys());
-        return lists.length === 0 ? NONE : union(lists);
-      },
-      get: (use, item) => (this.possible(node, use) ? this.sharedAllowed(node, use).map.get(item) : undefined),
-      groups: (use) => {
-        if (!this.possible(node, use)) return undefined;
-        const allowed = this.sharedAllowed(node, use).map;
-        return allowed instanceof GroupedVerdicts ? allowed.groups : undefined;
-      },
-    };
-    let common = this.sharedByShareKey.get(node.shareKey);
-    if (common === undefined) {
-      const fragments: OutputSet[] = [];
-      let sensitive = false;
-      let personal = false;
-      for (const rule of this.rules()) {
-        const key = this.ruleKey(node, rule);
-        if (key === undefined) continue;
-        let fragment = this.fragments.get(key);
-        if (fragment === undefined) {
-          const collector: Collector = { edges: [], mods: [], access: [] };
-          rule.run(sharedView, collector);
-          fragment = collector.edges.length + collector.mods.length + collector.access.length === 0 ? EMPTY_SET : dedupe(collector);
-          this.fragments.set(key, fragment);
-        }
-        if (fragment !== EMPTY_SET) fragments.push(fragment);
-        for (const u of rule.uses) {
-          if (!this.possible(node, u)) continue;
-          const a = this.sharedAllowed(node, u);
-          if (a.sensitive.length > 0) sensitive = true;
-          if (a.personal.length > 0) personal = true;
-        }
-      }
-      common = { fragments, sensitive, personal };
-      // Shareable only when none of the keys read names this node's principal.
-      const perNode = node.actionKeys !== undefined && node.actionKeys.size > 0;
-      if (!perNode) this.sharedByShareKey.set(node.shareKey, common);
-    }
+    const common = this.sharedByShareKey.get(node.shareKey) ?? this.sharedOutputs(node);
     const shared = common.fragments;
     const cls: ClassState = common.sensitive ? this.classState(node) : NO_CLASS;
+    const unnamed = !common.personal && !this.named(node.principal);
+    const same = unnamed ? common.unnamed.get(cls) : undefined;
+    if (same !== undefined) {
+      node.outputs = same;
+      return same;
+    }
     if (cls.outputs === undefined) {
       cls.outputs = this.collect({
         node,
@@ -1519,8 +1485,9 @@ export class ReachEngine {
           this.possible(node, use) ? (this.classAllowed(node, use).get(item) ?? this.sharedAllowed(node, use).map.get(item)) : undefined,
       });
     }
-    if (!common.personal && !this.named(node.principal)) {
+    if (unnamed) {
       node.outputs = { shared, cls: cls.outputs, own: EMPTY_SET, overrides: undefined, lists: [...shared, cls.outputs, EMPTY_SET] };
+      common.unnamed.set(cls, node.outputs);
       return node.outputs;
     }
     const ownMaps = new Map<string, ReadonlyMap<number, Verdict>>();
@@ -1567,6 +1534,51 @@ export class ReachEngine {
       lists: [...shared, cls.outputs, own],
     };
     return node.outputs;
+  }
+
+  /** The outputs of the rules on decisions shared by every node with the node's share key. */
+  private sharedOutputs(node: Node): SharedOutputs {
+    const sharedView: View = {
+      node,
+      level: 'shared',
+      items: (uses) => {
+        const lists: Iterable<number>[] = [];
+        for (const u of uses) if (this.possible(node, u)) lists.push(this.sharedAllowed(node, u).map.keys());
+        return lists.length === 0 ? NONE : union(lists);
+      },
+      get: (use, item) => (this.possible(node, use) ? this.sharedAllowed(node, use).map.get(item) : undefined),
+      groups: (use) => {
+        if (!this.possible(node, use)) return undefined;
+        const allowed = this.sharedAllowed(node, use).map;
+        return allowed instanceof GroupedVerdicts ? allowed.groups : undefined;
+      },
+    };
+    const fragments: OutputSet[] = [];
+    let sensitive = false;
+    let personal = false;
+    for (const rule of this.rules()) {
+      const key = this.ruleKey(node, rule);
+      if (key === undefined) continue;
+      let fragment = this.fragments.get(key);
+      if (fragment === undefined) {
+        const collector: Collector = { edges: [], mods: [], access: [] };
+        rule.run(sharedView, collector);
+        fragment = collector.edges.length + collector.mods.length + collector.access.length === 0 ? EMPTY_SET : dedupe(collector);
+        this.fragments.set(key, fragment);
+      }
+      if (fragment !== EMPTY_SET) fragments.push(fragment);
+      for (const u of rule.uses) {
+        if (!this.possible(node, u)) continue;
+        const a = this.sharedAllowed(node, u);
+        if (a.sensitive.length > 0) sensitive = true;
+        if (a.personal.length > 0) personal = true;
+      }
+    }
+    const common = { fragments, sensitive, personal, unnamed: new Map() };
+    // Shareable only when none of the keys read names this node's principal.
+    const perNode = node.actionKeys !== undefined && node.actionKeys.size > 0;
+    if (!perNode) this.sharedByShareKey.set(node.shareKey, common);
+    return common;
   }
 
   /** Outputs of the rules that read resource policies (class and own levels: IAM users, roles, groups and policies have none). */
