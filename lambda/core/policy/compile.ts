@@ -1,7 +1,9 @@
 import type { CompiledCondition } from './conditions.js';
 import { compileConditions } from './conditions.js';
+import type { PrincipalContext } from './context.js';
+import { ABSENT } from './context.js';
 import type { Matcher, TemplatePart } from './patterns.js';
-import { actionMatcher, globMatcher, parseTemplate, patternMayMatch } from './patterns.js';
+import { actionMatcher, globMatcher, instantiate, parseTemplate, patternMayMatch, piecesMatcher } from './patterns.js';
 import type { CompiledPrincipals } from './principals.js';
 import { compilePrincipals } from './principals.js';
 import type { PolicyDocument, Statement } from './types.js';
@@ -100,6 +102,52 @@ export function statementMayMatchResource(statement: Statement, arn: string): bo
     return !statement.notResource.some((p) => parseTemplate(p) === undefined && globMatcher(p)(arn));
   }
   return true;
+}
+
+/** Variables whose value the principal alone fixes, whatever the request (see `resolveKey`). */
+const PRINCIPAL_VARIABLES: ReadonlySet<string> = new Set([
+  'username',
+  'userid',
+  'principalarn',
+  'principalaccount',
+  'calleraccount',
+  'principaltype',
+  'principaltag',
+  'principalisawsservice',
+]);
+
+const NEVER: Matcher = () => false;
+
+/**
+ * Whether a statement's Resource (or NotResource) list holds an ARN, for every request by one
+ * principal that carries no extra context keys: the matchers `authorize` would use, with the
+ * principal's values substituted for its policy variables. Undefined when some variable depends
+ * on the request (resource tags, other context keys) or cannot be known offline, so that which
+ * resources the list holds is not fixed by the principal. A statement without either element
+ * holds every ARN.
+ */
+export function principalResourceMatcher(
+  document: PolicyDocument,
+  statementIndex: number,
+  principal: PrincipalContext,
+): Matcher | undefined {
+  const resources = compileDocument(document).statements[statementIndex]?.resources;
+  if (resources === undefined) return () => true;
+  const request = { principal, action: '', resource: { arn: '', accountId: principal.accountId, tags: {} } };
+  const matchers: Matcher[] = [];
+  for (const r of resources) {
+    if (r.matcher !== undefined) {
+      matchers.push(r.matcher);
+      continue;
+    }
+    for (const part of r.parts) if (part.kind === 'variable' && !PRINCIPAL_VARIABLES.has(part.key.kind)) return undefined;
+    const instantiated = instantiate(r.parts, request);
+    if (instantiated === ABSENT) continue;
+    if (instantiated.unknown) return undefined;
+    matchers.push(piecesMatcher(instantiated.pieces, 'plain'));
+  }
+  if (matchers.length === 0) return NEVER;
+  return matchers.length === 1 ? (matchers[0] as Matcher) : (arn) => matchers.some((m) => m(arn));
 }
 
 const compiledDocuments = new WeakMap<PolicyDocument, CompiledDocument>();

@@ -6,6 +6,7 @@
 export {
   documentMayAllow,
   documentMayDeny,
+  principalResourceMatcher,
   statementMayMatchAction,
   statementMayMatchResource,
 } from './compile.js';

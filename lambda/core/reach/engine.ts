@@ -1,5 +1,5 @@
 import type { Decision, PolicySet } from '../policy/index.js';
-import { authorize, statementMayMatchAction } from '../policy/index.js';
+import { authorize, principalResourceMatcher, statementMayMatchAction } from '../policy/index.js';
 import type { PolicyDocument, PolicySource, Statement } from '../policy/types.js';
 import type { AccountSnapshot, Tags } from '../snapshot/model.js';
 import { ArnIndex, widenVariables } from './arn-index.js';
@@ -149,6 +149,8 @@ export interface Node {
   actionKeys?: Map<Use, string>;
   /** Per request: its shared decisions (see `sharedAllowed`), memoised. */
   allowed?: Map<Use, SharedAllowed>;
+  /** Per request shape whose statements embed ARN variables: how they cover ARNs for this principal (null: not fixed by it). */
+  coverage?: Map<RequestShape, readonly Cover[] | null>;
   outputs?: NodeOutputs;
 }
 
@@ -312,6 +314,9 @@ const assumption = (path: EscalationPath, text: string): ReachCondition => ({
 });
 
 const NONE: readonly number[] = Object.freeze([]);
+
+/** Whether a statement's Resource or NotResource list holds an ARN. */
+type Cover = (arn: string) => boolean;
 
 /** A statement that may cover an action, tagged `<document id>.<index>` for signatures. */
 interface SignatureEntry {
@@ -1178,30 +1183,58 @@ export class ReachEngine {
       plain = use.table.mode === 'none' && use.table.items.every((it) => it.context === undefined && it.policy === undefined);
       this.plainTables.set(use.table, plain);
     }
-    return plain && this.coverageDecides(node, use.action);
+    return plain && this.coverage(node, use.action, use.extra) !== undefined;
   }
+
+  private readonly shapeCoverage = new WeakMap<RequestShape, readonly Cover[]>();
 
   /**
-   * Whether, for items without resource policies or request context, the node's layers read
-   * nothing of the item for the action but which of their statements cover its ARN: no ARN
-   * variables, and no test of resource tags by any statement (tags would tell apart items that
-   * the same statements cover).
+   * How each statement of the node's layers whose coverage depends on the ARN covers ARNs, when,
+   * for items without resource policies or request context, the layers read nothing else of the
+   * item for the action: no test of resource tags (tags would tell apart items the same
+   * statements cover), and ARN variables only when the node's principal fixes their values and
+   * the request adds no context. Undefined otherwise.
    */
-  private coverageDecides(node: Node, action: string): boolean {
+  private coverage(node: Node, action: string, extra: Use['extra']): readonly Cover[] | undefined {
     const shape = this.shape(node, action);
-    return !shape.itemArn && !shape.resourceTags;
+    if (shape.resourceTags) return undefined;
+    if (!shape.itemArn) {
+      let covers = this.shapeCoverage.get(shape);
+      if (covers === undefined) {
+        covers = shape.dependent.map((st) => (arn: string) => patternsCover(st, arn));
+        this.shapeCoverage.set(shape, covers);
+      }
+      return covers;
+    }
+    if (extra !== undefined) return undefined;
+    // ARN variables resolve per principal: the node's own matchers, with its values substituted.
+    node.coverage ??= new Map();
+    let covers = node.coverage.get(shape);
+    if (covers === undefined) {
+      const principal = node.principal.context;
+      const built: Cover[] = [];
+      for (const st of shape.dependent) {
+        const cover = st.resourceVariables
+          ? principalResourceMatcher(st.document, st.index, principal)
+          : (arn: string) => patternsCover(st, arn);
+        if (cover === undefined) break;
+        built.push(cover);
+      }
+      covers = built.length === shape.dependent.length ? built : null;
+      node.coverage.set(shape, covers);
+    }
+    return covers ?? undefined;
   }
 
-  /** Which of the node's statements whose coverage depends on the ARN cover this one: equal keys, equal decisions (see {@link coverageDecides}). */
-  private coverageKey(shape: RequestShape, arn: string): number | string {
-    const statements = shape.dependent;
-    if (statements.length <= 30) {
+  /** Which of the statements whose coverage depends on the ARN cover this one: equal keys, equal decisions (see {@link coverage}). */
+  private coverageKey(covers: readonly Cover[], arn: string): number | string {
+    if (covers.length <= 30) {
       let bits = 0;
-      for (let n = 0; n < statements.length; n++) if (patternsCover(statements[n] as SignatureStatement, arn)) bits |= 1 << n;
+      for (let n = 0; n < covers.length; n++) if ((covers[n] as Cover)(arn)) bits |= 1 << n;
       return bits;
     }
     let key = '';
-    for (const st of statements) key += patternsCover(st, arn) ? '1' : '0';
+    for (const cover of covers) key += cover(arn) ? '1' : '0';
     return key;
   }
 
@@ -1259,11 +1292,11 @@ export class ReachEngine {
   private groupedAllowed(node: Node, use: Use, candidates: readonly number[]): Omit<SharedAllowed, 'id'> {
     const items = use.table.items;
     const byKey = new Map<number | string, number[]>();
-    const shape = this.shape(node, use.action);
+    const covers = this.coverage(node, use.action, use.extra) as readonly Cover[];
     for (const i of candidates) {
       const arn = (items[i] as TableItem).arn;
       if (arn === '') continue;
-      const key = this.coverageKey(shape, arn);
+      const key = this.coverageKey(covers, arn);
       const group = byKey.get(key);
       if (group === undefined) byKey.set(key, [i]);
       else group.push(i);
@@ -1695,14 +1728,14 @@ export class ReachEngine {
     };
     const via = `${use.action}+sts:AssumeRole`;
     const groups = view.groups(use);
-    if (groups !== undefined && this.coverageDecides(view.node, 'sts:AssumeRole')) {
+    const assumeCoverage = groups !== undefined ? this.coverage(view.node, 'sts:AssumeRole', undefined) : undefined;
+    if (groups !== undefined && assumeCoverage !== undefined) {
       // Assuming a rewritten role depends only on which AssumeRole statements cover its ARN: decide once per coverage.
       const afterByCoverage = new Map<number | string, Verdict | null>();
-      const assumeShape = this.shape(view.node, 'sts:AssumeRole');
       for (const group of groups) {
         const byAfter = new Map<Verdict, number[]>();
         for (const i of group.items) {
-          const key = this.coverageKey(assumeShape, (t.items[i] as TableItem).arn);
+          const key = this.coverageKey(assumeCoverage, (t.items[i] as TableItem).arn);
           let after = afterByCoverage.get(key);
           if (after === undefined) {
             after = rewrittenDecision(i);

@@ -129,6 +129,7 @@ export class ActionMask {
  * agree on those values get the same decision.
  */
 export interface SignatureStatement {
+  readonly document: PolicyDocument;
   readonly index: number;
   readonly deny: boolean;
   readonly anyResource: boolean;
@@ -177,6 +178,7 @@ export function signatureStatements(document: PolicyDocument, action: string): r
     if (!statementMayMatchAction(s, action)) return;
     const list = s.resource ?? s.notResource;
     out.push({
+      document,
       index,
       deny: s.effect === 'Deny',
       anyResource: list === undefined || s.resource?.includes('*') === true,

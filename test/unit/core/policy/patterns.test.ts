@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   documentMayAllow,
   documentMayDeny,
+  principalResourceMatcher,
   statementMayMatchAction,
   statementMayMatchResource,
 } from '../../../../lambda/core/policy/compile.js';
 import { actionMatches, arnMatches, parseTemplate, patternMayMatch, resourceMatches } from '../../../../lambda/core/policy/patterns.js';
 import type { Statement } from '../../../../lambda/core/policy/types.js';
-import { doc } from './fixtures.js';
+import { alice, deployer, doc } from './fixtures.js';
 
 const KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234';
 
@@ -146,6 +147,48 @@ describe('Function: statementMayMatchResource', () => {
     expect(statementMayMatchResource(excluding, KEY)).toBe(false);
     expect(statementMayMatchResource(excluding, `${KEY}5`)).toBe(true);
     expect(statementMayMatchResource(open, KEY)).toBe(true);
+  });
+});
+
+describe('Function: principalResourceMatcher', () => {
+  const USER = (name: string) => `arn:aws:iam::111122223333:user/${name}`;
+  const ROLE = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
+  const of = (resource: string[], version = '2012-10-17') =>
+    doc([{ Effect: 'Allow', Action: 'iam:CreateAccessKey', Resource: resource }], version);
+
+  it('substitutes the values the principal fixes: user name, tags, defaults', () => {
+    // Act
+    const own = principalResourceMatcher(of([USER('${aws:username}')]), 0, alice);
+    const team = principalResourceMatcher(of([ROLE('${aws:PrincipalTag/team}-*')]), 0, deployer);
+    const fallback = principalResourceMatcher(of([ROLE("${aws:username, 'shared'}")]), 0, deployer);
+
+    // Assess
+    expect([own?.(USER('alice')), own?.(USER('bob'))]).toEqual([true, false]);
+    expect([team?.(ROLE('platform-ci')), team?.(ROLE('payments-ci'))]).toEqual([true, false]);
+    expect([fallback?.(ROLE('shared')), fallback?.(ROLE('deployer'))]).toEqual([true, false]);
+  });
+
+  it('matches nothing when the variable is absent without a default, and keeps literal patterns as they are', () => {
+    // Act
+    const roleUserName = principalResourceMatcher(of([USER('${aws:username}')]), 0, deployer);
+    const literal = principalResourceMatcher(of([USER('${aws:username}')], '2008-10-17'), 0, alice);
+
+    // Assess
+    expect(roleUserName?.(USER('deployer'))).toBe(false);
+    expect(literal?.(USER('${aws:username}'))).toBe(true);
+    expect(literal?.(USER('alice'))).toBe(false);
+  });
+
+  it('is undefined when a variable depends on the request or is unknown offline', () => {
+    // Act
+    const resourceTag = principalResourceMatcher(of([USER('${aws:ResourceTag/owner}')]), 0, alice);
+    const roleSession = principalResourceMatcher(of([USER('${aws:userid}')]), 0, deployer);
+    const userId = principalResourceMatcher(of([USER('${aws:userid}')]), 0, alice);
+
+    // Assess
+    expect(resourceTag).toBeUndefined();
+    expect(roleSession).toBeUndefined();
+    expect(userId?.(USER(alice.id))).toBe(true);
   });
 });
 

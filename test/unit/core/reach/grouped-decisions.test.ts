@@ -156,6 +156,40 @@ describe('Function: computeReach (decisions by group)', () => {
     expect(reached(report, roleArn('app-prod'))).toBeUndefined();
   });
 
+  it('decides by group with ARN variables, substituting the principal’s own values', () => {
+    // Prepare: every user's keys and role's trust with MFA (undecidable); the engineer's own keys, and the team's roles, without.
+    const b = new AccountBuilder();
+    const mfa = { Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } };
+    b.user('eng', {
+      employee: EMPLOYEE,
+      tags: { team: 'pay' },
+      inline: [
+        policy(
+          allow(['iam:CreateAccessKey', 'iam:UpdateAssumeRolePolicy'], '*', mfa),
+          allow('iam:CreateAccessKey', userArn('${aws:username}'), { Sid: 'OwnKeys' }),
+          allow('iam:UpdateAssumeRolePolicy', roleArn('${aws:PrincipalTag/team}-*'), { Sid: 'TeamRoles' }),
+          allow('sts:AssumeRole', '*'),
+        ),
+      ],
+    });
+    for (const name of ['ops', 'ci']) b.user(name);
+    const ci = b.user('runner');
+    for (const name of ['pay-api', 'pay-batch', 'risk-api']) b.role(name, { trust: trustPrincipals(ci) });
+
+    // Act
+    const grouped = computeReach(b.build(), EMPLOYEE);
+    const itemByItem = computeReach(b.build(), EMPLOYEE, { decideByGroup: false });
+
+    // Assess
+    for (const name of ['ops', 'ci']) expect(reached(grouped, userArn(name))?.conditional, name).toBe(true);
+    expect(reached(grouped, roleArn('pay-api'))?.conditional).toBe(false);
+    expect(reached(grouped, roleArn('pay-batch'))?.path[0]).toMatchObject({ statement: 'TeamRoles' });
+    // Another team's role only with MFA.
+    expect(reached(grouped, roleArn('risk-api'))?.conditional).toBe(true);
+    const flags = (r: ReachReport) => r.reachablePrincipals.map((p) => `${p.arn} ${p.conditional}`).sort();
+    expect(flags(grouped)).toEqual(flags(itemByItem));
+  });
+
   it('lists a passed role’s conditions in one order whether the role is decided alone or in a group', () => {
     // Prepare: a tag condition makes the engine decide item by item; without it, by group.
     const build = (byItem: boolean) => {

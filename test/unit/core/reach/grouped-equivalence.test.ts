@@ -88,6 +88,12 @@ function randomAccount(seed: number) {
     `arn:aws:iam::${ACCOUNT}:role/r?`,
     `arn:aws:iam::${ACCOUNT}:user/*`,
     `arn:aws:iam::${ACCOUNT}:user/\${aws:username}`,
+    // Variables the principal fixes (a role has no user name: the default applies), one unknown
+    // for roles (a role session's user id), and one the resource fixes.
+    `arn:aws:iam::${ACCOUNT}:role/\${aws:username, 'r1'}`,
+    `arn:aws:iam::${ACCOUNT}:\${aws:PrincipalTag/team, 'role'}/*`,
+    `arn:aws:iam::${ACCOUNT}:user/\${aws:userid}`,
+    `arn:aws:iam::${ACCOUNT}:\${aws:ResourceTag/team, 'user'}/*`,
     `arn:aws:iam::${ACCOUNT}:*/*1`,
     ...users.map(userArn),
     ...roles.map(roleArn),
