@@ -945,10 +945,17 @@ export class ReachEngine {
     }
     let principalArn = false;
     if (projected !== undefined) {
-      signature += `\u0001p${projected.projection.id}`;
-      const more = projected.projection.keys(action);
+      const projection = projected.projection;
+      signature += `\u0001p${projection.id}`;
+      // Resources sharing a policy's text differ when its statements name some of them only.
+      const coverage = projection.resourceCoverage(action, arn);
+      if (coverage !== '') {
+        signature += `\u0001r${coverage}`;
+        if (coverage.startsWith('@')) principalArn = true;
+      }
+      const more = projection.keys(action);
       if (more.length > 0) keys = [...keys, ...more];
-      if (projected.projection.notPrincipal) principalArn = true;
+      if (projection.notPrincipal) principalArn = true;
     }
     for (const key of keys !== prefix.itemKeys ? new Set(keys) : keys) {
       signature += `\u0001${key}=${this.requestValue(key, p, it, extra)}`;

@@ -374,6 +374,12 @@ export interface Projection {
   readonly id: number;
   /** Per action: the condition keys and variables the statements that may cover it read. */
   readonly keys: (action: string) => readonly string[];
+  /**
+   * What a request on `arn` reads of the ARN through the statements that may cover the action:
+   * '' when each covers any resource; else which of them cover it, or `@` and the ARN itself when
+   * a Resource or NotResource pattern embeds variables (then the principal matters too).
+   */
+  readonly resourceCoverage: (action: string, arn: string) => string;
   /** Some statement uses NotPrincipal, whose exemptions depend on the exact principal. */
   readonly notPrincipal: boolean;
 }
@@ -423,6 +429,15 @@ export class ProjectionCache {
       const doc: PolicyDocument = document.version !== undefined ? { version: document.version, statements } : { statements };
       const memo = new Map<string, boolean>();
       const keyMemo = new Map<string, readonly string[]>();
+      const narrowMemo = new Map<string, readonly SignatureStatement[]>();
+      const narrow = (action: string): readonly SignatureStatement[] => {
+        let list = narrowMemo.get(action);
+        if (list === undefined) {
+          list = signatureStatements(doc, action).filter((st) => !st.anyResource || st.not);
+          narrowMemo.set(action, list);
+        }
+        return list;
+      };
       projection = {
         id: this.byText.size,
         keys: (action) => {
@@ -432,6 +447,14 @@ export class ProjectionCache {
             keyMemo.set(action, keys);
           }
           return keys;
+        },
+        resourceCoverage: (action, arn) => {
+          const list = narrow(action);
+          if (list.length === 0) return '';
+          if (list.some((st) => st.resourceVariables)) return `@${arn}`;
+          let bits = '';
+          for (const st of list) bits += patternsCover(st, arn) ? '1' : '0';
+          return bits;
         },
         notPrincipal: statements.some((st) => st.notPrincipal !== undefined),
         document: doc,

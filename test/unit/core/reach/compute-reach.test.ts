@@ -622,6 +622,30 @@ describe('Function: computeReach', () => {
     });
   });
 
+  describe('resource policies shared by several resources', () => {
+    it('applies a statement only to the resources its Resource element names, though the policy text is the same', () => {
+      // Prepare: one policy text on two secrets; its Deny covers the production one only.
+      const b = new AccountBuilder();
+      b.user('eng', { employee: EMPLOYEE, inline: [policy(allow('secretsmanager:GetSecretValue', '*'))] });
+      const shared = policy({
+        Sid: 'NoProductionSecrets',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: secretArn('prod-*'),
+      });
+      const production = b.secret('prod-signing', { policy: shared });
+      const development = b.secret('dev-signing', { policy: shared });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, production)).toBeUndefined();
+      expect(entry(report, development)).toBeDefined();
+    });
+  });
+
   describe('NotPrincipal', () => {
     it('exempts only the principals a Deny with NotPrincipal lists, even among principals with identical policies', () => {
       // Prepare
