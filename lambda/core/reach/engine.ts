@@ -7,7 +7,7 @@ import type { EscalationPath, RequiredPermission } from './escalation-catalog.js
 import { ESCALATION_CATALOG } from './escalation-catalog.js';
 import type { MaterialRecord } from './material.js';
 import { decryptContext, GRANT_USE_OPERATION, signingMaterial } from './material.js';
-import type { IdentityClause, ProjectedPolicy, SignatureStatement } from './policy-scan.js';
+import type { IdentityClause, ProjectedPolicy, Projection, SignatureStatement } from './policy-scan.js';
 import {
   ActionMask,
   allowStatements,
@@ -1266,13 +1266,90 @@ export class ReachEngine {
     return result;
   }
 
+  private readonly contextKeys = new WeakMap<Table, ReadonlySet<string>>();
+
+  /**
+   * Whether the value a request reads for a key is the same for every item of the table: the
+   * principal's own attributes, or keys no item's context sets (their value comes from the
+   * request's extra context, or is unknown offline, alike for all items).
+   */
+  private itemIndependent(table: Table, key: string): boolean {
+    if (PRINCIPAL_KEY.test(key)) return true;
+    if (key.startsWith('aws:resourcetag/')) return false;
+    let keys = this.contextKeys.get(table);
+    if (keys === undefined) {
+      keys = new Set(table.items.flatMap((it) => Object.keys(it.context ?? {}).map((k) => k.toLowerCase())));
+      this.contextKeys.set(table, keys);
+    }
+    return !keys.has(key);
+  }
+
+  private readonly plainProjections = new WeakMap<Projection, Map<string, boolean>>();
+
+  /** Whether, for the action, a projection reads nothing of an item but which of its statements cover the ARN. */
+  private plainProjection(table: Table, projection: Projection, action: string): boolean {
+    let perAction = this.plainProjections.get(projection);
+    if (perAction === undefined) {
+      perAction = new Map();
+      this.plainProjections.set(projection, perAction);
+    }
+    let plain = perAction.get(`${table.name}|${action}`);
+    if (plain === undefined) {
+      plain = !projection.notPrincipal && projection.keys(action).every((k) => this.itemIndependent(table, k));
+      perAction.set(`${table.name}|${action}`, plain);
+    }
+    return plain;
+  }
+
+  /**
+   * Decides the node's request on items of the table, one item at a time. Within one loop (one
+   * node and request), items whose decision can depend only on which statements cover their ARN
+   * and on their resource policy's projection share one decision, found without a signature;
+   * the others are decided through {@link decide}.
+   */
+  private decider(node: Node, use: Use): (i: number, projected: ProjectedPolicy | undefined) => Decision {
+    const { table, action, extra } = use;
+    const prefix = this.prefix(node, action, extra);
+    const decide = (i: number, projected: ProjectedPolicy | undefined): Decision =>
+      this.decide(node, table, i, action, projected, extra, prefix);
+    const covers = this.coverage(node, action, extra);
+    if (covers === undefined) return decide;
+    const shape = prefix.shape;
+    if (!shape.keys.every((k) => this.itemIndependent(table, k))) return decide;
+    if (!shape.dependent.every((st) => st.keys.every((k) => this.itemIndependent(table, k)))) return decide;
+    const memo = new Map<number | string, Decision>();
+    return (i, projected) => {
+      const arn = (table.items[i] as TableItem).arn;
+      const coverage = this.coverageKey(covers, arn);
+      let key: number | string;
+      if (projected === undefined) key = `-${coverage}`;
+      else {
+        const projection = projected.projection;
+        if (!this.plainProjection(table, projection, action)) return decide(i, projected);
+        const resource = projection.resourceCoverage(action, arn);
+        if (resource.startsWith('@')) return decide(i, projected);
+        // Numbers for the common case (no narrow statement in the projection, few in the layers).
+        key =
+          resource === '' && typeof coverage === 'number' && coverage < 2 ** 20
+            ? projection.id * 2 ** 20 + coverage
+            : `${projection.id}|${resource}|${coverage}`;
+      }
+      let decision = memo.get(key);
+      if (decision === undefined) {
+        decision = decide(i, projected);
+        memo.set(key, decision);
+      }
+      return decision;
+    };
+  }
+
   /** Shared decisions item by item. */
   private itemAllowed(node: Node, use: Use, candidates: readonly number[]): Omit<SharedAllowed, 'id'> {
     const map = new Map<number, Verdict>();
     const sensitive: number[] = [];
     const personal: number[] = [];
     const gated = use.table.mode === 'kms-key' || use.table.mode === 'trust-policy';
-    const prefix = this.prefix(node, use.action, use.extra);
+    const decide = this.decider(node, use);
     for (const i of candidates) {
       const item = use.table.items[i] as TableItem;
       if (item.arn === '') continue;
@@ -1289,7 +1366,7 @@ export class ReachEngine {
           continue;
         }
       }
-      const decision = this.decide(node, use.table, i, use.action, projected, use.extra, prefix);
+      const decision = decide(i, projected);
       if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
     }
     return { map, sensitive, personal };
@@ -1328,11 +1405,11 @@ export class ReachEngine {
     const cached = state.allowed.get(key);
     if (cached !== undefined) return cached;
     const map = new Map<number, Verdict>();
-    const prefix = this.prefix(node, use.action, use.extra);
+    const decide = this.decider(node, use);
     for (const i of shared.sensitive) {
       const item = use.table.items[i] as TableItem;
       const projected = this.generic(item);
-      const decision = this.decide(node, use.table, i, use.action, projected, use.extra, prefix);
+      const decision = decide(i, projected);
       if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
     }
     state.allowed.set(key, map);
@@ -1343,11 +1420,11 @@ export class ReachEngine {
   private ownAllowed(node: Node, use: Use): Map<number, Verdict> {
     const own = new Map<number, Verdict>();
     const explicit = this.explicitItems(use.table, node.principal);
-    const prefix = this.prefix(node, use.action, use.extra);
+    const decide = this.decider(node, use);
     for (const i of explicit) {
       const item = use.table.items[i] as TableItem;
       const projected = this.specific(item, node.principal);
-      const decision = this.decide(node, use.table, i, use.action, projected, use.extra, prefix);
+      const decision = decide(i, projected);
       if (decision.decision === 'allow') own.set(i, verdictOf(decision, projected, item));
     }
     if (this.possible(node, use)) {
@@ -1355,7 +1432,7 @@ export class ReachEngine {
         if (explicit.includes(i)) continue;
         const item = use.table.items[i] as TableItem;
         const projected = this.generic(item);
-        const decision = this.decide(node, use.table, i, use.action, projected, use.extra, prefix);
+        const decision = decide(i, projected);
         if (decision.decision === 'allow') own.set(i, verdictOf(decision, projected, item));
       }
     }
