@@ -578,7 +578,7 @@ export class ReachEngine {
         }
       }
       item.generic = this.projections.project(document, (s) => statementScope(s, this.accountId).generic);
-      if (named.size > 0) item.named = new Map();
+      const byPrincipal = new Map<number, ProjectedPolicy>();
       for (const n of named) {
         const list = explicit.get(n);
         if (list === undefined) explicit.set(n, [i]);
@@ -589,15 +589,12 @@ export class ReachEngine {
           const scope = statementScope(s, this.accountId);
           return scope.generic || scope.names.includes(p.arn) || (p.type === 'role' && scope.names.includes(session));
         });
-        item.named?.set(n, projected);
+        byPrincipal.set(n, projected);
       }
+      if (byPrincipal.size > 0) item.named = byPrincipal;
       if (isStar) star.push(i);
     });
     return { name, mode, items, index: new ArnIndex(items.map((i) => i.arn)), explicit, star };
-  }
-
-  private generic(item: TableItem): ProjectedPolicy | undefined {
-    return item.generic;
   }
 
   private specific(item: TableItem, principal: PrincipalRecord): ProjectedPolicy | undefined {
@@ -1353,7 +1350,7 @@ export class ReachEngine {
     for (const i of candidates) {
       const item = use.table.items[i] as TableItem;
       if (item.arn === '') continue;
-      const projected = this.generic(item);
+      const projected = item.generic;
       if (projected !== undefined) {
         // A key or trust policy with no Allow for the account's principals lets none of them in.
         if (gated && !projected.projection.hasAllow) continue;
@@ -1408,7 +1405,7 @@ export class ReachEngine {
     const decide = this.decider(node, use);
     for (const i of shared.sensitive) {
       const item = use.table.items[i] as TableItem;
-      const projected = this.generic(item);
+      const projected = item.generic;
       const decision = decide(i, projected);
       if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
     }
@@ -1431,7 +1428,7 @@ export class ReachEngine {
       for (const i of this.sharedAllowed(node, use).personal) {
         if (explicit.includes(i)) continue;
         const item = use.table.items[i] as TableItem;
-        const projected = this.generic(item);
+        const projected = item.generic;
         const decision = decide(i, projected);
         if (decision.decision === 'allow') own.set(i, verdictOf(decision, projected, item));
       }
