@@ -1372,18 +1372,9 @@ export class ReachEngine {
   /** Shared decisions by group (see {@link groupable}): one decision per group of items its statements cover alike. */
   private groupedAllowed(node: Node, use: Use, candidates: readonly number[]): Omit<SharedAllowed, 'id'> {
     const items = use.table.items;
-    const byKey = new Map<number | string, number[]>();
     const covers = this.coverage(node, use.action, use.extra) as readonly Cover[];
-    for (const i of candidates) {
-      const arn = (items[i] as TableItem).arn;
-      if (arn === '') continue;
-      const key = this.coverageKey(covers, arn);
-      const group = byKey.get(key);
-      if (group === undefined) byKey.set(key, [i]);
-      else group.push(i);
-    }
     const groups: VerdictGroup[] = [];
-    for (const members of byKey.values()) {
+    for (const members of this.partition(covers, use.table, candidates)) {
       const first = members[0] as number;
       const decision = this.decide(node, use.table, first, use.action, undefined, use.extra);
       if (decision.decision === 'allow')
@@ -1391,6 +1382,38 @@ export class ReachEngine {
     }
     if (groups.length === 0) return { map: EMPTY_MAP, sensitive: NONE, personal: NONE };
     return { map: new GroupedVerdicts(items.length, groups), sensitive: NONE, personal: NONE };
+  }
+
+  private readonly partitions = new WeakMap<readonly Cover[], Map<Table, readonly (readonly number[])[]>>();
+
+  /**
+   * The candidates grouped by which statements cover their ARN. A partition of the whole table is
+   * kept per set of statements: the requests of one layer that differ only by context (passing a
+   * role to each service) group the items alike.
+   */
+  private partition(covers: readonly Cover[], table: Table, candidates: readonly number[]): readonly (readonly number[])[] {
+    const whole = candidates === table.index.all();
+    const known = whole ? this.partitions.get(covers)?.get(table) : undefined;
+    if (known !== undefined) return known;
+    const byKey = new Map<number | string, number[]>();
+    for (const i of candidates) {
+      const arn = (table.items[i] as TableItem).arn;
+      if (arn === '') continue;
+      const key = this.coverageKey(covers, arn);
+      const group = byKey.get(key);
+      if (group === undefined) byKey.set(key, [i]);
+      else group.push(i);
+    }
+    const groups = [...byKey.values()];
+    if (whole) {
+      let perTable = this.partitions.get(covers);
+      if (perTable === undefined) {
+        perTable = new Map();
+        this.partitions.set(covers, perTable);
+      }
+      perTable.set(table, groups);
+    }
+    return groups;
   }
 
   /** Decisions valid for every node of the class: items whose resource policy tests principal attributes. */
