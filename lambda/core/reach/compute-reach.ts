@@ -18,14 +18,14 @@ import type {
   WitnessStep,
 } from './types.js';
 
-const DEFAULTS = { maxPathsPerEntry: 3, assumeExistingWorkloads: true, maxAddedGroups: 2, decideByGroup: true } as const;
+const DEFAULTS = { maxPathsPerEntry: 3, assumeExistingWorkloads: true, maxAddedGroups: 2, shareDecisions: true } as const;
 
 const engines = new WeakMap<AccountSnapshot, Map<string, ReachEngine>>();
 
 function engineOptions(options: ReachOptions): EngineOptions {
   return {
     assumeExistingWorkloads: options.assumeExistingWorkloads ?? DEFAULTS.assumeExistingWorkloads,
-    decideByGroup: options.decideByGroup ?? DEFAULTS.decideByGroup,
+    shareDecisions: options.shareDecisions ?? DEFAULTS.shareDecisions,
     maxAddedGroups: options.maxAddedGroups ?? DEFAULTS.maxAddedGroups,
   };
 }

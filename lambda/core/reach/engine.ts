@@ -302,7 +302,8 @@ interface ServiceTrust {
 export interface EngineOptions {
   readonly assumeExistingWorkloads: boolean;
   readonly maxAddedGroups: number;
-  readonly decideByGroup: boolean;
+  /** Off: every node decides every request itself through `authorize` (the reference shared decisions are tested against). */
+  readonly shareDecisions: boolean;
 }
 
 const assumption = (path: EscalationPath, text: string): ReachCondition => ({
@@ -985,6 +986,7 @@ export class ReachEngine {
     prefix = this.prefix(node, action, extra),
   ): Decision {
     const it = table.items[item] as TableItem;
+    if (!this.options.shareDecisions) return this.evaluate(node, it, table.mode, action, projected, extra);
     const signature = this.signature(node, it, table.mode, action, projected, extra, prefix);
     const cached = this.decisions.get(signature);
     if (cached !== undefined) return cached;
@@ -1098,6 +1100,11 @@ export class ReachEngine {
    * their attributes, so the decisions (and what is derived from them) are computed once.
    */
   private actionKey(node: Node, use: Use): string {
+    const key = this.commonActionKey(node, use);
+    return this.options.shareDecisions ? key : `${key}\u0001node ${node.id}`;
+  }
+
+  private commonActionKey(node: Node, use: Use): string {
     // Nodes with equal share keys have equal action keys unless the key names the principal itself.
     let shared = this.actionKeysByShare.get(node.shareKey);
     if (shared === undefined) {
@@ -1164,7 +1171,7 @@ export class ReachEngine {
   }
 
   private classState(node: Node): ClassState {
-    node.classKey ??= `${node.shareKey}#${this.resourceSideKey(node.principal)}`;
+    node.classKey ??= this.options.shareDecisions ? `${node.shareKey}#${this.resourceSideKey(node.principal)}` : `node ${node.id}`;
     let state = this.classes.get(node.classKey);
     if (state === undefined) {
       state = { allowed: new Map() };
@@ -1181,7 +1188,7 @@ export class ReachEngine {
    * statements cover its ARN (see {@link coverageKey}).
    */
   private groupable(node: Node, use: Use): boolean {
-    if (!this.options.decideByGroup) return false;
+    if (!this.options.shareDecisions) return false;
     let plain = this.plainTables.get(use.table);
     if (plain === undefined) {
       plain = use.table.mode === 'none' && use.table.items.every((it) => it.context === undefined && it.policy === undefined);
@@ -1309,7 +1316,7 @@ export class ReachEngine {
     const prefix = this.prefix(node, action, extra);
     const decide = (i: number, projected: ProjectedPolicy | undefined): Decision =>
       this.decide(node, table, i, action, projected, extra, prefix);
-    const covers = this.coverage(node, action, extra);
+    const covers = this.options.shareDecisions ? this.coverage(node, action, extra) : undefined;
     if (covers === undefined) return decide;
     const shape = prefix.shape;
     if (!shape.keys.every((k) => this.itemIndependent(table, k))) return decide;
@@ -1599,7 +1606,7 @@ export class ReachEngine {
   /** The node's edges, modifications and accesses (computed once). */
   outputs(node: Node): NodeOutputs {
     if (node.outputs !== undefined) return node.outputs;
-    const common = this.sharedByShareKey.get(node.shareKey) ?? this.sharedOutputs(node);
+    const common = (this.options.shareDecisions ? this.sharedByShareKey.get(node.shareKey) : undefined) ?? this.sharedOutputs(node);
     const shared = common.fragments;
     const cls: ClassState = common.sensitive ? this.classState(node) : NO_CLASS;
     const unnamed = !common.personal && !this.named(node.principal);
@@ -1714,7 +1721,7 @@ export class ReachEngine {
     const common = { fragments, sensitive, personal, unnamed: new Map() };
     // Shareable only when none of the keys read names this node's principal.
     const perNode = node.actionKeys !== undefined && node.actionKeys.size > 0;
-    if (!perNode) this.sharedByShareKey.set(node.shareKey, common);
+    if (!perNode && this.options.shareDecisions) this.sharedByShareKey.set(node.shareKey, common);
     return common;
   }
 

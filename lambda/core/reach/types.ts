@@ -152,10 +152,12 @@ export interface ReachOptions {
    */
   readonly maxAddedGroups?: number;
   /**
-   * Decide requests on IAM users, roles, groups and managed policies once per group of items the
-   * principal's statements cover alike. Off, every item is decided on its own: the same answer,
-   * slower; kept as the reference the grouped decisions are tested against.
+   * Share decisions wherever a request reads the same: between items (those a principal's
+   * statements cover alike, those whose requests have equal signatures) and between principals
+   * (equal statements and attributes for the request). Off, every principal decides every request
+   * itself through `authorize`: the same answer, far slower; kept as the reference the shared
+   * decisions are tested against.
    * @default true
    */
-  readonly decideByGroup?: boolean;
+  readonly shareDecisions?: boolean;
 }

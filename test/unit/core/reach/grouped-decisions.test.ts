@@ -178,7 +178,7 @@ describe('Function: computeReach (decisions by group)', () => {
 
     // Act
     const grouped = computeReach(b.build(), EMPLOYEE);
-    const itemByItem = computeReach(b.build(), EMPLOYEE, { decideByGroup: false });
+    const itemByItem = computeReach(b.build(), EMPLOYEE, { shareDecisions: false });
 
     // Assess
     for (const name of ['ops', 'ci']) expect(reached(grouped, userArn(name))?.conditional, name).toBe(true);

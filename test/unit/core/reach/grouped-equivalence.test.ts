@@ -9,18 +9,23 @@ import {
   policy,
   policyArn,
   type RawStatement,
+  ROOT,
   roleArn,
   rootKeyPolicy,
+  secretArn,
+  trustAccount,
   trustPrincipals,
   trustService,
   userArn,
 } from '../../../fixtures/reach/builder.js';
 
 /**
- * Decisions by group must give exactly what deciding every item on its own gives. Random small
- * accounts, seeded so a failure names a reproducible case, mix the features that could tell two
- * items apart: narrower Resource patterns, NotResource, ARN variables, tag and principal
- * conditions, boundaries, SCPs, service-linked roles, login profiles and group membership.
+ * Shared decisions must give exactly what every principal deciding every request on its own gives
+ * (`shareDecisions: false`). Random small accounts, seeded so a failure names a reproducible case,
+ * mix the features that could tell two items or two principals apart: narrower Resource patterns,
+ * NotResource, ARN variables, tag and principal conditions, boundaries, SCPs, service-linked roles,
+ * login profiles, group membership, and one resource policy text on several keys or secrets whose
+ * statements name only some of them.
  */
 
 const EMPLOYEE = 'E-R';
@@ -128,7 +133,9 @@ function randomAccount(seed: number) {
   for (const role of roles) {
     const trust = r.chance(0.3)
       ? trustService(r.pick(['lambda.amazonaws.com', 'ec2.amazonaws.com']))
-      : trustPrincipals(userArn(r.pick(users)));
+      : r.chance(0.3)
+        ? trustAccount(r.chance(0.5) ? r.pick(CONDITIONS) : {})
+        : trustPrincipals(userArn(r.pick(users)));
     b.role(role, {
       trust,
       tags: tags(),
@@ -139,6 +146,18 @@ function randomAccount(seed: number) {
   }
   if (r.chance(0.3)) b.role('AWSServiceRoleForSupport', { trust: trustService('support.amazonaws.com'), serviceLinked: true });
   b.key('signing', { policy: rootKeyPolicy() });
+  // One policy text on several keys and on several secrets, its statements naming some of them.
+  const resourceStatement = (action: string, resources: readonly string[]): RawStatement => ({
+    Effect: r.chance(0.5) ? 'Deny' : 'Allow',
+    Principal: r.chance(0.5) ? '*' : { AWS: r.chance(0.7) ? ROOT : userArn(r.pick(users)) },
+    Action: action,
+    Resource: r.pick(resources),
+    ...(r.chance(0.3) ? r.pick(CONDITIONS) : {}),
+  });
+  const keyPolicy = rootKeyPolicy(resourceStatement('kms:Sign', ['*', keyArn('shared-a'), keyArn('shared-*')]));
+  for (const id of ['shared-a', 'shared-b']) b.key(id, { policy: keyPolicy, tags: tags() });
+  const secretPolicy = policy(resourceStatement('secretsmanager:GetSecretValue', ['*', secretArn('s-a'), secretArn('s-*')]));
+  for (const name of ['s-a', 's-b', 'other']) b.secret(name, { policy: secretPolicy, tags: tags() });
   if (r.chance(0.5))
     b.serviceControlPolicies([policy({ Effect: 'Allow', Action: '*', Resource: '*' }, { ...statement(), Effect: 'Deny' })]);
   return b.build();
@@ -152,16 +171,16 @@ function outcome(report: ReachReport) {
   };
 }
 
-describe('Decisions by group against item by item', () => {
+describe('Shared decisions against every request decided on its own', () => {
   it('reach the same principals and keys, with the same flags, on 300 random accounts', () => {
     // Prepare
     const seeds = Array.from({ length: 300 }, (_, i) => i + 1);
 
     // Act
     const differing = seeds.filter((seed) => {
-      const grouped = outcome(computeReach(randomAccount(seed), EMPLOYEE));
-      const itemByItem = outcome(computeReach(randomAccount(seed), EMPLOYEE, { decideByGroup: false }));
-      return JSON.stringify(grouped) !== JSON.stringify(itemByItem);
+      const shared = outcome(computeReach(randomAccount(seed), EMPLOYEE));
+      const alone = outcome(computeReach(randomAccount(seed), EMPLOYEE, { shareDecisions: false }));
+      return JSON.stringify(shared) !== JSON.stringify(alone);
     });
 
     // Assess
