@@ -319,6 +319,12 @@ const NONE: readonly number[] = Object.freeze([]);
 /** Whether a statement's Resource or NotResource list holds an ARN. */
 type Cover = (arn: string) => boolean;
 
+/** Items grouped so that each group takes one decision, and the items to decide one by one. */
+interface ItemPartition {
+  readonly groups: readonly (readonly number[])[];
+  readonly rest: readonly number[];
+}
+
 /** A statement that may cover an action, tagged `<document id>.<index>` for signatures. */
 interface SignatureEntry {
   readonly tag: string;
@@ -1306,38 +1312,53 @@ export class ReachEngine {
   }
 
   /**
+   * How the node's request on items of the table reads an item, when it reads nothing of it but
+   * which statements cover its ARN and its resource policy's projection: a function giving each
+   * item a key (undefined for an item whose projection reads more), equal keys meaning equal
+   * decisions. Undefined when the node's layers read more of the items (tags, context, ARN
+   * variables the principal does not fix), or when decisions are not shared.
+   */
+  private requestKeys(
+    node: Node,
+    use: Use,
+  ): ((i: number, projected: ProjectedPolicy | undefined) => number | string | undefined) | undefined {
+    const { table, action, extra } = use;
+    const covers = this.options.shareDecisions ? this.coverage(node, action, extra) : undefined;
+    if (covers === undefined) return undefined;
+    const shape = this.shape(node, action);
+    if (!shape.keys.every((k) => this.itemIndependent(table, k))) return undefined;
+    if (!shape.dependent.every((st) => st.keys.every((k) => this.itemIndependent(table, k)))) return undefined;
+    return (i, projected) => {
+      const arn = (table.items[i] as TableItem).arn;
+      const coverage = this.coverageKey(covers, arn);
+      if (projected === undefined) return `-${coverage}`;
+      const projection = projected.projection;
+      if (!this.plainProjection(table, projection, action)) return undefined;
+      const resource = projection.resourceCoverage(action, arn);
+      if (resource.startsWith('@')) return undefined;
+      // Numbers for the common case (no narrow statement in the projection, few in the layers).
+      return resource === '' && typeof coverage === 'number' && coverage < 2 ** 20
+        ? projection.id * 2 ** 20 + coverage
+        : `${projection.id}|${resource}|${coverage}`;
+    };
+  }
+
+  /**
    * Decides the node's request on items of the table, one item at a time. Within one loop (one
-   * node and request), items whose decision can depend only on which statements cover their ARN
-   * and on their resource policy's projection share one decision, found without a signature;
-   * the others are decided through {@link decide}.
+   * node and request), items with equal request keys (see {@link requestKeys}) share one
+   * decision, found without a signature; the others are decided through {@link decide}.
    */
   private decider(node: Node, use: Use): (i: number, projected: ProjectedPolicy | undefined) => Decision {
     const { table, action, extra } = use;
     const prefix = this.prefix(node, action, extra);
     const decide = (i: number, projected: ProjectedPolicy | undefined): Decision =>
       this.decide(node, table, i, action, projected, extra, prefix);
-    const covers = this.options.shareDecisions ? this.coverage(node, action, extra) : undefined;
-    if (covers === undefined) return decide;
-    const shape = prefix.shape;
-    if (!shape.keys.every((k) => this.itemIndependent(table, k))) return decide;
-    if (!shape.dependent.every((st) => st.keys.every((k) => this.itemIndependent(table, k)))) return decide;
+    const keyOf = this.requestKeys(node, use);
+    if (keyOf === undefined) return decide;
     const memo = new Map<number | string, Decision>();
     return (i, projected) => {
-      const arn = (table.items[i] as TableItem).arn;
-      const coverage = this.coverageKey(covers, arn);
-      let key: number | string;
-      if (projected === undefined) key = `-${coverage}`;
-      else {
-        const projection = projected.projection;
-        if (!this.plainProjection(table, projection, action)) return decide(i, projected);
-        const resource = projection.resourceCoverage(action, arn);
-        if (resource.startsWith('@')) return decide(i, projected);
-        // Numbers for the common case (no narrow statement in the projection, few in the layers).
-        key =
-          resource === '' && typeof coverage === 'number' && coverage < 2 ** 20
-            ? projection.id * 2 ** 20 + coverage
-            : `${projection.id}|${resource}|${coverage}`;
-      }
+      const key = keyOf(i, projected);
+      if (key === undefined) return decide(i, projected);
       let decision = memo.get(key);
       if (decision === undefined) {
         decision = decide(i, projected);
@@ -1345,6 +1366,44 @@ export class ReachEngine {
       }
       return decision;
     };
+  }
+
+  private readonly sensitivePartitions = new WeakMap<readonly number[], Map<RequestShape, ItemPartition>>();
+
+  /**
+   * Items a class decides on (resource policies that test principal attributes), grouped by
+   * request key (see {@link requestKeys}). Every class of one layer shares the grouping: it
+   * depends on the items, the statements and the action, not on the class's attributes.
+   */
+  private sensitivePartition(node: Node, use: Use, sensitive: readonly number[]): ItemPartition {
+    const shape = this.shape(node, use.action);
+    const cached = this.sensitivePartitions.get(sensitive)?.get(shape);
+    if (cached !== undefined) return cached;
+    const keyOf = this.requestKeys(node, use);
+    let partition: ItemPartition;
+    if (keyOf === undefined || shape.itemArn) partition = { groups: [], rest: sensitive };
+    else {
+      const byKey = new Map<number | string, number[]>();
+      const rest: number[] = [];
+      for (const i of sensitive) {
+        const key = keyOf(i, (use.table.items[i] as TableItem).generic);
+        if (key === undefined) {
+          rest.push(i);
+          continue;
+        }
+        const group = byKey.get(key);
+        if (group === undefined) byKey.set(key, [i]);
+        else group.push(i);
+      }
+      partition = { groups: [...byKey.values()], rest };
+    }
+    let perShape = this.sensitivePartitions.get(sensitive);
+    if (perShape === undefined) {
+      perShape = new Map();
+      this.sensitivePartitions.set(sensitive, perShape);
+    }
+    perShape.set(shape, partition);
+    return partition;
   }
 
   /** Shared decisions item by item. */
@@ -1432,12 +1491,19 @@ export class ReachEngine {
     const cached = state.allowed.get(key);
     if (cached !== undefined) return cached;
     const map = new Map<number, Verdict>();
+    const items = use.table.items;
     const decide = this.decider(node, use);
-    for (const i of shared.sensitive) {
-      const item = use.table.items[i] as TableItem;
-      const projected = item.generic;
-      const decision = decide(i, projected);
-      if (decision.decision === 'allow') map.set(i, verdictOf(decision, projected, item));
+    const { groups, rest } = this.sensitivePartition(node, use, shared.sensitive);
+    for (const group of groups) {
+      const first = group[0] as number;
+      const decision = decide(first, (items[first] as TableItem).generic);
+      if (decision.decision !== 'allow') continue;
+      for (const i of group) map.set(i, verdictOf(decision, (items[i] as TableItem).generic, items[i] as TableItem));
+    }
+    for (const i of rest) {
+      const item = items[i] as TableItem;
+      const decision = decide(i, item.generic);
+      if (decision.decision === 'allow') map.set(i, verdictOf(decision, item.generic, item));
     }
     state.allowed.set(key, map);
     return map;
