@@ -6,7 +6,7 @@ import type { Exploration } from './explore.js';
 import { explore, exploreFrom, SeedCache } from './explore.js';
 import type { MaterialRecord } from './material.js';
 import { resolvePrincipals } from './principals.js';
-import { materialize, pathConditions, stepTemplate } from './steps.js';
+import { materialize, pathConditions, stepTemplate, type Writable } from './steps.js';
 import type {
   InventoryEntry,
   ReachAccess,
@@ -104,35 +104,43 @@ export function computeReach(snapshot: AccountSnapshot, employeeId: string, opti
     employeeId,
     accountId: engine.accountId,
     principals: own.map((p) => p.arn),
-    reachablePrincipals: reachablePrincipals(walk),
+    reachablePrincipals: reachablePrincipals(engine, walk),
     reach: reachEntries(engine, walk, options.maxPathsPerEntry ?? DEFAULTS.maxPathsPerEntry),
     warnings,
   };
 }
 
-function reachablePrincipals(walk: Exploration): ReachablePrincipal[] {
-  const byPrincipal = new Map<number, { first: number; unconditional: boolean; escalated: boolean; unbounded: boolean }>();
+/** Per reached principal: flags of what any of its reached states shows. */
+const REACHED = 1;
+const UNCONDITIONAL = 2;
+const ESCALATED = 4;
+const UNBOUNDED = 8;
+
+function reachablePrincipals(engine: ReachEngine, walk: Exploration): ReachablePrincipal[] {
+  const flags = new Uint8Array(engine.directory.principals.length);
+  /** Each principal's first reached state, in the order the principals were reached. */
+  const firsts: number[] = [];
   for (const id of walk.order) {
     const n = walk.node(id);
-    const entry = byPrincipal.get(n.principal.index);
-    const unconditional = walk.unconditional.has(id);
-    if (entry === undefined) {
-      byPrincipal.set(n.principal.index, { first: id, unconditional, escalated: n.admin, unbounded: n.unbounded });
-    } else {
-      entry.unconditional ||= unconditional;
-      entry.escalated ||= n.admin;
-      entry.unbounded ||= n.unbounded;
-    }
+    const p = n.principal.index;
+    if (flags[p] === 0) firsts.push(id);
+    flags[p] =
+      (flags[p] as number) |
+      REACHED |
+      (walk.unconditional.has(id) ? UNCONDITIONAL : 0) |
+      (n.admin ? ESCALATED : 0) |
+      (n.unbounded ? UNBOUNDED : 0);
   }
-  return [...byPrincipal.values()].map((e) => {
-    const n = walk.node(e.first);
+  return firsts.map((first) => {
+    const principal = walk.node(first).principal;
+    const f = flags[principal.index] as number;
     return {
-      arn: n.principal.arn,
-      type: n.principal.type,
-      path: walk.witness(e.first),
-      conditional: !e.unconditional,
-      escalated: e.escalated,
-      boundaryRemoved: e.unbounded,
+      arn: principal.arn,
+      type: principal.type,
+      path: walk.witness(first),
+      conditional: (f & UNCONDITIONAL) === 0,
+      escalated: (f & ESCALATED) !== 0,
+      boundaryRemoved: (f & UNBOUNDED) !== 0,
     };
   });
 }
@@ -147,31 +155,41 @@ interface Slot {
   readonly material: MaterialRecord;
   readonly access: ReachAccess;
   readonly candidates: Candidate[];
-  readonly actions: Set<string>;
-  readonly grants: Set<string>;
+  /** Distinct, in the order found (lists are a handful long). */
+  readonly actions: string[];
+  readonly grants: string[];
+}
+
+const addOnce = (list: string[], value: string): void => {
+  if (!list.includes(value)) list.push(value);
+};
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sorts a short list in place unless it is in order already: sorting allocates working storage even for two items. */
+function sortShort<T>(list: T[], compare: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < list.length; i++) if (compare(list[i - 1] as T, list[i] as T) > 0) return list.sort(compare);
+  return list;
 }
 
 function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number): ReachEntry[] {
-  const slots = new Map<string, Slot>();
+  /** Per material index * 2 + (0 for use, 1 for control); `slots` keeps them in the order found. */
+  const slotOf: (Slot | undefined)[] = new Array(engine.materials.length * 2);
+  const slots: Slot[] = [];
   const seen = new Set<OutputSet>();
   for (const id of walk.order) {
     if (!walk.expanded.has(id)) continue;
     const nodeConditional = !walk.unconditional.has(id);
     walk.eachOutput(id, 'access', seen, (out) => {
-      const key = `${out.material}|${out.access}`;
-      let slot = slots.get(key);
+      const key = out.material * 2 + (out.access === 'use' ? 0 : 1);
+      let slot = slotOf[key];
       if (slot === undefined) {
-        slot = {
-          material: engine.materials[out.material] as MaterialRecord,
-          access: out.access,
-          candidates: [],
-          actions: new Set(),
-          grants: new Set(),
-        };
-        slots.set(key, slot);
-      }
-      if (out.grantId !== undefined) slot.grants.add(out.grantId);
-      slot.actions.add(out.action);
+        const material = engine.materials[out.material] as MaterialRecord;
+        slot = { material, access: out.access, candidates: [], actions: [out.action], grants: [] };
+        slotOf[key] = slot;
+        slots.push(slot);
+      } else addOnce(slot.actions, out.action);
+      if (out.grantId !== undefined) addOnce(slot.grants, out.grantId);
       const conditional = nodeConditional || out.conditional;
       if (slot.candidates.length < maxPaths) slot.candidates.push({ node: id, out, conditional });
       else if (!conditional) {
@@ -180,30 +198,30 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
       }
     });
   }
+  /** Unconditional paths first, then shorter ones. */
+  const byPreference = (a: Candidate, b: Candidate): number =>
+    Number(a.conditional) - Number(b.conditional) || walk.witness(a.node).length - walk.witness(b.node).length;
   const entries: ReachEntry[] = [];
-  for (const slot of slots.values()) {
-    const paths = slot.candidates
-      .map((c) => ({
-        conditional: c.conditional,
-        steps: [...walk.witness(c.node), materialize(stepTemplate(c.out.spec), walk.node(c.node).principal.arn)] as readonly WitnessStep[],
-      }))
-      .sort((a, b) => Number(a.conditional) - Number(b.conditional) || a.steps.length - b.steps.length);
-    const best = paths[0] as { conditional: boolean; steps: readonly WitnessStep[] };
+  for (const slot of slots) {
+    const candidates = sortShort(slot.candidates, byPreference);
+    // concat makes an array of just the right length (a spread leaves spare room in each of thousands of paths).
+    const paths = candidates.map((c): readonly WitnessStep[] =>
+      walk.witness(c.node).concat(materialize(stepTemplate(c.out.spec), walk.node(c.node).principal.arn)),
+    );
+    const conditional = (candidates[0] as Candidate).conditional;
     const m = slot.material;
-    const conditions = best.conditional ? pathConditions(best.steps) : [];
-    entries.push({
-      resourceArn: m.arn,
-      kind: m.kind,
-      access: slot.access,
-      conditional: best.conditional,
-      ...(conditions.length > 0 ? { conditions } : {}),
-      paths: paths.map((p) => p.steps),
-      actions: [...slot.actions].sort(),
-      ...(m.keyId !== undefined ? { keyId: m.keyId } : {}),
-      ...(m.aliases !== undefined ? { aliases: m.aliases } : {}),
-      ...(m.name !== undefined ? { name: m.name } : {}),
-      ...(slot.grants.size > 0 ? { grants: [...slot.grants].sort() } : {}),
-    });
+    const conditions = conditional ? pathConditions(paths[0] as readonly WitnessStep[]) : [];
+    const actions = sortShort(slot.actions, byCodeUnits);
+    const entry: Writable<ReachEntry> =
+      conditions.length > 0
+        ? { resourceArn: m.arn, kind: m.kind, access: slot.access, conditional, conditions, paths, actions }
+        : { resourceArn: m.arn, kind: m.kind, access: slot.access, conditional, paths, actions };
+    // Set one by one, in the order the JSON shows them: spreading them in would build every entry on a slow path.
+    if (m.keyId !== undefined) entry.keyId = m.keyId;
+    if (m.aliases !== undefined) entry.aliases = m.aliases;
+    if (m.name !== undefined) entry.name = m.name;
+    if (slot.grants.length > 0) entry.grants = sortShort(slot.grants, byCodeUnits);
+    entries.push(entry);
   }
   return entries.sort((a, b) =>
     a.resourceArn < b.resourceArn ? -1 : a.resourceArn > b.resourceArn ? 1 : a.access === b.access ? 0 : a.access === 'use' ? -1 : 1,

@@ -136,7 +136,8 @@ export class Exploration {
     else if (parent.kind === 'edge') {
       const target = this.engine.directory.principals[parent.target];
       const step = stepTemplate(parent.out.spec, target);
-      path = [...this.witness(parent.from), materialize(step, this.node(parent.from).principal.arn)];
+      // concat makes an array of just the right length (a spread leaves spare room in each of thousands of paths).
+      path = this.witness(parent.from).concat(materialize(step, this.node(parent.from).principal.arn));
     } else {
       // Replay the performer's path, the modification, then whatever of the base's path is not done yet.
       const base = this.node(parent.base);
@@ -145,7 +146,7 @@ export class Exploration {
       let to = spec.targetTo?.get(base.principal.index);
       for (const g of base.groups) to ??= spec.groupTo?.get(g);
       const step = stepTemplate(spec, { index: base.principal.index, arn: to ?? base.principal.arn });
-      path = [...this.witness(parent.performer), materialize(step, this.node(parent.performer).principal.arn)];
+      path = this.witness(parent.performer).concat(materialize(step, this.node(parent.performer).principal.arn));
       const done = new Set(path.map(stepKey));
       for (const step of this.witness(parent.base)) {
         if (!done.has(stepKey(step))) {
@@ -161,10 +162,14 @@ export class Exploration {
   /** Calls `fn` with each output a node contributes, skipping shared and class lists already seen (tracked in `seen`). */
   eachOutput<K extends keyof OutputSet>(id: number, field: K, seen: Set<OutputSet>, fn: (x: OutputSet[K][number]) => void): void {
     const out = this.engine.outputs(this.node(id));
-    for (const list of out.lists) {
+    // Indexed loops: a report runs this once per node, largely before it is optimized, when for-of allocates per item.
+    for (let i = 0; i < out.lists.length; i++) {
+      const list = out.lists[i] as OutputSet;
       const mode = list === out.own ? 'all' : take(out, list, seen);
       if (mode === 'skip') continue;
-      for (const x of list[field]) {
+      const items = list[field];
+      for (let j = 0; j < items.length; j++) {
+        const x = items[j] as OutputSet[K][number];
         if (mode === 'filter' && overridden(out, x)) continue;
         fn(x);
       }

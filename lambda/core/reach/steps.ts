@@ -37,27 +37,71 @@ export interface StepSpec {
   readonly targetConditions?: ReadonlyMap<number, readonly ReachCondition[]>;
 }
 
-/** A step with its citations, lacking only the performer. */
+/**
+ * A step with its citations, lacking only the performer. Its optional fields are always there,
+ * undefined when absent: every template has one shape, built in one go (see {@link materialize}).
+ */
 export interface StepTemplate {
   readonly to: string;
   readonly via: string;
   readonly policy: string;
   readonly statement: string | number;
   readonly effect: StepEffect;
-  readonly escalation?: string;
+  readonly escalation: string | undefined;
   readonly allowedBy: readonly StatementCitation[];
-  readonly conditions?: readonly ReachCondition[];
-  readonly grantId?: string;
+  readonly conditions: readonly ReachCondition[] | undefined;
+  readonly grantId: string | undefined;
 }
+
+/** Citations of statements cited as they are (not remapped through a projection): one per statement, however many steps cite it. */
+const plainCitations = new WeakMap<StatementRef, StatementCitation>();
 
 const citationOf = (ref: StatementRef, verdict: Verdict, to?: string): StatementCitation => {
   const projected = verdict.projected;
-  const remap = projected !== undefined && (ref.policyKind === 'resource' || ref.policyKind === 'trust');
-  const index = remap ? (projected.indexMap[ref.statementIndex] ?? ref.statementIndex) : ref.statementIndex;
+  if (projected === undefined || (ref.policyKind !== 'resource' && ref.policyKind !== 'trust')) {
+    let plain = plainCitations.get(ref);
+    if (plain === undefined) {
+      plain = { policy: ref.policyId, statement: ref.sid ?? ref.statementIndex };
+      plainCitations.set(ref, plain);
+    }
+    return plain;
+  }
+  const index = projected.indexMap[ref.statementIndex] ?? ref.statementIndex;
   const resource =
     verdict.targetResourceSuffix !== undefined && to !== undefined ? `${to}${verdict.targetResourceSuffix}` : verdict.resource;
-  return { policy: remap ? (resource ?? ref.policyId) : ref.policyId, statement: ref.sid ?? index };
+  return { policy: resource ?? ref.policyId, statement: ref.sid ?? index };
 };
+
+/** What one verdict cites: its statements in order, each once, and the first identity statement among them. */
+interface VerdictCitations {
+  readonly allowedBy: readonly StatementCitation[];
+  readonly identity: StatementCitation | undefined;
+}
+
+/** Without a projected resource policy nothing is remapped: a verdict's citations are its decision's, shared by every step citing it. */
+const decisionCitations = new WeakMap<Decision, VerdictCitations>();
+
+// Lists are a handful long: a scan is cheaper than a set of keys.
+const addCitation = (list: StatementCitation[], c: StatementCitation): void => {
+  if (!list.some((x) => x.policy === c.policy && x.statement === c.statement)) list.push(c);
+};
+
+function verdictCitations(verdict: Verdict, to: string): VerdictCitations {
+  const shared = verdict.projected === undefined;
+  const cached = shared ? decisionCitations.get(verdict.decision) : undefined;
+  if (cached !== undefined) return cached;
+  const allowedBy: StatementCitation[] = [];
+  let identity: StatementCitation | undefined;
+  for (const ref of verdict.decision.allowedBy) {
+    const c = citationOf(ref, verdict, to);
+    addCitation(allowedBy, c);
+    if (identity === undefined && ref.policyKind === 'identity') identity = c;
+  }
+  // Copied to its length: a list grown by push keeps spare room, and a report holds tens of thousands.
+  const cited = { allowedBy: allowedBy.slice(), identity };
+  if (shared) decisionCitations.set(verdict.decision, cited);
+  return cited;
+}
 
 /** The undecidable tests of a decision, in report form. */
 export function conditionsOf(verdict: Verdict, to?: string): ReachCondition[] {
@@ -105,6 +149,8 @@ const TARGET = '\u0000target';
  */
 export function stepTemplate(spec: StepSpec, target?: { readonly index: number; readonly arn: string }): StepTemplate {
   const perTarget = spec.to === undefined;
+  // An access step ends a path and stands for one output, cited about once per plan: caching it would only hold memory.
+  if (spec.effect === 'access' && spec.to !== undefined) return buildTemplate(spec, spec.to);
   let base = templates.get(spec);
   if (base === undefined) {
     // A step to many targets is built once with a placeholder target, filled in per target below.
@@ -123,7 +169,7 @@ export function stepTemplate(spec: StepSpec, target?: { readonly index: number; 
     targetCitation !== undefined &&
     !allowedBy.some((c) => c.policy === targetCitation.policy && c.statement === targetCitation.statement)
   ) {
-    allowedBy = [...allowedBy, targetCitation];
+    allowedBy = allowedBy.concat(targetCitation);
   }
   const baseConditions = byTarget ? base.conditions?.map((c) => ({ ...c, ...own(c) })) : base.conditions;
   const conditions = targetConditions === undefined ? baseConditions : mergeConditions([baseConditions ?? [], targetConditions]);
@@ -131,60 +177,74 @@ export function stepTemplate(spec: StepSpec, target?: { readonly index: number; 
   const orgOnly = base.policy === 'unknown' || base.policy.startsWith('scp[') || base.policy.startsWith('rcp[');
   const primary = orgOnly && targetCitation !== undefined ? targetCitation : own({ policy: base.policy, statement: base.statement });
   return {
-    ...base,
+    to,
+    via: base.via,
     policy: primary.policy,
     statement: primary.statement,
-    to,
+    effect: base.effect,
+    escalation: base.escalation,
     allowedBy,
-    ...(conditions !== undefined && conditions.length > 0 ? { conditions } : {}),
+    conditions: conditions !== undefined && conditions.length > 0 ? conditions : undefined,
+    grantId: base.grantId,
   };
 }
 
-function buildTemplate(spec: StepSpec, to: string): StepTemplate {
-  const allowedBy: StatementCitation[] = [];
+/** Every statement a step cites, each once, and the one cited first. */
+function stepCitations(spec: StepSpec, to: string): { allowedBy: readonly StatementCitation[]; primary: StatementCitation | undefined } {
+  const only = spec.verdicts.length === 1 && spec.citations === undefined ? spec.verdicts[0] : undefined;
+  let allowedBy: readonly StatementCitation[];
   let primary: StatementCitation | undefined;
-  // Lists are a handful long: a scan is cheaper than a set of keys.
-  const add = (c: StatementCitation): void => {
-    if (!allowedBy.some((x) => x.policy === c.policy && x.statement === c.statement)) allowedBy.push(c);
-  };
-  for (const v of spec.verdicts) {
-    for (const ref of v.decision.allowedBy) {
-      const c = citationOf(ref, v, to);
-      add(c);
-      if (primary === undefined && ref.policyKind === 'identity') primary = c;
+  if (only !== undefined) {
+    // The verdict's own list, shared rather than copied.
+    ({ allowedBy, identity: primary } = verdictCitations(only, to));
+  } else {
+    const merged: StatementCitation[] = [];
+    for (const v of spec.verdicts) {
+      const cited = verdictCitations(v, to);
+      for (const c of cited.allowedBy) addCitation(merged, c);
+      primary ??= cited.identity;
     }
+    for (const c of spec.citations ?? []) addCitation(merged, c);
+    allowedBy = merged.slice();
   }
-  for (const c of spec.citations ?? []) add(c);
   primary ??= allowedBy.find((c) => !c.policy.startsWith('scp[') && !c.policy.startsWith('rcp[')) ?? allowedBy[0];
+  return { allowedBy, primary };
+}
+
+function buildTemplate(spec: StepSpec, to: string): StepTemplate {
+  const { allowedBy, primary } = stepCitations(spec, to);
   const undecided = spec.verdicts.some((v) => v.decision.unknownConditions.length > 0) || (spec.conditions?.length ?? 0) > 0;
-  const conditions = undecided ? mergeConditions([...spec.verdicts.map((v) => conditionsOf(v, to)), spec.conditions ?? []]) : [];
   return {
     to,
     via: spec.via,
     policy: primary?.policy ?? 'unknown',
     statement: primary?.statement ?? 0,
     effect: spec.effect,
-    ...(spec.escalation !== undefined ? { escalation: spec.escalation } : {}),
+    escalation: spec.escalation,
     allowedBy,
-    ...(conditions.length > 0 ? { conditions } : {}),
-    ...(spec.grantId !== undefined ? { grantId: spec.grantId } : {}),
+    // Undecided tests always yield at least one condition.
+    conditions: undecided ? mergeConditions([...spec.verdicts.map((v) => conditionsOf(v, to)), spec.conditions ?? []]) : undefined,
+    grantId: spec.grantId,
   };
 }
 
-/** A witness step: the template with its performer. */
+/** A report object being assembled: its optional fields are set one by one, in the order the JSON shows them. */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A witness step: the template with its performer, without the fields the template lacks, in the
+ * order the JSON shows them. Built from whole literals (the rare fields set after): spreading
+ * optional fields in takes a slow path, and a large report holds tens of thousands of steps.
+ */
 export function materialize(step: StepTemplate, from: string): WitnessStep {
-  return {
-    from,
-    to: step.to,
-    via: step.via,
-    policy: step.policy,
-    statement: step.statement,
-    effect: step.effect,
-    ...(step.escalation !== undefined ? { escalation: step.escalation } : {}),
-    allowedBy: step.allowedBy,
-    ...(step.conditions !== undefined ? { conditions: step.conditions } : {}),
-    ...(step.grantId !== undefined ? { grantId: step.grantId } : {}),
-  };
+  const { to, via, policy, statement, effect, escalation, allowedBy } = step;
+  const out: Writable<WitnessStep> =
+    escalation !== undefined
+      ? { from, to, via, policy, statement, effect, escalation, allowedBy }
+      : { from, to, via, policy, statement, effect, allowedBy };
+  if (step.conditions !== undefined) out.conditions = step.conditions;
+  if (step.grantId !== undefined) out.grantId = step.grantId;
+  return out;
 }
 
 /** Every undecidable condition along a path, once each. */
