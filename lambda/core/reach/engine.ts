@@ -1966,9 +1966,21 @@ export class ReachEngine {
 
   /**
    * The principals and groups a set of groups or managed policies governs, and for each the first
-   * of them it is governed through (what a witness step names).
+   * of them it is governed through (what a witness step names). Kept per list of items: a
+   * group of a whole table's partition is met again by every escalation path editing that table.
    */
   private escalatedThrough(t: Table, items: readonly number[], target: 'group' | 'managed-policy'): EscalationTargets {
+    let through = this.escalations.get(items);
+    if (through === undefined) {
+      through = this.governedThrough(t, items, target);
+      this.escalations.set(items, through);
+    }
+    return through;
+  }
+
+  private readonly escalations = new WeakMap<readonly number[], EscalationTargets>();
+
+  private governedThrough(t: Table, items: readonly number[], target: 'group' | 'managed-policy'): EscalationTargets {
     const targetTo = new Map<number, string>();
     const groupTo = new Map<number, string>();
     for (const i of items) {
