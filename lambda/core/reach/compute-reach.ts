@@ -1,8 +1,8 @@
 import type { AccountSnapshot } from '../snapshot/model.js';
-import type { AccessOut, EngineOptions, OutputSet } from './engine.js';
+import type { AccessOut, EngineOptions } from './engine.js';
 import { ReachEngine } from './engine.js';
 import { ReachError } from './errors.js';
-import type { Exploration } from './explore.js';
+import type { Exploration, TakenLists } from './explore.js';
 import { explore, exploreFrom, SeedCache } from './explore.js';
 import type { MaterialRecord } from './material.js';
 import { resolvePrincipals } from './principals.js';
@@ -176,7 +176,7 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
   /** Per material index * 2 + (0 for use, 1 for control); `slots` keeps them in the order found. */
   const slotOf: (Slot | undefined)[] = new Array(engine.materials.length * 2);
   const slots: Slot[] = [];
-  const seen = new Set<OutputSet>();
+  const seen: TakenLists = new Set();
   for (const id of walk.order) {
     if (!walk.expanded.has(id)) continue;
     const nodeConditional = !walk.unconditional.has(id);
@@ -310,7 +310,7 @@ function summarize(walk: Exploration, size: number, memo: WeakMap<Exploration, S
     principals[n.principal.index] = 1;
     escalates ||= n.admin;
   }
-  const seen = new Set<OutputSet>();
+  const seen: TakenLists = new Set();
   for (const id of walk.expanded) {
     const nodeFree = walk.unconditional.has(id);
     walk.eachOutput(id, 'access', seen, (out) => {

@@ -126,8 +126,6 @@ export interface NodeOutputs {
   readonly own: OutputSet;
   /** Items (per table) this node's principal is named in: their shared and class outputs do not apply. */
   readonly overrides: ReadonlyMap<Table, ReadonlySet<number>> | undefined;
-  /** Shared, class and own lists, in that order. */
-  readonly lists: readonly OutputSet[];
 }
 
 export interface Node {
@@ -1696,7 +1694,7 @@ export class ReachEngine {
       });
     }
     if (unnamed) {
-      node.outputs = { shared, cls: cls.outputs, own: EMPTY_SET, overrides: undefined, lists: [...shared, cls.outputs, EMPTY_SET] };
+      node.outputs = { shared, cls: cls.outputs, own: EMPTY_SET, overrides: undefined };
       common.unnamed.set(cls, node.outputs);
       return node.outputs;
     }
@@ -1741,7 +1739,6 @@ export class ReachEngine {
       cls: cls.outputs,
       own,
       overrides: overrides.size > 0 ? overrides : undefined,
-      lists: [...shared, cls.outputs, own],
     };
     return node.outputs;
   }

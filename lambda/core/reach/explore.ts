@@ -89,16 +89,42 @@ function overridesTouch(out: NodeOutputs, list: OutputSet): boolean {
   return false;
 }
 
+/** Shared and class lists taken in full, and arrays of shared lists every one of which was. */
+export type TakenLists = Set<OutputSet | readonly OutputSet[]>;
+
 /**
  * How a node takes a shared (or class) list: `skip` when the list was already taken in full
  * (a node can only take a subset of it again), `filter` when the node's principal is named in
  * some of its items (take the rest, and do not mark the list as taken in full), else `all`.
  */
-function take(out: NodeOutputs, list: OutputSet, done: Set<OutputSet>): 'skip' | 'filter' | 'all' {
+function take(out: NodeOutputs, list: OutputSet, done: TakenLists): 'skip' | 'filter' | 'all' {
   if (done.has(list)) return 'skip';
   if (overridesTouch(out, list)) return 'filter';
   done.add(list);
   return 'all';
+}
+
+/**
+ * Calls `fn` with each of the node's lists not taken in full yet (shared, class, then own), and
+ * whether to filter out the items the node's principal is named in. The shared lists are one
+ * array per share key, met again by thousands of nodes: once all of them are taken in full, the
+ * array is skipped without looking at each.
+ */
+function eachUntaken(out: NodeOutputs, done: TakenLists, fn: (list: OutputSet, filter: boolean) => void): void {
+  if (!done.has(out.shared)) {
+    let whole = true;
+    for (let i = 0; i < out.shared.length; i++) {
+      const list = out.shared[i] as OutputSet;
+      const mode = take(out, list, done);
+      if (mode === 'skip') continue;
+      if (mode === 'filter') whole = false;
+      fn(list, mode === 'filter');
+    }
+    if (whole) done.add(out.shared);
+  }
+  const mode = take(out, out.cls, done);
+  if (mode !== 'skip') fn(out.cls, mode === 'filter');
+  fn(out.own, false);
 }
 
 /** The outcome of one walk. */
@@ -160,20 +186,17 @@ export class Exploration {
   }
 
   /** Calls `fn` with each output a node contributes, skipping shared and class lists already seen (tracked in `seen`). */
-  eachOutput<K extends keyof OutputSet>(id: number, field: K, seen: Set<OutputSet>, fn: (x: OutputSet[K][number]) => void): void {
+  eachOutput<K extends keyof OutputSet>(id: number, field: K, seen: TakenLists, fn: (x: OutputSet[K][number]) => void): void {
     const out = this.engine.outputs(this.node(id));
-    // Indexed loops: a report runs this once per node, largely before it is optimized, when for-of allocates per item.
-    for (let i = 0; i < out.lists.length; i++) {
-      const list = out.lists[i] as OutputSet;
-      const mode = list === out.own ? 'all' : take(out, list, seen);
-      if (mode === 'skip') continue;
+    eachUntaken(out, seen, (list, filter) => {
       const items = list[field];
+      // An indexed loop: a report runs this once per node, largely before it is optimized, when for-of allocates per item.
       for (let j = 0; j < items.length; j++) {
         const x = items[j] as OutputSet[K][number];
-        if (mode === 'filter' && overridden(out, x)) continue;
+        if (filter && overridden(out, x)) continue;
         fn(x);
       }
-    }
+    });
   }
 }
 
@@ -219,7 +242,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   let queue: number[] = [];
   let head = 0;
   let allowConditional = false;
-  let expanded = new Set<OutputSet>();
+  let expanded: TakenLists = new Set();
 
   const add = (node: Node, parent: Parent): boolean => {
     if (visited.has(node.id)) return false;
@@ -438,10 +461,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
 
   const expand = (node: Node): void => {
     const out = engine.outputs(node);
-    for (const list of out.lists) {
-      const mode = list === out.own ? 'all' : take(out, list, expanded);
-      if (mode === 'skip') continue;
-      const filter = mode === 'filter';
+    eachUntaken(out, expanded, (list, filter) => {
       for (const e of list.edges) {
         if ((!allowConditional && e.conditional) || (filter && overridden(out, e))) continue;
         const hub = hubOf(e.targets);
@@ -459,7 +479,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
         if ((!allowConditional && m.conditional) || (filter && overridden(out, m))) continue;
         record(node, m);
       }
-    }
+    });
   };
 
   /**
