@@ -2370,31 +2370,43 @@ export class ReachEngine {
       if (view.level !== 'own') return;
       if (grants.length === 0 && plan.tables.every((tb) => this.explicitItems(tb, node.principal).length === 0)) return;
     }
+    // A layer may push thousands of records: each is built from whole literals (spreading optional
+    // fields in is slow), and consecutive records with one verdict share its list.
+    let lastVerdict: Verdict | undefined;
+    let lastList: readonly Verdict[] = [];
+    const only = (v: Verdict): readonly Verdict[] => {
+      if (v !== lastVerdict) {
+        lastVerdict = v;
+        lastList = [v];
+      }
+      return lastList;
+    };
     const push = (
       i: number,
       access: ReachAccess,
       action: string,
-      verdicts: Verdict[],
+      verdicts: readonly Verdict[],
       via = action,
       conditions?: readonly ReachCondition[],
-      extra: Partial<StepSpec> = {},
+      grant?: { readonly citations: readonly StatementCitation[]; readonly grantId: string },
     ): void => {
       const item = table.items[i] as TableItem;
-      out.access.push({
-        material: item.ref,
-        access,
-        action,
-        conditional: isConditional(verdicts, conditions),
-        spec: { to: item.arn, via, effect: 'access', verdicts, ...(conditions !== undefined ? { conditions } : {}), ...extra },
-        item: i,
-        tables: plan.tables,
-        ...(extra.grantId !== undefined ? { grantId: extra.grantId } : {}),
-      });
+      const conditional = isConditional(verdicts, conditions);
+      const to = item.arn;
+      if (grant !== undefined) {
+        const { citations, grantId } = grant;
+        const spec: StepSpec = { to, via, effect: 'access', verdicts, citations, grantId };
+        out.access.push({ material: item.ref, access, action, conditional, spec, item: i, tables: plan.tables, grantId });
+        return;
+      }
+      const spec: StepSpec =
+        conditions !== undefined ? { to, via, effect: 'access', verdicts, conditions } : { to, via, effect: 'access', verdicts };
+      out.access.push({ material: item.ref, access, action, conditional, spec, item: i, tables: plan.tables });
     };
     for (const use of plan.control) {
       for (const i of view.items([use])) {
         const v = view.get(use, i);
-        if (v !== undefined) push(i, 'control', use.action, [v]);
+        if (v !== undefined) push(i, 'control', use.action, only(v));
       }
     }
     let candidates = view.items(plan.all.slice(plan.control.length));
@@ -2406,19 +2418,23 @@ export class ReachEngine {
       if (extra.length > 0) candidates = union([candidates, extra]);
     }
     for (const i of candidates) {
-      let best: { use: Use; v: Verdict } | undefined;
+      let bestUse: Use | undefined;
+      let bestVerdict: Verdict | undefined;
       for (const u of plan.uses) {
         const v = view.get(u, i);
-        if (v !== undefined && (best === undefined || (best.v.decision.conditional && !v.decision.conditional))) best = { use: u, v };
+        if (v !== undefined && (bestVerdict === undefined || (bestVerdict.decision.conditional && !v.decision.conditional))) {
+          bestUse = u;
+          bestVerdict = v;
+        }
       }
-      if (best === undefined) continue;
+      if (bestUse === undefined || bestVerdict === undefined) continue;
       const material = this.materials[(table.items[i] as TableItem).ref] as MaterialRecord;
       const protection = material.protection;
       if (decrypt === undefined || protection === undefined || protection.kind === 'aws-managed') {
-        push(i, 'use', best.use.action, [best.v]);
+        push(i, 'use', bestUse.action, only(bestVerdict));
         continue;
       }
-      const via = `${best.use.action}+kms:Decrypt`;
+      const via = `${bestUse.action}+kms:Decrypt`;
       if (protection.kind === 'missing') {
         const c: ReachCondition = {
           policy: ASSUMPTION_POLICY,
@@ -2427,18 +2443,18 @@ export class ReachEngine {
           key: 'kms:Decrypt',
           values: [protection.keyId],
         };
-        push(i, 'use', best.use.action, [best.v], via, [c]);
+        push(i, 'use', bestUse.action, [bestVerdict], via, [c]);
         continue;
       }
       const d = view.get(decrypt, i);
       if (d !== undefined) {
-        push(i, 'use', best.use.action, [best.v, d], via);
+        push(i, 'use', bestUse.action, [bestVerdict, d], via);
         continue;
       }
       const grant = grants.find((g) => g.decrypt && g.material === material.index);
       if (grant !== undefined) {
         const citation = { policy: `${protection.key.arn}#grant:${grant.grantId}`, statement: grant.grantId };
-        push(i, 'use', best.use.action, [best.v], via, undefined, { citations: [citation], grantId: grant.grantId });
+        push(i, 'use', bestUse.action, [bestVerdict], via, undefined, { citations: [citation], grantId: grant.grantId });
       }
     }
   }
