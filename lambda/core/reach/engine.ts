@@ -2485,7 +2485,6 @@ export class ReachEngine {
   }
 }
 
-/** Keeps, per single target, one unconditional and one conditional output, the first found. */
 /** What the account's resource-side policies (trust, key and secret policies) read of principals. */
 interface ResourceSide {
   readonly tagKeys: readonly string[];
@@ -2511,6 +2510,7 @@ function scanResourceSide(snapshot: AccountSnapshot): ResourceSide {
   return { tagKeys: [...tagKeys], clauses: [...clauses.values()], variables };
 }
 
+/** Keeps, per single target, one unconditional and one conditional output, the first found. */
 function dedupe(c: Collector): OutputSet {
   const seen = new Set<string>();
   const keep = <T extends Derived>(list: readonly T[], key: (x: T) => string | undefined): T[] =>
