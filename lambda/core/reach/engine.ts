@@ -383,6 +383,16 @@ const EMPTY_MAP: ReadonlyMap<number, Verdict> = new Map();
 const verdictOf = (decision: Decision, projected: ProjectedPolicy | undefined, item: TableItem): Verdict =>
   item.policy !== undefined ? { decision, projected, resource: item.policy.id } : { decision, projected };
 
+/** The inner map of a two-level cache, created when first asked for. */
+function innerMap<K extends object, K2, V>(outer: WeakMap<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let inner = outer.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    outer.set(key, inner);
+  }
+  return inner;
+}
+
 /** Union of item lists, in first-seen order. */
 const union = (lists: readonly Iterable<number>[]): readonly number[] => {
   if (lists.length === 1) {
@@ -820,11 +830,7 @@ export class ReachEngine {
 
   /** The statements of a layer (identity policies, a boundary, the SCPs and RCPs) that may cover an action, tagged with their position. */
   private entries(owner: object, documents: () => readonly PolicyDocument[], action: string): readonly SignatureEntry[] {
-    let perAction = this.layerEntries.get(owner);
-    if (perAction === undefined) {
-      perAction = new Map();
-      this.layerEntries.set(owner, perAction);
-    }
+    const perAction = innerMap(this.layerEntries, owner);
     let list = perAction.get(action);
     if (list === undefined) {
       const built: SignatureEntry[] = [];
@@ -848,11 +854,7 @@ export class ReachEngine {
    * the resource ARN (checked per item). Computed once per identity layer, boundary and action.
    */
   private shape(node: Node, action: string): RequestShape {
-    let perLayer = this.shapes.get(node.identity);
-    if (perLayer === undefined) {
-      perLayer = new Map();
-      this.shapes.set(node.identity, perLayer);
-    }
+    const perLayer = innerMap(this.shapes, node.identity);
     const boundary = node.boundary;
     let perAction = perLayer.get(boundary ?? null);
     if (perAction === undefined) {
@@ -1296,11 +1298,7 @@ export class ReachEngine {
 
   /** Whether, for the action, a projection reads nothing of an item but which of its statements cover the ARN. */
   private plainProjection(table: Table, projection: Projection, action: string): boolean {
-    let perAction = this.plainProjections.get(projection);
-    if (perAction === undefined) {
-      perAction = new Map();
-      this.plainProjections.set(projection, perAction);
-    }
+    const perAction = innerMap(this.plainProjections, projection);
     let plain = perAction.get(`${table.name}|${action}`);
     if (plain === undefined) {
       plain = !projection.notPrincipal && projection.keys(action).every((k) => this.itemIndependent(table, k));
@@ -1395,12 +1393,7 @@ export class ReachEngine {
       }
       partition = { groups: [...byKey.values()], rest };
     }
-    let perShape = this.sensitivePartitions.get(sensitive);
-    if (perShape === undefined) {
-      perShape = new Map();
-      this.sensitivePartitions.set(sensitive, perShape);
-    }
-    perShape.set(shape, partition);
+    innerMap(this.sensitivePartitions, sensitive).set(shape, partition);
     return partition;
   }
 
@@ -1469,14 +1462,7 @@ export class ReachEngine {
       else group.push(i);
     }
     const groups = [...byKey.values()];
-    if (whole) {
-      let perTable = this.partitions.get(covers);
-      if (perTable === undefined) {
-        perTable = new Map();
-        this.partitions.set(covers, perTable);
-      }
-      perTable.set(table, groups);
-    }
+    if (whole) innerMap(this.partitions, covers).set(table, groups);
     return groups;
   }
 
