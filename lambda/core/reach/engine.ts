@@ -1375,9 +1375,10 @@ export class ReachEngine {
     const shape = this.shape(node, use.action);
     const cached = this.sensitivePartitions.get(sensitive)?.get(shape);
     if (cached !== undefined) return cached;
-    const keyOf = this.requestKeys(node, use);
+    // With ARN variables, coverage is the node's own: a grouping could not be shared by its class.
+    const keyOf = shape.itemArn ? undefined : this.requestKeys(node, use);
     let partition: ItemPartition;
-    if (keyOf === undefined || shape.itemArn) partition = { groups: [], rest: sensitive };
+    if (keyOf === undefined) partition = { groups: [], rest: sensitive };
     else {
       const byKey = new Map<number | string, number[]>();
       const rest: number[] = [];
