@@ -21,7 +21,7 @@ import {
 } from './policy-scan.js';
 import type { PrincipalRecord } from './principals.js';
 import { PrincipalDirectory } from './principals.js';
-import type { StepSpec, Verdict } from './steps.js';
+import type { ArnByIndex, StepSpec, Verdict } from './steps.js';
 import { isConditional } from './steps.js';
 import type { ReachAccess, ReachCondition, StatementCitation } from './types.js';
 
@@ -313,6 +313,8 @@ const assumption = (path: EscalationPath, text: string): ReachCondition => ({
 });
 
 const NONE: readonly number[] = Object.freeze([]);
+/** The added groups of a node without any (one array for all of them; not frozen, like the lists of nodes with groups). */
+const NO_GROUPS: readonly number[] = [];
 
 /** Whether a statement's Resource or NotResource list holds an ARN. */
 type Cover = (arn: string) => boolean;
@@ -333,8 +335,21 @@ interface SignatureEntry {
 interface EscalationTargets {
   readonly targets: readonly number[];
   readonly groups?: readonly number[];
-  readonly targetTo?: ReadonlyMap<number, string>;
-  readonly groupTo?: ReadonlyMap<number, string>;
+  readonly targetTo?: ArnByIndex;
+  readonly groupTo?: ArnByIndex;
+}
+
+/** Per principal or group index, the ARN of the first of a table's items it was reached through. */
+class FirstItemArn implements ArnByIndex {
+  constructor(
+    private readonly table: Table,
+    private readonly first: Int32Array,
+  ) {}
+
+  get(index: number): string | undefined {
+    const i = this.first[index];
+    return i === undefined || i < 0 ? undefined : (this.table.items[i] as TableItem).arn;
+  }
 }
 
 /** See `ReachEngine.prefix`. */
@@ -427,6 +442,7 @@ export class ReachEngine {
     readonly parameterDecrypt: Table;
   };
   private readonly nodes: Node[] = [];
+  /** Nodes with added groups, by principal, boundary state and groups. */
   private readonly nodeByKey = new Map<string, Node>();
   private readonly allowedByKey = new Map<string, SharedAllowed>();
   /** Per share key and request: the action key, or null when it names the principal (then kept per node). */
@@ -440,6 +456,8 @@ export class ReachEngine {
   private ruleList: readonly Rule[] | undefined;
   private readonly classes = new Map<string, ClassState>();
   private readonly profileIds = new Map<string, number>();
+  /** Per profile id: what its identity policies, boundary, SCPs and RCPs read of principals. */
+  private readonly profileLenses: AttributeLens[] = [];
   private readonly serviceTrusts = new Map<string, ReadonlyMap<number, ServiceTrust>>();
   private serviceCandidates:
     | { readonly byService: ReadonlyMap<string, readonly number[]>; readonly everyone: readonly number[] }
@@ -449,7 +467,8 @@ export class ReachEngine {
     string,
     { material: number; grantId: string; operations: readonly string[]; decrypt: boolean }[]
   >();
-  private readonly resourceSide: ResourceSide;
+  /** What the account's resource-side policies (trust, key and secret policies) read of principals. */
+  private readonly resourceSide: AttributeLens;
   private readonly roleByName = new Map<string, number>();
   private readonly rewrittenTrust: ProjectedPolicy;
   /** A table with no items: names the workload API calls decided on probe ARNs. */
@@ -667,24 +686,26 @@ export class ReachEngine {
 
   /** The node of a principal in a state; created on first use. */
   node(principal: number, admin = false, unbounded = false, groups: readonly number[] = []): Node {
+    // A boundary only a principal with one can lose; added groups change nothing for an escalated state.
+    const effectiveUnbounded = unbounded && this.directory.principals[principal]?.boundary !== undefined;
     if (groups.length === 0 || admin) {
-      const slot = this.plainNodes[(admin ? 1 : 0) + (unbounded ? 2 : 0)] as (Node | undefined)[];
+      const slot = this.plainNodes[(admin ? 1 : 0) + (effectiveUnbounded ? 2 : 0)] as (Node | undefined)[];
       const known = slot[principal];
       if (known !== undefined) return known;
-      const created = this.createNode(principal, admin, unbounded, []);
+      const created = this.createNode(principal, admin, effectiveUnbounded, NO_GROUPS);
       slot[principal] = created;
       return created;
     }
-    return this.createNode(principal, admin, unbounded, groups);
+    const key = `${principal}|${effectiveUnbounded ? 1 : 0}|${groups.join(',')}`;
+    const known = this.nodeByKey.get(key);
+    if (known !== undefined) return known;
+    const created = this.createNode(principal, false, effectiveUnbounded, groups);
+    this.nodeByKey.set(key, created);
+    return created;
   }
 
-  private createNode(principal: number, admin: boolean, unbounded: boolean, groups: readonly number[]): Node {
+  private createNode(principal: number, admin: boolean, unbounded: boolean, extra: readonly number[]): Node {
     const p = this.directory.principals[principal] as PrincipalRecord;
-    const effectiveUnbounded = unbounded && p.boundary !== undefined;
-    const extra = admin ? [] : groups;
-    const key = `${principal}|${admin ? 1 : 0}|${effectiveUnbounded ? 1 : 0}|${extra.join(',')}`;
-    const existing = this.nodeByKey.get(key);
-    if (existing !== undefined) return existing;
     let identity: readonly PolicySource[];
     if (admin) identity = ESCALATED_LAYER;
     else {
@@ -692,7 +713,7 @@ export class ReachEngine {
       for (const g of extra) for (const s of this.directory.groups[g]?.identity ?? []) if (!list.includes(s)) list.push(s);
       identity = this.relevantLayer(list);
     }
-    const boundary = effectiveUnbounded ? undefined : p.boundary;
+    const boundary = unbounded ? undefined : p.boundary;
     const shareKey = this.shareKey(p, identity, boundary);
     let mask = this.layerMasks.get(identity);
     if (mask === undefined) {
@@ -707,7 +728,7 @@ export class ReachEngine {
       id: this.nodes.length,
       principal: p,
       admin,
-      unbounded: effectiveUnbounded,
+      unbounded,
       groups: extra,
       identity,
       boundary,
@@ -715,7 +736,6 @@ export class ReachEngine {
       mask,
     };
     this.nodes.push(node);
-    this.nodeByKey.set(key, node);
     return node;
   }
 
@@ -755,18 +775,19 @@ export class ReachEngine {
     return this.nodes[id] as Node;
   }
 
-  /** What a principal's tags and identity-condition outcomes look like to a set of documents. */
-  private attributeKey(p: PrincipalRecord, tagKeys: Iterable<string>, clauses: readonly IdentityClause[], variables: boolean): string {
-    if (variables) return `arn:${p.arn}`;
-    const lowerTags = new Map(Object.entries(p.tags).map(([k, v]) => [k.toLowerCase(), v]));
+  /** What a principal's tags and identity-condition outcomes look like through a lens (see {@link attributeLens}). */
+  private attributeKey(p: PrincipalRecord, lens: AttributeLens): string {
+    if (lens.variables) return `arn:${p.arn}`;
+    const tags = lowered(p.tags);
     let out = '';
-    for (const k of [...new Set(tagKeys)].sort()) if (lowerTags.has(k)) out += `${k}=${lowerTags.get(k) as string}\u0000`;
-    out += '|';
-    const who = { type: p.type, arn: p.arn, name: p.name, id: p.context.id };
-    for (const clause of clauses) {
-      if (clause.values.some((v) => v.includes('${'))) return `arn:${p.arn}`;
-      out += `${clauseFingerprint(clause, identityValue(clause.key, who))};`;
+    for (const k of lens.tagKeys) {
+      const value = tags.get(k);
+      if (value !== undefined) out += `${k}=${value}\u0000`;
     }
+    out += '|';
+    if (lens.clauses.length === 0) return out;
+    const who = { type: p.type, arn: p.arn, name: p.name, id: p.context.id };
+    for (const clause of lens.clauses) out += `${clauseFingerprint(clause, identityValue(clause.key, who))};`;
     return out;
   }
 
@@ -786,20 +807,18 @@ export class ReachEngine {
     const memoKey = `${profileId}|${p.index}`;
     const memo = this.nodeSideKeys.get(memoKey);
     if (memo !== undefined) return memo;
-    const docs = [...identity.map((s) => s.document), ...(boundary !== undefined ? [boundary.document] : [])];
-    for (const level of [...this.snapshot.organization.serviceControlPolicies, ...this.snapshot.organization.resourceControlPolicies]) {
-      docs.push(...level);
+    let lens = this.profileLenses[profileId];
+    if (lens === undefined) {
+      const org = this.snapshot.organization;
+      lens = attributeLens([
+        ...identity.map((s) => s.document),
+        ...(boundary !== undefined ? [boundary.document] : []),
+        ...org.serviceControlPolicies.flat(),
+        ...org.resourceControlPolicies.flat(),
+      ]);
+      this.profileLenses[profileId] = lens;
     }
-    const tagKeys: string[] = [];
-    const clauses: IdentityClause[] = [];
-    let variables = false;
-    for (const doc of docs) {
-      const scan = scanDocument(doc);
-      tagKeys.push(...scan.tagKeys);
-      clauses.push(...scan.clauses);
-      variables ||= scan.identityVariables;
-    }
-    const key = `${profileId}|${this.attributeKey(p, tagKeys, clauses, variables)}`;
+    const key = `${profileId}|${this.attributeKey(p, lens)}`;
     this.nodeSideKeys.set(memoKey, key);
     return key;
   }
@@ -808,8 +827,7 @@ export class ReachEngine {
   private resourceSideKey(p: PrincipalRecord): string {
     const cached = this.resourceKeys.get(p.index);
     if (cached !== undefined) return cached;
-    const r = this.resourceSide;
-    const key = this.attributeKey(p, r.tagKeys, r.clauses, r.variables);
+    const key = this.attributeKey(p, this.resourceSide);
     this.resourceKeys.set(p.index, key);
     return key;
   }
@@ -1086,7 +1104,7 @@ export class ReachEngine {
   /** Substitutes the variables a principal's identity fixes; the rest widen to wildcards in the index. */
   private substitute(pattern: string, p: PrincipalRecord): string {
     if (!pattern.includes('${')) return pattern;
-    const lowerTags = new Map(Object.entries(p.tags).map(([k, v]) => [k.toLowerCase(), v]));
+    const lowerTags = lowered(p.tags);
     return pattern.replace(/\$\{\s*([^}\s,]+)[^}]*\}/g, (whole, name: string) => {
       const lower = name.toLowerCase();
       if (lower === 'aws:username' && p.type === 'user') return p.name;
@@ -1965,17 +1983,36 @@ export class ReachEngine {
   private readonly escalations = new WeakMap<readonly number[], EscalationTargets>();
 
   private governedThrough(t: Table, items: readonly number[], target: 'group' | 'managed-policy'): EscalationTargets {
-    const targetTo = new Map<number, string>();
-    const groupTo = new Map<number, string>();
-    for (const i of items) {
-      const item = t.items[i] as TableItem;
-      const members =
-        target === 'group' ? (this.directory.groups[item.ref]?.members ?? []) : (this.directory.policies[item.ref]?.governs ?? []);
-      const groups = target === 'group' ? [item.ref] : (this.directory.policies[item.ref]?.groups ?? []);
-      for (const m of members) if (!targetTo.has(m)) targetTo.set(m, item.arn);
-      for (const g of groups) if (!groupTo.has(g)) groupTo.set(g, item.arn);
+    const firstTarget = new Int32Array(this.directory.principals.length).fill(-1);
+    const firstGroup = new Int32Array(this.directory.groups.length).fill(-1);
+    const targets: number[] = [];
+    const groups: number[] = [];
+    for (let n = 0; n < items.length; n++) {
+      const i = items[n] as number;
+      const ref = (t.items[i] as TableItem).ref;
+      const members = target === 'group' ? (this.directory.groups[ref]?.members ?? NONE) : (this.directory.policies[ref]?.governs ?? NONE);
+      for (let k = 0; k < members.length; k++) {
+        const m = members[k] as number;
+        if (firstTarget[m] !== -1) continue;
+        firstTarget[m] = i;
+        targets.push(m);
+      }
+      if (target === 'group') {
+        if (firstGroup[ref] === -1) {
+          firstGroup[ref] = i;
+          groups.push(ref);
+        }
+        continue;
+      }
+      const governed = this.directory.policies[ref]?.groups ?? NONE;
+      for (let k = 0; k < governed.length; k++) {
+        const g = governed[k] as number;
+        if (firstGroup[g] !== -1) continue;
+        firstGroup[g] = i;
+        groups.push(g);
+      }
     }
-    return { targets: [...targetTo.keys()], groups: [...groupTo.keys()], targetTo, groupTo };
+    return { targets, groups, targetTo: new FirstItemArn(t, firstTarget), groupTo: new FirstItemArn(t, firstGroup) };
   }
 
   private deriveEscalation(view: View, out: Collector, path: EscalationPath, target: 'user' | 'role' | 'group' | 'managed-policy'): void {
@@ -2472,29 +2509,41 @@ export class ReachEngine {
   }
 }
 
-/** What the account's resource-side policies (trust, key and secret policies) read of principals. */
-interface ResourceSide {
+/**
+ * What a set of policy documents reads of principals: the (lower-cased) principal tag keys they
+ * test, sorted and distinct, and their identity-condition clauses. `variables` when they read
+ * principal variables: then nothing short of the principal's ARN tells principals apart.
+ */
+interface AttributeLens {
   readonly tagKeys: readonly string[];
   readonly clauses: readonly IdentityClause[];
   readonly variables: boolean;
 }
 
-/** The principal tags and identity clauses the account's trust, key and secret policies test. */
-function scanResourceSide(snapshot: AccountSnapshot): ResourceSide {
+function attributeLens(docs: Iterable<PolicyDocument | undefined>): AttributeLens {
   const tagKeys = new Set<string>();
   const clauses = new Map<string, IdentityClause>();
   let variables = false;
-  const scan = (doc: PolicyDocument | undefined): void => {
-    if (doc === undefined) return;
+  for (const doc of docs) {
+    if (doc === undefined) continue;
     const s = scanDocument(doc);
     for (const k of s.tagKeys) tagKeys.add(k);
-    for (const c of s.clauses) clauses.set(JSON.stringify(c), c);
+    for (const c of s.clauses) {
+      clauses.set(JSON.stringify(c), c);
+      variables ||= c.values.some((v) => v.includes('${'));
+    }
     variables ||= s.identityVariables;
-  };
-  for (const r of snapshot.roles) scan(r.trustPolicy);
-  for (const k of snapshot.kmsKeys) scan(k.policy);
-  for (const s of snapshot.secrets) scan(s.resourcePolicy);
-  return { tagKeys: [...tagKeys], clauses: [...clauses.values()], variables };
+  }
+  return { tagKeys: [...tagKeys].sort(), clauses: [...clauses.values()], variables };
+}
+
+/** What the account's trust, key and secret policies read of principals. */
+function scanResourceSide(snapshot: AccountSnapshot): AttributeLens {
+  return attributeLens([
+    ...snapshot.roles.map((r) => r.trustPolicy),
+    ...snapshot.kmsKeys.map((k) => k.policy),
+    ...snapshot.secrets.map((s) => s.resourcePolicy),
+  ]);
 }
 
 /** Keeps, per single target, one unconditional and one conditional output, the first found. */

@@ -243,6 +243,13 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   let head = 0;
   let allowConditional = false;
   let expanded: TakenLists = new Set();
+  /**
+   * Target lists (shared by many edges and modifications) already gone through in full. Reach
+   * and facts only grow, so going through one again changes nothing: every target is reached or
+   * in a seed taken over, or has its fact recorded.
+   */
+  const walkedTargets = new Set<readonly number[]>();
+  const recordedTargets = { escalate: new Set<readonly number[]>(), unbound: new Set<readonly number[]>() };
 
   const add = (node: Node, parent: Parent): boolean => {
     if (visited.has(node.id)) return false;
@@ -370,8 +377,12 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
       recordJoin(mod.targets[0] as number, rec);
       return;
     }
-    const map = mod.kind === 'escalate' ? escalated : unbounded;
-    for (const t of mod.targets) recordFact(map, t, rec);
+    const done = recordedTargets[mod.kind];
+    if (!done.has(mod.targets)) {
+      const map = mod.kind === 'escalate' ? escalated : unbounded;
+      for (let i = 0; i < mod.targets.length; i++) recordFact(map, mod.targets[i] as number, rec);
+      done.add(mod.targets);
+    }
     if (mod.kind === 'escalate') for (const g of mod.groups ?? []) recordGroup(g, rec);
   };
 
@@ -469,11 +480,14 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
           merge(hub, e.conditional || allowConditional);
           continue;
         }
-        for (const target of e.targets) {
-          // Edges to thousands of targets are walked again and again: skip the reached ones before allocating a parent.
+        if (walkedTargets.has(e.targets)) continue;
+        for (let i = 0; i < e.targets.length; i++) {
+          const target = e.targets[i] as number;
+          // Skip the reached targets before allocating a parent.
           const next = engine.node(target);
           if (!visited.has(next.id)) reach(next, { kind: 'edge', from: node.id, out: e, target });
         }
+        walkedTargets.add(e.targets);
       }
       for (const m of list.mods) {
         if ((!allowConditional && m.conditional) || (filter && overridden(out, m))) continue;

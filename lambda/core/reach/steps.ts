@@ -17,6 +17,11 @@ export interface Verdict {
   readonly targetResourceSuffix?: string;
 }
 
+/** The ARN a witness step names for a principal or group index (undefined when none). */
+export interface ArnByIndex {
+  get(index: number): string | undefined;
+}
+
 /** What a step is, before citations are worked out. */
 export interface StepSpec {
   /** Undefined for edges to several targets: the target principal's ARN is used. */
@@ -30,8 +35,8 @@ export interface StepSpec {
   readonly citations?: readonly StatementCitation[];
   readonly grantId?: string;
   /** For a modification of many groups or policies: per target principal, and per group, the group or policy it goes through. */
-  readonly targetTo?: ReadonlyMap<number, string>;
-  readonly groupTo?: ReadonlyMap<number, string>;
+  readonly targetTo?: ArnByIndex;
+  readonly groupTo?: ArnByIndex;
   /** Per target principal: the statement of its trust policy that lets the service in. */
   readonly targetCitations?: ReadonlyMap<number, StatementCitation>;
   readonly targetConditions?: ReadonlyMap<number, readonly ReachCondition[]>;
