@@ -2546,21 +2546,44 @@ function scanResourceSide(snapshot: AccountSnapshot): AttributeLens {
   ]);
 }
 
+/** Small numbers for the actions of access records (a fixed, short list: the catalogue's). */
+const accessActionIds = new Map<string, number>();
+
+function accessActionId(action: string): number {
+  let id = accessActionIds.get(action);
+  if (id === undefined) {
+    id = accessActionIds.size;
+    accessActionIds.set(action, id);
+  }
+  return id;
+}
+
+/**
+ * The dedupe key of an access record without a grant, as a number: thousands of them are deduped
+ * per list, and strings would be built and hashed for each.
+ */
+const accessKey = (a: AccessOut): number =>
+  ((a.material * 4096 + accessActionId(a.action)) * 2 + (a.access === 'use' ? 0 : 1)) * 2 + (a.conditional ? 1 : 0);
+
 /** Keeps, per single target, one unconditional and one conditional output, the first found. */
 function dedupe(c: Collector): OutputSet {
   const seen = new Set<string>();
-  const keep = <T extends Derived>(list: readonly T[], key: (x: T) => string | undefined): T[] =>
-    list.filter((x) => {
-      const k = key(x);
-      if (k === undefined) return true;
-      const full = `${k}|${x.conditional ? 1 : 0}`;
-      if (seen.has(full)) return false;
-      seen.add(full);
-      return true;
-    });
+  const first = (key: string, x: Derived): boolean => {
+    const full = `${key}|${x.conditional ? 1 : 0}`;
+    if (seen.has(full)) return false;
+    seen.add(full);
+    return true;
+  };
+  const seenAccess = new Set<number>();
   return {
-    edges: keep(c.edges, (e) => (e.targets.length === 1 ? `e${e.targets[0] as number}` : undefined)),
-    mods: keep(c.mods, (m) => (m.spec.to !== undefined ? `m${m.kind}|${m.spec.to}` : undefined)),
-    access: keep(c.access, (a) => `a${a.material}|${a.access}|${a.action}|${a.grantId ?? ''}`),
+    edges: c.edges.filter((e) => e.targets.length !== 1 || first(`e${e.targets[0] as number}`, e)),
+    mods: c.mods.filter((m) => m.spec.to === undefined || first(`m${m.kind}|${m.spec.to}`, m)),
+    access: c.access.filter((a) => {
+      if (a.grantId !== undefined) return first(`a${a.material}|${a.access}|${a.action}|${a.grantId}`, a);
+      const key = accessKey(a);
+      if (seenAccess.has(key)) return false;
+      seenAccess.add(key);
+      return true;
+    }),
   };
 }
