@@ -455,9 +455,9 @@ export class ReachEngine {
   private readonly rewrittenByKey = new Map<string, Map<number, Verdict | null>>();
   private ruleList: readonly Rule[] | undefined;
   private readonly classes = new Map<string, ClassState>();
-  private readonly profileIds = new Map<string, number>();
-  /** Per profile id: what its identity policies, boundary, SCPs and RCPs read of principals. */
-  private readonly profileLenses: AttributeLens[] = [];
+  /** Per identity layer, boundary and principal type: see {@link SharingProfile}. */
+  private readonly profiles = new WeakMap<readonly PolicySource[], Map<string, SharingProfile>>();
+  private profileCount = 0;
   private readonly serviceTrusts = new Map<string, ReadonlyMap<number, ServiceTrust>>();
   private serviceCandidates:
     | { readonly byService: ReadonlyMap<string, readonly number[]>; readonly everyone: readonly number[] }
@@ -476,7 +476,6 @@ export class ReachEngine {
   private readonly materialItem = new Map<string, number>();
   private readonly decisions = new Map<string, Decision>();
   private readonly resourceKeys = new Map<number, string>();
-  private readonly nodeSideKeys = new Map<string, string>();
   private readonly docIds = new WeakMap<PolicyDocument, number>();
   private docCount = 0;
   private readonly actionMask = new ActionMask([...BASE_ACTIONS, ...ESCALATION_CATALOG.flatMap((p) => p.permissions.map((q) => q.action))]);
@@ -798,28 +797,29 @@ export class ReachEngine {
    * documents test, the outcome of every identity condition in them).
    */
   private shareKey(p: PrincipalRecord, identity: readonly PolicySource[], boundary: PolicySource | undefined): string {
-    const profile = `${identity.map((s) => s.id).join('\n')}#${boundary?.id ?? ''}#${p.type}`;
-    let profileId = this.profileIds.get(profile);
-    if (profileId === undefined) {
-      profileId = this.profileIds.size;
-      this.profileIds.set(profile, profileId);
-    }
-    const memoKey = `${profileId}|${p.index}`;
-    const memo = this.nodeSideKeys.get(memoKey);
-    if (memo !== undefined) return memo;
-    let lens = this.profileLenses[profileId];
-    if (lens === undefined) {
+    // Identity layers are one object per list of policies (see `relevantLayer`).
+    const perLayer = innerMap(this.profiles, identity);
+    const profileKey = `${boundary?.id ?? ''}#${p.type}`;
+    let profile = perLayer.get(profileKey);
+    if (profile === undefined) {
       const org = this.snapshot.organization;
-      lens = attributeLens([
-        ...identity.map((s) => s.document),
-        ...(boundary !== undefined ? [boundary.document] : []),
-        ...org.serviceControlPolicies.flat(),
-        ...org.resourceControlPolicies.flat(),
-      ]);
-      this.profileLenses[profileId] = lens;
+      profile = {
+        id: this.profileCount++,
+        lens: attributeLens([
+          ...identity.map((s) => s.document),
+          ...(boundary !== undefined ? [boundary.document] : []),
+          ...org.serviceControlPolicies.flat(),
+          ...org.resourceControlPolicies.flat(),
+        ]),
+        keys: [],
+      };
+      perLayer.set(profileKey, profile);
     }
-    const key = `${profileId}|${this.attributeKey(p, lens)}`;
-    this.nodeSideKeys.set(memoKey, key);
+    let key = profile.keys[p.index];
+    if (key === undefined) {
+      key = `${profile.id}|${this.attributeKey(p, profile.lens)}`;
+      profile.keys[p.index] = key;
+    }
     return key;
   }
 
@@ -1312,15 +1312,15 @@ export class ReachEngine {
     return !keys.has(key);
   }
 
-  private readonly plainProjections = new WeakMap<Projection, Map<string, boolean>>();
+  private readonly plainProjections = new WeakMap<Projection, Map<Use, boolean>>();
 
-  /** Whether, for the action, a projection reads nothing of an item but which of its statements cover the ARN. */
-  private plainProjection(table: Table, projection: Projection, action: string): boolean {
-    const perAction = innerMap(this.plainProjections, projection);
-    let plain = perAction.get(`${table.name}|${action}`);
+  /** Whether, for the request's action, a projection reads nothing of an item of its table but which of its statements cover the ARN. */
+  private plainProjection(use: Use, projection: Projection): boolean {
+    const perUse = innerMap(this.plainProjections, projection);
+    let plain = perUse.get(use);
     if (plain === undefined) {
-      plain = !projection.notPrincipal && projection.keys(action).every((k) => this.itemIndependent(table, k));
-      perAction.set(`${table.name}|${action}`, plain);
+      plain = !projection.notPrincipal && projection.keys(use.action).every((k) => this.itemIndependent(use.table, k));
+      perUse.set(use, plain);
     }
     return plain;
   }
@@ -1347,7 +1347,7 @@ export class ReachEngine {
       const coverage = this.coverageKey(covers, arn);
       if (projected === undefined) return `-${coverage}`;
       const projection = projected.projection;
-      if (!this.plainProjection(table, projection, action)) return undefined;
+      if (!this.plainProjection(use, projection)) return undefined;
       const resource = projection.resourceCoverage(action, arn);
       if (resource.startsWith('@')) return undefined;
       // Numbers for the common case (no narrow statement in the projection, few in the layers).
@@ -2507,6 +2507,13 @@ export class ReachEngine {
       if (g.operations.includes('CreateGrant')) add('control', 'kms:CreateGrant');
     }
   }
+}
+
+/** What principals with one identity layer, boundary and type share: an id, what their policies read of them, and their share keys by principal index. */
+interface SharingProfile {
+  readonly id: number;
+  readonly lens: AttributeLens;
+  readonly keys: (string | undefined)[];
 }
 
 /**
