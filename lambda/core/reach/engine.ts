@@ -1855,6 +1855,24 @@ export class ReachEngine {
    * keeps). Equal lists are one object, so walks that take over a fan-out once recognise it.
    */
   private principalsOf(t: Table, items: readonly number[], which: 'all' | 'bounded', eligible?: (i: number) => boolean): readonly number[] {
+    // Groups of a table's partition are met again by other rules and share keys: skip re-listing them.
+    const byItems = eligible === undefined ? innerMap(this.principalsOfItems, items) : undefined;
+    const memoKey = `${t.name}|${which}`;
+    const known = byItems?.get(memoKey);
+    if (known !== undefined) return known;
+    const list = this.listPrincipals(t, items, which, eligible);
+    byItems?.set(memoKey, list);
+    return list;
+  }
+
+  private readonly principalsOfItems = new WeakMap<readonly number[], Map<string, readonly number[]>>();
+
+  private listPrincipals(
+    t: Table,
+    items: readonly number[],
+    which: 'all' | 'bounded',
+    eligible?: (i: number) => boolean,
+  ): readonly number[] {
     const list: number[] = [];
     for (const i of items) {
       if (eligible !== undefined && !eligible(i)) continue;
@@ -1925,9 +1943,11 @@ export class ReachEngine {
           if (list === undefined) byAfter.set(after, [i]);
           else list.push(i);
         }
+        // Mostly every item of the group has one decision after the rewrite: keep the group's own list then.
+        const one = byAfter.size === 1 && ([...byAfter.values()][0] as number[]).length === group.items.length;
         for (const [after, items] of byAfter) {
           const ofEachTarget: Verdict = { decision: after.decision, projected: after.projected, targetResourceSuffix: REWRITTEN_SUFFIX };
-          this.fanEdge(out, t, this.principalsOf(t, items, 'all'), [group.verdict, ofEachTarget], via, path.id);
+          this.fanEdge(out, t, this.principalsOf(t, one ? group.items : items, 'all'), [group.verdict, ofEachTarget], via, path.id);
         }
       }
       return;
