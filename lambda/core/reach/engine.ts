@@ -1342,12 +1342,19 @@ export class ReachEngine {
     const shape = this.shape(node, action);
     if (!shape.keys.every((k) => this.itemIndependent(table, k))) return undefined;
     if (!shape.dependent.every((st) => st.keys.every((k) => this.itemIndependent(table, k)))) return undefined;
+    // Runs of items share their resource policy's projection: keep the last answer at hand.
+    let lastProjection: Projection | undefined;
+    let lastPlain = false;
     return (i, projected) => {
       const arn = (table.items[i] as TableItem).arn;
       const coverage = this.coverageKey(covers, arn);
       if (projected === undefined) return `-${coverage}`;
       const projection = projected.projection;
-      if (!this.plainProjection(use, projection)) return undefined;
+      if (projection !== lastProjection) {
+        lastProjection = projection;
+        lastPlain = this.plainProjection(use, projection);
+      }
+      if (!lastPlain) return undefined;
       const resource = projection.resourceCoverage(action, arn);
       if (resource.startsWith('@')) return undefined;
       // Numbers for the common case (no narrow statement in the projection, few in the layers).
