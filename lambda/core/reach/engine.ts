@@ -15,9 +15,11 @@ import {
   identityValue,
   ProjectionCache,
   patternsCover,
+  principalTagTests,
   scanDocument,
   signatureStatements,
   statementScope,
+  valueFingerprint,
 } from './policy-scan.js';
 import type { PrincipalRecord } from './principals.js';
 import { PrincipalDirectory } from './principals.js';
@@ -976,7 +978,18 @@ export class ReachEngine {
         if (coverage.startsWith('@')) principalArn = true;
       }
       const more = projection.keys(action);
-      if (more.length > 0) keys = [...keys, ...more];
+      if (more.length > 0) {
+        // A principal tag the resource policy only compares counts through how it compares: the
+        // classes of principals with different teams share the decision on another team's role.
+        const tests = principalTagTests(projection.document);
+        const rest: string[] = [];
+        for (const key of more) {
+          const values = key.startsWith('aws:principaltag/') ? tests.get(key.slice(17)) : null;
+          if (values === null || values === undefined) rest.push(key);
+          else signature += `\u0001${key}?${valueFingerprint(values, lowered(p.tags).get(key.slice(17)))}`;
+        }
+        if (rest.length > 0) keys = [...keys, ...rest];
+      }
       if (projection.notPrincipal) principalArn = true;
     }
     for (const key of keys !== prefix.itemKeys ? new Set(keys) : keys) {

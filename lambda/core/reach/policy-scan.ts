@@ -307,11 +307,16 @@ export function identityValue(
  * whatever its operator, so they can share decisions.
  */
 export function clauseFingerprint(clause: IdentityClause, value: string | undefined | null): string {
+  return valueFingerprint(clause.values, value);
+}
+
+/** How a value compares with each of a test's values, in every way a string or ARN operator compares ('A' when absent, 'U' when unknown). */
+export function valueFingerprint(values: readonly string[], value: string | undefined | null): string {
   if (value === undefined) return 'A';
   if (value === null) return 'U';
   let out = '';
   const lower = value.toLowerCase();
-  for (const v of clause.values) {
+  for (const v of values) {
     out += v === value ? '1' : '0';
     out += v.toLowerCase() === lower ? '1' : '0';
     out += globMatches(v, value) ? '1' : '0';
@@ -319,6 +324,51 @@ export function clauseFingerprint(clause: IdentityClause, value: string | undefi
     out += arnLikeMatches(v, value) ? '1' : '0';
   }
   return out;
+}
+
+/** Operators whose outcome on a single value follows from its {@link valueFingerprint} against the operator's values. */
+const FINGERPRINTED_OPERATORS = new Set([
+  'stringequals',
+  'stringnotequals',
+  'stringequalsignorecase',
+  'stringnotequalsignorecase',
+  'stringlike',
+  'stringnotlike',
+  'arnequals',
+  'arnnotequals',
+  'arnlike',
+  'arnnotlike',
+  'null',
+]);
+
+const tagTestCache = new WeakMap<PolicyDocument, ReadonlyMap<string, readonly string[] | null>>();
+
+/**
+ * Per principal tag key (lower-cased) a document's conditions test: every value the tag is
+ * compared with, when each test is a string or ARN comparison or a `Null` test and the document
+ * substitutes no principal tag anywhere. The outcome of each test then follows from the tag's
+ * {@link valueFingerprint} against those values. `null` for a tag read any other way.
+ */
+export function principalTagTests(document: PolicyDocument): ReadonlyMap<string, readonly string[] | null> {
+  const cached = tagTestCache.get(document);
+  if (cached !== undefined) return cached;
+  const tests = new Map<string, string[] | null>();
+  const substitutes = /\$\{\s*aws:principaltag\//i.test(JSON.stringify(document.statements));
+  for (const s of document.statements) {
+    for (const [operator, keys] of Object.entries(s.condition ?? {})) {
+      const base = (operator.split(':').pop() ?? '').toLowerCase().replace(/ifexists$/, '');
+      for (const [key, values] of Object.entries(keys)) {
+        const lower = key.toLowerCase();
+        if (!lower.startsWith('aws:principaltag/')) continue;
+        const tag = lower.slice(17);
+        const known = tests.get(tag);
+        if (substitutes || known === null || !FINGERPRINTED_OPERATORS.has(base)) tests.set(tag, null);
+        else tests.set(tag, [...(known ?? []), ...values]);
+      }
+    }
+  }
+  tagTestCache.set(document, tests);
+  return tests;
 }
 
 // ── Resource-side projections ────────────────────────────────────────────────────────────────

@@ -646,6 +646,40 @@ describe('Function: computeReach', () => {
     });
   });
 
+  describe('principal tags a key policy compares', () => {
+    const keyPolicyTesting = (operator: string, value: string) =>
+      policy({
+        Sid: 'TaggedSigners',
+        Effect: 'Allow',
+        Principal: { AWS: ROOT },
+        Action: 'kms:Sign',
+        Resource: '*',
+        Condition: { [operator]: { 'aws:PrincipalTag/level': value } },
+      });
+
+    it.each([
+      ['NumericLessThan', '3', '2', '5'],
+      ['StringLike', 'l*', 'low', 'high'],
+      ['StringNotEqualsIfExists', 'high', 'low', 'high'],
+    ])('lets in only the principal whose tag passes %s %s, though both have the same policies', (operator, value, passes, fails) => {
+      // Prepare: the principal that passes is planned first, so a decision wrongly shared would let the other in.
+      const b = new AccountBuilder();
+      const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
+      b.role('passes', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer], tags: { level: passes } });
+      b.role('fails', { employee: 'E-2', trust: trustAccount(), managed: [signer], tags: { level: fails } });
+      b.key('signing', { policy: keyPolicyTesting(operator, value) });
+      const snapshot = b.build();
+
+      // Act
+      const first = computeReach(snapshot, EMPLOYEE);
+      const second = computeReach(snapshot, 'E-2');
+
+      // Assess
+      expect(entry(first, KEY)).toBeDefined();
+      expect(entry(second, KEY)).toBeUndefined();
+    });
+  });
+
   describe('NotPrincipal', () => {
     it('exempts only the principals a Deny with NotPrincipal lists, even among principals with identical policies', () => {
       // Prepare

@@ -74,6 +74,10 @@ const ACTIONS = [
 const CONDITIONS: readonly RawStatement[] = [
   { Condition: { StringEquals: { 'aws:ResourceTag/team': 'a' } } },
   { Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } } },
+  // Tag tests decided through how the tag compares (string operators), and one that is not (numeric).
+  { Condition: { StringLike: { 'aws:PrincipalTag/team': 'a*' } } },
+  { Condition: { StringNotEqualsIfExists: { 'aws:PrincipalTag/team': 'b' } } },
+  { Condition: { NumericLessThan: { 'aws:PrincipalTag/level': '3' } } },
   { Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:user/u*` } } },
   { Condition: { StringLike: { 'aws:username': 'u0' } } },
   { Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } },
@@ -115,7 +119,10 @@ function randomAccount(seed: number) {
     return r.chance(0.3) ? { ...s, ...r.pick(CONDITIONS) } : s;
   };
   const somePolicy = (most = 3) => policy(...Array.from({ length: 1 + r.int(most) }, statement));
-  const tags = (): Record<string, string> => (r.chance(0.5) ? { team: r.pick(['a', 'b']) } : {});
+  const tags = (): Record<string, string> => ({
+    ...(r.chance(0.5) ? { team: r.pick(['a', 'b']) } : {}),
+    ...(r.chance(0.5) ? { level: r.pick(['2', '02', '5']) } : {}),
+  });
   for (const m of managed) b.managed(m, somePolicy());
   const boundary = r.chance(0.4) ? b.managed('boundary', policy({ Effect: 'Allow', Action: '*', Resource: '*' }, statement())) : undefined;
   for (const g of groups) b.group(g, { inline: r.chance(0.7) ? [somePolicy()] : [], managed: managed.filter(() => r.chance(0.3)) });
