@@ -262,7 +262,8 @@ interface View {
   readonly node: Node;
   readonly level: 'shared' | 'class' | 'own';
   items(uses: readonly Use[]): readonly number[];
-  get(use: Use, item: number): Verdict | undefined;
+  /** The verdict on each item of a request (undefined when not allowed), resolved once per request for loops over items. */
+  verdicts(use: Use): (item: number) => Verdict | undefined;
   /** The allowed items of a request in groups with one verdict each, when the decisions were made by group (then outputs name each group's targets in one record). */
   groups(use: Use): readonly VerdictGroup[] | undefined;
 }
@@ -396,6 +397,7 @@ function lowered<V>(record: Readonly<Record<string, V>>): ReadonlyMap<string, V>
   return map;
 }
 const EMPTY_MAP: ReadonlyMap<number, Verdict> = new Map();
+const NO_VERDICT = (_item: number): Verdict | undefined => undefined;
 
 const verdictOf = (decision: Decision, projected: ProjectedPolicy | undefined, item: TableItem): Verdict =>
   item.policy !== undefined ? { decision, projected, resource: item.policy.id } : { decision, projected };
@@ -1714,8 +1716,12 @@ export class ReachEngine {
           for (const u of uses) if (this.possible(node, u)) lists.push(this.classAllowed(node, u).keys());
           return lists.length === 0 ? NONE : union(lists);
         },
-        get: (use, item) =>
-          this.possible(node, use) ? (this.classAllowed(node, use).get(item) ?? this.sharedAllowed(node, use).map.get(item)) : undefined,
+        verdicts: (use) => {
+          if (!this.possible(node, use)) return NO_VERDICT;
+          const mine = this.classAllowed(node, use);
+          const shared = this.sharedAllowed(node, use).map;
+          return (item) => mine.get(item) ?? shared.get(item);
+        },
       });
     }
     if (unnamed) {
@@ -1750,11 +1756,14 @@ export class ReachEngine {
         level: 'own',
         groups: () => undefined,
         items: (uses) => union(uses.map((u) => ownOf(u).keys())),
-        get: (use, item) => {
-          const mine = ownOf(use).get(item);
-          if (mine !== undefined) return mine;
-          if (overrides.get(use.table)?.has(item) === true || !this.possible(node, use)) return undefined;
-          return this.classAllowed(node, use).get(item) ?? this.sharedAllowed(node, use).map.get(item);
+        verdicts: (use) => {
+          const mine = ownOf(use);
+          // Items whose resource policy names the principal are decided by its own verdicts alone.
+          const named = overrides.get(use.table);
+          if (!this.possible(node, use)) return (item) => mine.get(item);
+          const cls = this.classAllowed(node, use);
+          const shared = this.sharedAllowed(node, use).map;
+          return (item) => mine.get(item) ?? (named?.has(item) === true ? undefined : (cls.get(item) ?? shared.get(item)));
         },
       },
       (collector) => this.grantAccess(node, collector),
@@ -1778,7 +1787,11 @@ export class ReachEngine {
         for (const u of uses) if (this.possible(node, u)) lists.push(this.sharedAllowed(node, u).map.keys());
         return lists.length === 0 ? NONE : union(lists);
       },
-      get: (use, item) => (this.possible(node, use) ? this.sharedAllowed(node, use).map.get(item) : undefined),
+      verdicts: (use) => {
+        if (!this.possible(node, use)) return NO_VERDICT;
+        const shared = this.sharedAllowed(node, use).map;
+        return (item) => shared.get(item);
+      },
       groups: (use) => {
         if (!this.possible(node, use)) return undefined;
         const allowed = this.sharedAllowed(node, use).map;
@@ -1910,8 +1923,9 @@ export class ReachEngine {
   private deriveAssume(view: View, out: Collector): void {
     const t = this.tables.roleTrust;
     const use = this.use(t, 'sts:AssumeRole');
+    const verdictOn = view.verdicts(use);
     for (const i of view.items([use])) {
-      const v = view.get(use, i);
+      const v = verdictOn(i);
       if (v !== undefined) this.edge(out, t, i, [v], 'sts:AssumeRole', 'sts-001');
     }
   }
@@ -1972,8 +1986,9 @@ export class ReachEngine {
       }
       return;
     }
+    const verdictOn = view.verdicts(use);
     for (const i of view.items([use])) {
-      const v = view.get(use, i);
+      const v = verdictOn(i);
       const item = t.items[i] as TableItem;
       if (v === undefined || (this.directory.principals[item.ref] as PrincipalRecord).serviceLinked) continue;
       const after = rewrittenDecision(i);
@@ -1996,8 +2011,9 @@ export class ReachEngine {
         for (const g of groups) this.fanEdge(out, t, this.principalsOf(t, g.items, 'all', eligible), [g.verdict], use.action, escalation);
         return;
       }
+      const verdictOn = view.verdicts(use);
       for (const i of view.items([use])) {
-        const v = view.get(use, i);
+        const v = verdictOn(i);
         if (v !== undefined && eligible(i)) this.edge(out, t, i, [v], use.action, escalation);
       }
     };
@@ -2099,8 +2115,9 @@ export class ReachEngine {
     // Thousands of records may share their verdict: share its list, and the table list.
     const tables = [t];
     let verdicts: readonly Verdict[] = [];
+    const verdictOn = view.verdicts(use);
     for (const i of view.items([use])) {
-      const v = view.get(use, i);
+      const v = verdictOn(i);
       if (v === undefined) continue;
       if (verdicts[0] !== v) verdicts = [v];
       const item = t.items[i] as TableItem;
@@ -2139,8 +2156,9 @@ export class ReachEngine {
   private deriveJoin(view: View, out: Collector, path: EscalationPath): void {
     const t = this.tables.groupIam;
     const use = this.use(t, path.permissions[0]?.action ?? 'iam:AddUserToGroup');
+    const verdictOn = view.verdicts(use);
     for (const i of view.items([use])) {
-      const v = view.get(use, i);
+      const v = verdictOn(i);
       if (v === undefined) continue;
       const item = t.items[i] as TableItem;
       out.mods.push({
@@ -2174,8 +2192,9 @@ export class ReachEngine {
       }
       return;
     }
+    const verdictOn = view.verdicts(use);
     for (const i of view.items([use])) {
-      const v = view.get(use, i);
+      const v = verdictOn(i);
       if (v === undefined) continue;
       const item = t.items[i] as TableItem;
       let targets: readonly number[];
@@ -2335,8 +2354,9 @@ export class ReachEngine {
   private oneVerdict(view: View, use: Use, items: Iterable<number>): Verdict | undefined {
     if (view.groups(use) === undefined) return undefined;
     let found: Verdict | undefined;
+    const verdictOn = view.verdicts(use);
     for (const i of items) {
-      const v = view.get(use, i);
+      const v = verdictOn(i);
       if (v === undefined || (found !== undefined && v !== found)) return undefined;
       found = v;
     }
@@ -2385,9 +2405,10 @@ export class ReachEngine {
           }
           continue;
         }
+        const verdictOn = view.verdicts(use);
         for (const i of view.items([use])) {
           const trust = trusting.get(i);
-          const pass = view.get(use, i);
+          const pass = verdictOn(i);
           if (trust === undefined || pass === undefined) continue;
           const item = t.items[i] as TableItem;
           const all = [pass, ...verdicts];
@@ -2468,8 +2489,9 @@ export class ReachEngine {
       out.access.push({ material: item.ref, access, action, conditional, spec, item: i, tables: plan.tables });
     };
     for (const use of plan.control) {
+      const verdictOn = view.verdicts(use);
       for (const i of view.items([use])) {
-        const v = view.get(use, i);
+        const v = verdictOn(i);
         if (v !== undefined) push(i, 'control', use.action, only(v));
       }
     }
@@ -2481,13 +2503,17 @@ export class ReachEngine {
         .filter((i) => i !== undefined);
       if (extra.length > 0) candidates = union([candidates, extra]);
     }
-    for (const i of candidates) {
+    const uses = plan.uses;
+    const verdictsOn = uses.map((u) => view.verdicts(u));
+    const decryptOn = decrypt !== undefined ? view.verdicts(decrypt) : NO_VERDICT;
+    for (let n = 0; n < candidates.length; n++) {
+      const i = candidates[n] as number;
       let bestUse: Use | undefined;
       let bestVerdict: Verdict | undefined;
-      for (const u of plan.uses) {
-        const v = view.get(u, i);
+      for (let k = 0; k < uses.length; k++) {
+        const v = (verdictsOn[k] as (item: number) => Verdict | undefined)(i);
         if (v !== undefined && (bestVerdict === undefined || (bestVerdict.decision.conditional && !v.decision.conditional))) {
-          bestUse = u;
+          bestUse = uses[k];
           bestVerdict = v;
         }
       }
@@ -2510,7 +2536,7 @@ export class ReachEngine {
         push(i, 'use', bestUse.action, [bestVerdict], via, [c]);
         continue;
       }
-      const d = view.get(decrypt, i);
+      const d = decryptOn(i);
       if (d !== undefined) {
         push(i, 'use', bestUse.action, [bestVerdict, d], via);
         continue;
