@@ -193,8 +193,12 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
       const conditional = nodeConditional || out.conditional;
       if (slot.candidates.length < maxPaths) slot.candidates.push({ node: id, out, conditional });
       else if (!conditional) {
-        const replace = slot.candidates.findIndex((x) => x.conditional);
-        if (replace >= 0) slot.candidates[replace] = { node: id, out, conditional };
+        const candidates = slot.candidates;
+        for (let c = 0; c < candidates.length; c++) {
+          if (!(candidates[c] as Candidate).conditional) continue;
+          candidates[c] = { node: id, out, conditional };
+          break;
+        }
       }
     });
   }

@@ -141,8 +141,8 @@ export interface Node {
   readonly boundary: PolicySource | undefined;
   /** Equal for nodes whose decisions agree on every item whose resource policy does not name them or test their attributes. */
   readonly shareKey: string;
-  /** Equal for nodes that also agree on items whose resource policy tests principal attributes (computed when first needed). */
-  classKey?: string;
+  /** Shared by nodes that also agree on items whose resource policy tests principal attributes (found when first needed). */
+  classState?: ClassState;
   /** Per tracked action (see {@link ActionMask}): may an identity policy allow it? */
   readonly mask: Uint8Array;
   /** Per request: the key of the decisions it shares with other nodes (see `actionKey`). */
@@ -458,7 +458,8 @@ export class ReachEngine {
   private readonly probeByKey = new Map<string, Verdict | null>();
   private readonly rewrittenByKey = new Map<string, Map<number, Verdict | null>>();
   private ruleList: readonly Rule[] | undefined;
-  private readonly classes = new Map<string, ClassState>();
+  /** Per share key, per resource-side key: the class of the nodes with both. */
+  private readonly classes = new Map<string, Map<string, ClassState>>();
   /** Per identity layer, boundary and principal type: see {@link SharingProfile}. */
   private readonly profiles = new WeakMap<readonly PolicySource[], Map<string, SharingProfile>>();
   private profileCount = 0;
@@ -1210,12 +1211,20 @@ export class ReachEngine {
   }
 
   private classState(node: Node): ClassState {
-    node.classKey ??= this.options.shareDecisions ? `${node.shareKey}#${this.resourceSideKey(node.principal)}` : `node ${node.id}`;
-    let state = this.classes.get(node.classKey);
+    if (node.classState !== undefined) return node.classState;
+    // Two levels of cached strings, not one joined key: a join would be built and hashed per node.
+    let perShare = this.classes.get(node.shareKey);
+    if (perShare === undefined) {
+      perShare = new Map();
+      this.classes.set(node.shareKey, perShare);
+    }
+    const sideKey = this.options.shareDecisions ? this.resourceSideKey(node.principal) : `node ${node.id}`;
+    let state = perShare.get(sideKey);
     if (state === undefined) {
       state = { allowed: new Map() };
-      this.classes.set(node.classKey, state);
+      perShare.set(sideKey, state);
     }
+    node.classState = state;
     return state;
   }
 

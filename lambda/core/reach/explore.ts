@@ -63,6 +63,8 @@ export class SeedCache {
   readonly inProgress = new Set<unknown>();
 }
 
+const NO_STATES: readonly number[] = [];
+
 const NO_FACTS: ModFacts = { escalated: new Map(), unbounded: new Map(), escalatedGroups: new Map(), joins: [] };
 
 const stepKey = (s: WitnessStep): string => `${s.from}\u0000${s.to}\u0000${s.via}\u0000${s.effect}`;
@@ -87,6 +89,12 @@ function overridesTouch(out: NodeOutputs, list: OutputSet): boolean {
   }
   for (const t of out.overrides.keys()) if (tables.has(t)) return true;
   return false;
+}
+
+/** Whether `list` holds every element of `subset` (loops, not closures: the walk asks this for every pair of states of a principal). */
+function includesAll(list: readonly number[], subset: readonly number[]): boolean {
+  for (let i = 0; i < subset.length; i++) if (!list.includes(subset[i] as number)) return false;
+  return true;
 }
 
 /** Shared and class lists taken in full, and arrays of shared lists every one of which was. */
@@ -503,11 +511,13 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
    */
   const dominated = (node: Node): boolean => {
     const free = result.unconditional.has(node.id) || !allowConditional;
-    for (const id of statesOf.get(node.principal.index) ?? []) {
+    const states = statesOf.get(node.principal.index) ?? NO_STATES;
+    for (let i = 0; i < states.length; i++) {
+      const id = states[i] as number;
       if (id === node.id || (free && allowConditional && !result.unconditional.has(id))) continue;
       const other = engine.nodeById(id);
       if (other.admin < node.admin || other.unbounded < node.unbounded) continue;
-      if (other.admin || node.groups.every((g) => other.groups.includes(g))) {
+      if (other.admin || includesAll(other.groups, node.groups)) {
         if (other.admin !== node.admin || other.unbounded !== node.unbounded || other.groups.length > node.groups.length) return true;
       }
     }
