@@ -74,6 +74,20 @@ export interface TableItem {
   sources?: Map<ProjectedPolicy['projection'], PolicySource>;
 }
 
+/**
+ * A table item with every field present (those not set are undefined): items of all tables then
+ * share one shape, and the loops that read thousands of them stay monomorphic.
+ */
+function tableItem(
+  arn: string,
+  tags: Tags,
+  ref: number,
+  policy?: PolicySource,
+  context?: Readonly<Record<string, string | readonly string[]>>,
+): TableItem {
+  return { arn, tags, context, policy, ref, generic: undefined, named: undefined, sources: undefined };
+}
+
 /** One kind of resource requests are made on, indexed by ARN and by the principals its policies name. */
 export interface Table {
   readonly name: string;
@@ -367,7 +381,7 @@ interface RequestPrefix {
 const PRINCIPAL_KEY = /^(aws:principaltag\/|aws:username$|aws:userid$|aws:principalarn$)/;
 
 /** A stand-in item for reading principal keys, which never look at the item. */
-const NO_ITEM: TableItem = { arn: '', tags: {}, ref: -1 };
+const NO_ITEM: TableItem = tableItem('', {}, -1);
 
 /** See `ReachEngine.shape`. */
 interface RequestShape {
@@ -499,28 +513,16 @@ export class ReachEngine {
     const users = d.principals.filter((p) => p.type === 'user');
     const customer = d.policies.filter((p) => p.customerManaged);
     const of = (kind: MaterialRecord['kind']): MaterialRecord[] => this.materials.filter((m) => m.kind === kind);
-    const materialItem = (m: MaterialRecord): TableItem => ({
-      arn: m.arn,
-      tags: m.tags,
-      context: m.context,
-      ...(m.resourcePolicy !== undefined ? { policy: m.resourcePolicy } : {}),
-      ref: m.index,
-    });
+    const materialItem = (m: MaterialRecord): TableItem => tableItem(m.arn, m.tags, m.index, m.resourcePolicy, m.context);
     const decryptItem = (m: MaterialRecord): TableItem => {
       const p = m.protection;
-      if (p?.kind !== 'customer') return { arn: '', tags: {}, ref: m.index };
-      return {
-        arn: p.key.arn,
-        tags: p.key.tags,
-        context: {
-          'kms:KeySpec': p.key.keySpec,
-          'kms:KeyUsage': p.key.keyUsage,
-          'kms:ResourceAliases': p.key.aliases.map((a) => a.aliasName),
-          ...decryptContext(m, snapshot.account.region),
-        },
-        policy: p.policy,
-        ref: m.index,
-      };
+      if (p?.kind !== 'customer') return tableItem('', {}, m.index);
+      return tableItem(p.key.arn, p.key.tags, m.index, p.policy, {
+        'kms:KeySpec': p.key.keySpec,
+        'kms:KeyUsage': p.key.keyUsage,
+        'kms:ResourceAliases': p.key.aliases.map((a) => a.aliasName),
+        ...decryptContext(m, snapshot.account.region),
+      });
     };
     for (const m of [...of('secret'), ...of('ssm-parameter')]) {
       if (m.protection?.kind === 'missing') {
@@ -533,27 +535,27 @@ export class ReachEngine {
       roleTrust: this.table(
         'role-trust',
         'trust-policy',
-        roles.map((r) => ({ arn: r.arn, tags: r.tags, ...(r.trust ? { policy: r.trust } : {}), ref: r.index })),
+        roles.map((r) => tableItem(r.arn, r.tags, r.index, r.trust)),
       ),
       roleIam: this.table(
         'role',
         'none',
-        roles.map((r) => ({ arn: r.arn, tags: r.tags, ref: r.index })),
+        roles.map((r) => tableItem(r.arn, r.tags, r.index)),
       ),
       userIam: this.table(
         'user',
         'none',
-        users.map((u) => ({ arn: u.arn, tags: u.tags, ref: u.index })),
+        users.map((u) => tableItem(u.arn, u.tags, u.index)),
       ),
       groupIam: this.table(
         'group',
         'none',
-        d.groups.map((g) => ({ arn: g.arn, tags: {}, ref: g.index })),
+        d.groups.map((g) => tableItem(g.arn, {}, g.index)),
       ),
       policyIam: this.table(
         'policy',
         'none',
-        customer.map((p) => ({ arn: p.arn, tags: {}, ref: p.index })),
+        customer.map((p) => tableItem(p.arn, {}, p.index)),
       ),
       kmsSign: this.table('kms-sign', 'kms-key', of('kms-sign').map(materialItem)),
       kmsMac: this.table('kms-mac', 'kms-key', of('kms-mac').map(materialItem)),
@@ -738,6 +740,13 @@ export class ReachEngine {
       boundary,
       shareKey,
       mask,
+      // Filled in later, but present from the start: every node then has one shape, and the
+      // walk's reads of these fields stay monomorphic.
+      classState: undefined,
+      actionKeys: undefined,
+      allowed: undefined,
+      coverage: undefined,
+      outputs: undefined,
     };
     this.nodes.push(node);
     return node;
@@ -1953,12 +1962,11 @@ export class ReachEngine {
       let after = decided.get(i);
       if (after === undefined) {
         const item = t.items[i] as TableItem;
-        const rewritten: TableItem = {
-          arn: item.arn,
-          tags: item.tags,
-          policy: { id: `${item.arn}${REWRITTEN_SUFFIX}`, kind: 'trust', document: REWRITTEN_TRUST },
-          ref: item.ref,
-        };
+        const rewritten = tableItem(item.arn, item.tags, item.ref, {
+          id: `${item.arn}${REWRITTEN_SUFFIX}`,
+          kind: 'trust',
+          document: REWRITTEN_TRUST,
+        });
         const scratch: Table = { ...this.tables.roleTrust, items: [rewritten] };
         const decision = this.decide(view.node, scratch, 0, 'sts:AssumeRole', this.rewrittenTrust, undefined);
         after = decision.decision === 'allow' ? verdictOf(decision, this.rewrittenTrust, rewritten) : null;
