@@ -991,8 +991,9 @@ export class ReachEngine {
       }
       const more = projection.keys(action);
       if (more.length > 0) {
-        // A principal tag the resource policy only compares counts through how it compares: the
-        // classes of principals with different teams share the decision on another team's role.
+        // A principal tag the resource policy only compares counts through how it compares:
+        // principals whose values differ but compare alike (neither is the one a trust policy
+        // names, say) share the decision.
         const tests = principalTagTests(projection.document);
         const rest: string[] = [];
         for (const key of more) {
