@@ -15,7 +15,6 @@ import {
   identityValue,
   ProjectionCache,
   patternsCover,
-  principalTagTests,
   scanDocument,
   signatureStatements,
   statementScope,
@@ -994,7 +993,7 @@ export class ReachEngine {
         // A principal tag the resource policy only compares counts through how it compares:
         // principals whose values differ but compare alike (neither is the one a trust policy
         // names, say) share the decision.
-        const tests = principalTagTests(projection.document);
+        const tests = scanDocument(projection.document).tagTests;
         const rest: string[] = [];
         for (const key of more) {
           const values = key.startsWith('aws:principaltag/') ? tests.get(key.slice(17)) : null;

@@ -230,9 +230,32 @@ export interface DocumentScan {
   readonly identityStatements: readonly boolean[];
   /** Per statement: depends on the principal's identity or tags. */
   readonly principalStatements: readonly boolean[];
+  /**
+   * Per principal tag key its conditions test: every value the tag is compared with, when each
+   * test is a string or ARN comparison or a `Null` test and no statement substitutes a principal
+   * tag. The outcome of each test then follows from the tag's {@link valueFingerprint} against
+   * those values. `null` for a tag read any other way.
+   */
+  readonly tagTests: ReadonlyMap<string, readonly string[] | null>;
 }
 
+/** Operators whose outcome on a single value follows from its {@link valueFingerprint} against the operator's values. */
+const FINGERPRINTED_OPERATORS = new Set([
+  'stringequals',
+  'stringnotequals',
+  'stringequalsignorecase',
+  'stringnotequalsignorecase',
+  'stringlike',
+  'stringnotlike',
+  'arnequals',
+  'arnnotequals',
+  'arnlike',
+  'arnnotlike',
+  'null',
+]);
+
 const scanCache = new WeakMap<PolicyDocument, DocumentScan>();
+const TAG_VARIABLE = /\$\{\s*aws:principaltag\//i;
 
 function scanStrings(values: readonly string[] | undefined, tagKeys: Set<string>): boolean {
   let identity = false;
@@ -253,19 +276,25 @@ export function scanDocument(document: PolicyDocument): DocumentScan {
   if (cached !== undefined) return cached;
   const tagKeys = new Set<string>();
   const clauses: IdentityClause[] = [];
+  const tagTests = new Map<string, string[] | null>();
   let identityVariables = false;
+  let tagVariables = false;
   const principalStatements: boolean[] = [];
   const identityStatements = document.statements.map((s: Statement) => {
     const tagsBefore = tagKeys.size;
     let tagged = false;
     let identity = scanStrings(s.resource, tagKeys) || scanStrings(s.notResource, tagKeys);
     if (identity) identityVariables = true;
-    for (const keys of Object.values(s.condition ?? {})) {
+    for (const [operator, keys] of Object.entries(s.condition ?? {})) {
+      const compared = FINGERPRINTED_OPERATORS.has((operator.split(':').pop() ?? '').toLowerCase().replace(/ifexists$/, ''));
       for (const [key, values] of Object.entries(keys)) {
         const lower = key.toLowerCase();
         if (lower.startsWith('aws:principaltag/')) {
-          tagKeys.add(lower.slice(17));
+          const tag = lower.slice(17);
+          tagKeys.add(tag);
           tagged = true;
+          const known = tagTests.get(tag);
+          tagTests.set(tag, compared && known !== null ? [...(known ?? []), ...values] : null);
         } else if (IDENTITY_KEYS.has(lower)) {
           identity = true;
           clauses.push({ key: lower as IdentityClause['key'], values });
@@ -274,14 +303,15 @@ export function scanDocument(document: PolicyDocument): DocumentScan {
           identity = true;
           identityVariables = true;
         }
-        if (values.some((v) => /\$\{\s*aws:principaltag\//i.test(v))) tagged = true;
+        if (values.some((v) => TAG_VARIABLE.test(v))) tagged = tagVariables = true;
       }
     }
-    if ((s.resource ?? s.notResource ?? []).some((v) => /\$\{\s*aws:principaltag\//i.test(v))) tagged = true;
+    if ((s.resource ?? s.notResource ?? []).some((v) => TAG_VARIABLE.test(v))) tagged = tagVariables = true;
     principalStatements.push(identity || tagged || tagKeys.size > tagsBefore);
     return identity;
   });
-  const scan: DocumentScan = { tagKeys: [...tagKeys], clauses, identityVariables, identityStatements, principalStatements };
+  if (tagVariables) for (const tag of tagTests.keys()) tagTests.set(tag, null);
+  const scan: DocumentScan = { tagKeys: [...tagKeys], clauses, identityVariables, identityStatements, principalStatements, tagTests };
   scanCache.set(document, scan);
   return scan;
 }
@@ -324,51 +354,6 @@ export function valueFingerprint(values: readonly string[], value: string | unde
     out += arnLikeMatches(v, value) ? '1' : '0';
   }
   return out;
-}
-
-/** Operators whose outcome on a single value follows from its {@link valueFingerprint} against the operator's values. */
-const FINGERPRINTED_OPERATORS = new Set([
-  'stringequals',
-  'stringnotequals',
-  'stringequalsignorecase',
-  'stringnotequalsignorecase',
-  'stringlike',
-  'stringnotlike',
-  'arnequals',
-  'arnnotequals',
-  'arnlike',
-  'arnnotlike',
-  'null',
-]);
-
-const tagTestCache = new WeakMap<PolicyDocument, ReadonlyMap<string, readonly string[] | null>>();
-
-/**
- * Per principal tag key (lower-cased) a document's conditions test: every value the tag is
- * compared with, when each test is a string or ARN comparison or a `Null` test and the document
- * substitutes no principal tag anywhere. The outcome of each test then follows from the tag's
- * {@link valueFingerprint} against those values. `null` for a tag read any other way.
- */
-export function principalTagTests(document: PolicyDocument): ReadonlyMap<string, readonly string[] | null> {
-  const cached = tagTestCache.get(document);
-  if (cached !== undefined) return cached;
-  const tests = new Map<string, string[] | null>();
-  const substitutes = /\$\{\s*aws:principaltag\//i.test(JSON.stringify(document.statements));
-  for (const s of document.statements) {
-    for (const [operator, keys] of Object.entries(s.condition ?? {})) {
-      const base = (operator.split(':').pop() ?? '').toLowerCase().replace(/ifexists$/, '');
-      for (const [key, values] of Object.entries(keys)) {
-        const lower = key.toLowerCase();
-        if (!lower.startsWith('aws:principaltag/')) continue;
-        const tag = lower.slice(17);
-        const known = tests.get(tag);
-        if (substitutes || known === null || !FINGERPRINTED_OPERATORS.has(base)) tests.set(tag, null);
-        else tests.set(tag, [...(known ?? []), ...values]);
-      }
-    }
-  }
-  tagTestCache.set(document, tests);
-  return tests;
 }
 
 // ── Resource-side projections ────────────────────────────────────────────────────────────────
