@@ -1166,7 +1166,7 @@ export class ReachEngine {
     const cached = node.actionKeys.get(use);
     if (cached !== undefined) return cached;
     const p = node.principal;
-    const parts: string[] = [p.type, node.boundary?.id ?? '', use.key];
+    const parts: string[] = ['', node.boundary?.id ?? '', use.key];
     const keys: string[] = [];
     let variables = false;
     const who = { type: p.type, arn: p.arn, name: p.name, id: p.context.id };
@@ -1201,6 +1201,10 @@ export class ReachEngine {
     for (const key of new Set(keys)) {
       if (key.startsWith('aws:principaltag/')) parts.push(`${key}=${lowered(p.tags).get(key.slice(17)) ?? '\u0000'}`);
     }
+    // Users and roles are told apart by resource policies (how a Principal element names them, and
+    // RCPs) and by conditions on aws:PrincipalType. The other principal keys that depend on the
+    // type (user name and id) are in the identity clauses' outcomes above.
+    if (use.table.mode !== 'none' || keys.includes('aws:principaltype')) parts[0] = p.type;
     if (variables) parts.push(`@${p.arn}`);
     const key = parts.join('\u0001');
     if (variables) {

@@ -680,6 +680,30 @@ describe('Function: computeReach', () => {
     });
   });
 
+  describe('aws:PrincipalType', () => {
+    it("keeps a role with a user's policies from what those policies grant users only", () => {
+      // Prepare: the user is planned first, so a decision wrongly shared by type would let the role in.
+      const b = new AccountBuilder();
+      const mint = b.managed(
+        'mint-ci-keys',
+        policy(allow('iam:CreateAccessKey', userArn('ci'), { Condition: { StringEquals: { 'aws:PrincipalType': 'User' } } })),
+      );
+      b.user('human', { employee: 'E-2', managed: [mint] });
+      b.role('robot', { employee: EMPLOYEE, trust: trustAccount(), managed: [mint] });
+      b.user('ci', { inline: [policy(allow('kms:Sign', KEY))] });
+      b.key('signing');
+      const snapshot = b.build();
+
+      // Act
+      const human = computeReach(snapshot, 'E-2');
+      const robot = computeReach(snapshot, EMPLOYEE);
+
+      // Assess
+      expect(entry(human, KEY)?.paths[0]?.[0]).toMatchObject({ via: 'iam:CreateAccessKey', to: userArn('ci') });
+      expect(entry(robot, KEY)).toBeUndefined();
+    });
+  });
+
   describe('NotPrincipal', () => {
     it('exempts only the principals a Deny with NotPrincipal lists, even among principals with identical policies', () => {
       // Prepare
