@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computeReach } from '../../../../lambda/core/reach/compute-reach.js';
 import { ReachError } from '../../../../lambda/core/reach/errors.js';
 import type { ReachEntry, ReachReport } from '../../../../lambda/core/reach/types.js';
+import type { Tags } from '../../../../lambda/core/snapshot/model.js';
 import {
   ACCOUNT,
   AccountBuilder,
@@ -12,6 +13,7 @@ import {
   keyArn,
   parameterArn,
   policy,
+  type RawPolicy,
   ROOT,
   roleArn,
   rootKeyPolicy,
@@ -35,6 +37,21 @@ function aliceWith(b: AccountBuilder, ...statements: Record<string, unknown>[]):
     employee: EMPLOYEE,
     inline: [policy(...(statements.length > 0 ? statements : [allow('s3:ListAllMyBuckets')]))],
   });
+}
+
+/**
+ * Roles `a` (E-1) and `b` (E-2) with one signing policy (their tags aside), and the signing key
+ * under `keyPolicy`; plans a first, then b, on one snapshot: a decision wrongly shared by the two
+ * would show in b's report.
+ */
+function planTwinSigners(keyPolicy: RawPolicy, tags: { a?: Tags; b?: Tags } = {}): { a: ReachReport; b: ReachReport } {
+  const b = new AccountBuilder();
+  const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
+  b.role('a', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer], ...(tags.a !== undefined ? { tags: tags.a } : {}) });
+  b.role('b', { employee: 'E-2', trust: trustAccount(), managed: [signer], ...(tags.b !== undefined ? { tags: tags.b } : {}) });
+  b.key('signing', { policy: keyPolicy });
+  const snapshot = b.build();
+  return { a: computeReach(snapshot, EMPLOYEE), b: computeReach(snapshot, 'E-2') };
 }
 
 describe('Function: computeReach', () => {
@@ -577,48 +594,32 @@ describe('Function: computeReach', () => {
   describe('resource policies that name principals', () => {
     it('honours a key-policy deny naming one of two principals with identical policies', () => {
       // Prepare
-      const b = new AccountBuilder();
-      const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
-      b.role('a', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer] });
-      b.role('b', { employee: 'E-2', trust: trustAccount(), managed: [signer] });
-      b.key('signing', {
-        policy: rootKeyPolicy({ Sid: 'NotB', Effect: 'Deny', Principal: { AWS: roleArn('b') }, Action: 'kms:*', Resource: '*' }),
-      });
-      const snapshot = b.build();
+      const keyPolicy = rootKeyPolicy({ Sid: 'NotB', Effect: 'Deny', Principal: { AWS: roleArn('b') }, Action: 'kms:*', Resource: '*' });
 
       // Act
-      const a = computeReach(snapshot, EMPLOYEE);
-      const bReport = computeReach(snapshot, 'E-2');
+      const reports = planTwinSigners(keyPolicy);
 
       // Assess
-      expect(entry(a, KEY)).toBeDefined();
-      expect(entry(bReport, KEY)).toBeUndefined();
+      expect(entry(reports.a, KEY)).toBeDefined();
+      expect(entry(reports.b, KEY)).toBeUndefined();
     });
 
     it('tells apart principals sharing policies when the key policy tests the principal ARN', () => {
       // Prepare
-      const b = new AccountBuilder();
-      const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
-      b.role('a', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer] });
-      b.role('b', { employee: 'E-2', trust: trustAccount(), managed: [signer] });
-      b.key('signing', {
-        policy: policy({
-          Effect: 'Allow',
-          Principal: { AWS: ROOT },
-          Action: 'kms:*',
-          Resource: '*',
-          Condition: { ArnEquals: { 'aws:PrincipalArn': roleArn('a') } },
-        }),
+      const keyPolicy = policy({
+        Effect: 'Allow',
+        Principal: { AWS: ROOT },
+        Action: 'kms:*',
+        Resource: '*',
+        Condition: { ArnEquals: { 'aws:PrincipalArn': roleArn('a') } },
       });
-      const snapshot = b.build();
 
       // Act
-      const a = computeReach(snapshot, EMPLOYEE);
-      const bReport = computeReach(snapshot, 'E-2');
+      const reports = planTwinSigners(keyPolicy);
 
       // Assess
-      expect(entry(a, KEY)).toBeDefined();
-      expect(entry(bReport, KEY)).toBeUndefined();
+      expect(entry(reports.a, KEY)).toBeDefined();
+      expect(entry(reports.b, KEY)).toBeUndefined();
     });
   });
 
@@ -662,21 +663,12 @@ describe('Function: computeReach', () => {
       ['StringLike', 'l*', 'low', 'high'],
       ['StringNotEqualsIfExists', 'high', 'low', 'high'],
     ])('lets in only the principal whose tag passes %s %s, though both have the same policies', (operator, value, passes, fails) => {
-      // Prepare: the principal that passes is planned first, so a decision wrongly shared would let the other in.
-      const b = new AccountBuilder();
-      const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
-      b.role('passes', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer], tags: { level: passes } });
-      b.role('fails', { employee: 'E-2', trust: trustAccount(), managed: [signer], tags: { level: fails } });
-      b.key('signing', { policy: keyPolicyTesting(operator, value) });
-      const snapshot = b.build();
-
-      // Act
-      const first = computeReach(snapshot, EMPLOYEE);
-      const second = computeReach(snapshot, 'E-2');
+      // Act: the principal that passes (a) is planned first.
+      const reports = planTwinSigners(keyPolicyTesting(operator, value), { a: { level: passes }, b: { level: fails } });
 
       // Assess
-      expect(entry(first, KEY)).toBeDefined();
-      expect(entry(second, KEY)).toBeUndefined();
+      expect(entry(reports.a, KEY)).toBeDefined();
+      expect(entry(reports.b, KEY)).toBeUndefined();
     });
   });
 
@@ -707,28 +699,20 @@ describe('Function: computeReach', () => {
   describe('NotPrincipal', () => {
     it('exempts only the principals a Deny with NotPrincipal lists, even among principals with identical policies', () => {
       // Prepare
-      const b = new AccountBuilder();
-      const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
-      b.role('a', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer] });
-      b.role('b', { employee: 'E-2', trust: trustAccount(), managed: [signer] });
-      b.key('signing', {
-        policy: rootKeyPolicy({
-          Sid: 'OnlyA',
-          Effect: 'Deny',
-          NotPrincipal: { AWS: [ROOT, roleArn('a'), `arn:aws:sts::${ACCOUNT}:assumed-role/a/session`] },
-          Action: 'kms:*',
-          Resource: '*',
-        }),
+      const keyPolicy = rootKeyPolicy({
+        Sid: 'OnlyA',
+        Effect: 'Deny',
+        NotPrincipal: { AWS: [ROOT, roleArn('a'), `arn:aws:sts::${ACCOUNT}:assumed-role/a/session`] },
+        Action: 'kms:*',
+        Resource: '*',
       });
-      const snapshot = b.build();
 
       // Act
-      const a = computeReach(snapshot, EMPLOYEE);
-      const bReport = computeReach(snapshot, 'E-2');
+      const reports = planTwinSigners(keyPolicy);
 
       // Assess
-      expect(entry(a, KEY)).toBeDefined();
-      expect(entry(bReport, KEY)).toBeUndefined();
+      expect(entry(reports.a, KEY)).toBeDefined();
+      expect(entry(reports.b, KEY)).toBeUndefined();
     });
   });
 
