@@ -232,8 +232,8 @@ export interface DocumentScan {
   readonly principalStatements: readonly boolean[];
   /**
    * Per principal tag key its conditions test: every value the tag is compared with, when each
-   * test is a string or ARN comparison or a `Null` test and no statement substitutes a principal
-   * tag. The outcome of each test then follows from the tag's {@link valueFingerprint} against
+   * test is a string or ARN comparison or a `Null` test against literal values (no `${…}`) and no
+   * statement substitutes a principal tag. The outcome of each test then follows from the tag's {@link valueFingerprint} against
    * those values. `null` for a tag read any other way.
    */
   readonly tagTests: ReadonlyMap<string, readonly string[] | null>;
@@ -294,7 +294,10 @@ export function scanDocument(document: PolicyDocument): DocumentScan {
           tagKeys.add(tag);
           tagged = true;
           const known = tagTests.get(tag);
-          tagTests.set(tag, compared && known !== null ? [...(known ?? []), ...values] : null);
+          // A value holding `${…}` is a template the evaluator fills per request (another key, or an
+          // escape such as `${*}`): the tag's text alone does not say how it compares.
+          const literal = compared && known !== null && !values.some((v) => v.includes('${'));
+          tagTests.set(tag, literal ? [...(known ?? []), ...values] : null);
         } else if (IDENTITY_KEYS.has(lower)) {
           identity = true;
           clauses.push({ key: lower as IdentityClause['key'], values });

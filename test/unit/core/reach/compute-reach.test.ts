@@ -41,15 +41,15 @@ function aliceWith(b: AccountBuilder, ...statements: Record<string, unknown>[]):
 
 /**
  * Roles `a` (E-1) and `b` (E-2) with one signing policy (their tags aside), and the signing key
- * under `keyPolicy`; plans a first, then b, on one snapshot: a decision wrongly shared by the two
- * would show in b's report.
+ * under `keyPolicy` (tagged `tags.key`); plans a first, then b, on one snapshot: a decision wrongly
+ * shared by the two would show in b's report.
  */
-function planTwinSigners(keyPolicy: RawPolicy, tags: { a?: Tags; b?: Tags } = {}): { a: ReachReport; b: ReachReport } {
+function planTwinSigners(keyPolicy: RawPolicy, tags: { a?: Tags; b?: Tags; key?: Tags } = {}): { a: ReachReport; b: ReachReport } {
   const b = new AccountBuilder();
   const signer = b.managed('signer', policy(allow('kms:Sign', KEY)));
   b.role('a', { employee: EMPLOYEE, trust: trustAccount(), managed: [signer], ...(tags.a !== undefined ? { tags: tags.a } : {}) });
   b.role('b', { employee: 'E-2', trust: trustAccount(), managed: [signer], ...(tags.b !== undefined ? { tags: tags.b } : {}) });
-  b.key('signing', { policy: keyPolicy });
+  b.key('signing', { policy: keyPolicy, ...(tags.key !== undefined ? { tags: tags.key } : {}) });
   const snapshot = b.build();
   return { a: computeReach(snapshot, EMPLOYEE), b: computeReach(snapshot, 'E-2') };
 }
@@ -670,6 +670,26 @@ describe('Function: computeReach', () => {
       expect(entry(reports.a, KEY)).toBeDefined();
       expect(entry(reports.b, KEY)).toBeUndefined();
     });
+
+    it.each([
+      ['a resource tag', 'StringEquals', '${aws:ResourceTag/level}', 'high', false],
+      ['an escaped wildcard', 'StringEquals', 'high${*}', 'high*', false],
+      ['a key unknown offline', 'StringLike', 'hi${aws:SourceVpc}', 'high', true],
+    ])(
+      'lets in the principal whose tag passes a test against %s, its failing twin planned first',
+      (_, operator, value, passes, conditional) => {
+        // Act: the principal that fails (a) is planned first, so a decision wrongly shared would keep b out.
+        const reports = planTwinSigners(keyPolicyTesting(operator, value), {
+          a: { level: 'low' },
+          b: { level: passes },
+          key: { level: 'high' },
+        });
+
+        // Assess
+        expect(entry(reports.a, KEY)).toBeUndefined();
+        expect(entry(reports.b, KEY)?.conditional).toBe(conditional);
+      },
+    );
   });
 
   describe('aws:PrincipalType', () => {

@@ -78,6 +78,8 @@ const CONDITIONS: readonly RawStatement[] = [
   { Condition: { StringLike: { 'aws:PrincipalTag/team': 'a*' } } },
   { Condition: { StringNotEqualsIfExists: { 'aws:PrincipalTag/team': 'b' } } },
   { Condition: { NumericLessThan: { 'aws:PrincipalTag/level': '3' } } },
+  // A tag compared with a template, which the evaluator fills per request.
+  { Condition: { StringEquals: { 'aws:PrincipalTag/team': '${aws:ResourceTag/team}' } } },
   // Users and roles with the same policies differ only here (and in resource policies).
   { Condition: { StringEquals: { 'aws:PrincipalType': 'User' } } },
   { Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:user/u*` } } },
