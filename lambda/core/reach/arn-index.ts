@@ -68,6 +68,28 @@ export function widenVariables(pattern: string): string {
   return pattern.includes('${') ? pattern.replace(/\$\{[^}]*\}/g, '*') : pattern;
 }
 
+/**
+ * One ARN a pattern matches that has the shape of a resource an attacker would create or name
+ * (`shape`, such as `arn:aws:lambda:eu-west-1:123456789012:function:*`). Each wildcard in the
+ * pattern's partition, service, region or account takes the shape's value where it can, and the
+ * other wildcards become `sever-probe`. The region may differ from the shape's: the attacker picks
+ * it. Undefined when no ARN the pattern matches has the shape (a role pattern offered for a Lambda
+ * function, say).
+ */
+export function probeArn(pattern: string, shape: string): string | undefined {
+  const fields = widenVariables(pattern).split(':');
+  const shapeFields = shape.split(':');
+  if (fields.length >= 6 && shapeFields.length >= 6) {
+    for (let i = 1; i <= 4; i++) {
+      const wanted = shapeFields[i] as string;
+      if (!wanted.includes('*') && globMatches(fields[i] as string, wanted)) fields[i] = wanted;
+    }
+    shapeFields[3] = '*';
+  }
+  const arn = fields.join(':').replaceAll('*', 'sever-probe').replaceAll('?', 'x');
+  return globMatches(shapeFields.join(':'), arn) ? arn : undefined;
+}
+
 /** An index of ARNs (duplicates allowed: several items may share a resource ARN). */
 export class ArnIndex {
   readonly size: number;

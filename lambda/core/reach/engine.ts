@@ -2,7 +2,7 @@ import type { Decision, PolicySet } from '../policy/index.js';
 import { authorize, principalResourceMatcher, statementMayMatchAction } from '../policy/index.js';
 import type { PolicyDocument, PolicySource, Statement } from '../policy/types.js';
 import type { AccountSnapshot, Tags } from '../snapshot/model.js';
-import { ArnIndex, widenVariables } from './arn-index.js';
+import { ArnIndex, probeArn, widenVariables } from './arn-index.js';
 import type { EscalationPath, RequiredPermission } from './escalation-catalog.js';
 import { ESCALATION_CATALOG } from './escalation-catalog.js';
 import type { MaterialRecord } from './material.js';
@@ -15,6 +15,7 @@ import {
   identityValue,
   ProjectionCache,
   patternsCover,
+  resourceHints,
   scanDocument,
   signatureStatements,
   statementScope,
@@ -2246,15 +2247,23 @@ export class ReachEngine {
     const partition = this.snapshot.account.partition;
     const fill = (template: string): string =>
       template.replaceAll('{partition}', partition).replaceAll('{region}', region).replaceAll('{account}', this.accountId);
-    const arns = new Set<string>();
-    arns.add(fill(perm.arn ?? '*').replaceAll('*', 'sever-probe'));
-    for (const source of node.identity) {
-      for (const s of allowStatements(source, perm.action)) {
-        for (const pattern of s.patterns) arns.add(widenVariables(pattern).replaceAll('*', 'sever-probe').replaceAll('?', 'x'));
-      }
-    }
-    let best: Verdict | null = null;
+    const shape = fill(perm.arn ?? '*');
+    const arns = new Set<string>([shape.replaceAll('*', 'sever-probe')]);
+    // One ARN per pattern of every layer that can refuse the request, not of the identity
+    // policies alone: a state whose identity allows everything (escalated) must still find the
+    // names a boundary or an SCP lets through, or it would reach less than the state it stands for.
     const org = this.snapshot.organization;
+    const hint = (document: PolicyDocument): void => {
+      for (const pattern of resourceHints(document, perm.action)) {
+        const arn = probeArn(pattern, shape);
+        if (arn !== undefined) arns.add(arn);
+      }
+    };
+    for (const source of node.identity) hint(source.document);
+    if (node.boundary !== undefined) hint(node.boundary.document);
+    for (const level of org.serviceControlPolicies) for (const document of level) hint(document);
+    for (const level of org.resourceControlPolicies) for (const document of level) hint(document);
+    let best: Verdict | null = null;
     for (const arn of arns) {
       const decision = authorize(
         { principal: node.principal.context, action: perm.action, resource: { arn, accountId: this.accountId, tags: {} } },

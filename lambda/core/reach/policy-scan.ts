@@ -38,6 +38,31 @@ export function allowStatements(source: PolicySource, action: string): readonly 
   return out;
 }
 
+const hintCache = new WeakMap<PolicyDocument, Map<string, readonly string[]>>();
+
+/**
+ * The resource patterns a request for `action` may have to match to get past a policy: the
+ * `Resource` of its Allow statements and the `NotResource` of its Deny statements. A search for
+ * some resource on which the action is allowed tries one ARN from each.
+ */
+export function resourceHints(document: PolicyDocument, action: string): readonly string[] {
+  let perAction = hintCache.get(document);
+  if (perAction === undefined) {
+    perAction = new Map();
+    hintCache.set(document, perAction);
+  }
+  const cached = perAction.get(action);
+  if (cached !== undefined) return cached;
+  const out: string[] = [];
+  for (const s of document.statements) {
+    if (!statementMayMatchAction(s, action)) continue;
+    const patterns = s.effect === 'Allow' ? s.resource : s.notResource;
+    for (const pattern of patterns ?? []) if (pattern !== '*' && !out.includes(pattern)) out.push(pattern);
+  }
+  perAction.set(action, out);
+  return out;
+}
+
 /**
  * A fixed list of actions and, per policy, which of them some Allow statement may cover: the
  * engine asks about ~100 actions for thousands of principals whose policies mostly grant none

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArnIndex, arnLikeMatches, globMatches, widenVariables } from '../../../../lambda/core/reach/arn-index.js';
+import { ArnIndex, arnLikeMatches, globMatches, probeArn, widenVariables } from '../../../../lambda/core/reach/arn-index.js';
 
 const arns = [
   'arn:aws:iam::1:role/team-a-dev',
@@ -94,6 +94,32 @@ describe('Function: arnLikeMatches', () => {
 
     // Assess
     expect(results).toEqual([false, true, true, false, true, false]);
+  });
+});
+
+describe('Function: probeArn', () => {
+  const FUNCTION = 'arn:aws:lambda:eu-west-1:1:function:*';
+
+  it("gives an ARN of the shape the pattern matches, taking the shape's account where the pattern leaves it open", () => {
+    // Act
+    const named = probeArn('arn:aws:lambda:eu-west-1:1:function:prod-*', FUNCTION);
+    const anyAccount = probeArn('arn:aws:lambda:*:*:function:prod-${aws:username}', FUNCTION);
+    const otherRegion = probeArn('arn:aws:lambda:us-east-1:1:function:p?', FUNCTION);
+
+    // Assess
+    expect(named).toBe('arn:aws:lambda:eu-west-1:1:function:prod-sever-probe');
+    expect(anyAccount).toBe('arn:aws:lambda:eu-west-1:1:function:prod-sever-probe');
+    expect(otherRegion).toBe('arn:aws:lambda:us-east-1:1:function:px');
+  });
+
+  it('gives nothing for a pattern no ARN of the shape matches', () => {
+    // Act
+    const role = probeArn('arn:aws:iam::1:role/*', FUNCTION);
+    const otherAccount = probeArn('arn:aws:lambda:eu-west-1:2:function:*', FUNCTION);
+    const layer = probeArn('arn:aws:lambda:eu-west-1:1:layer:*', FUNCTION);
+
+    // Assess
+    expect([role, otherAccount, layer]).toEqual([undefined, undefined, undefined]);
   });
 });
 

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { generateSyntheticOrg } from '../../../../bench/synthetic-org.js';
 import { computeInventory, computeReach, prepareReach } from '../../../../lambda/core/reach/compute-reach.js';
 import { parseSnapshot } from '../../../../lambda/core/snapshot/parse.js';
-import { AccountBuilder, allow, keyArn, policy, roleArn, trustAccount, trustService, userArn } from '../../../fixtures/reach/builder.js';
+import {
+  ACCOUNT,
+  AccountBuilder,
+  allow,
+  keyArn,
+  policy,
+  roleArn,
+  trustAccount,
+  trustService,
+  userArn,
+} from '../../../fixtures/reach/builder.js';
 
 describe('Function: computeInventory', () => {
   it('lists every human principal, largest blast radius first, with counts per kind', () => {
@@ -94,6 +104,19 @@ describe('Function: computeInventory', () => {
         report.reachablePrincipals.length,
       ]);
     }
+  });
+  it('counts no role a function runs as where the only names an SCP lets through are IAM users', () => {
+    // Prepare: the user may do anything to itself; outside IAM the SCP denies all but IAM users.
+    const b = new AccountBuilder();
+    b.user('self-admin', { employee: 'E-1', inline: [policy(allow('*', userArn('self-admin')))] });
+    b.role('exec', { trust: trustService('lambda.amazonaws.com') });
+    b.serviceControlPolicies([policy(allow('*'), { Effect: 'Deny', NotAction: 'iam:*', NotResource: `arn:aws:iam::${ACCOUNT}:user/*` })]);
+
+    // Act
+    const [entry] = computeInventory(b.build());
+
+    // Assess
+    expect(entry?.reachablePrincipals).toBe(1);
   });
 });
 

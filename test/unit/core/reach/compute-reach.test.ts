@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computeReach } from '../../../../lambda/core/reach/compute-reach.js';
 import { ReachError } from '../../../../lambda/core/reach/errors.js';
 import type { ReachEntry, ReachReport } from '../../../../lambda/core/reach/types.js';
-import type { Tags } from '../../../../lambda/core/snapshot/model.js';
+import type { AccountSnapshot, Tags } from '../../../../lambda/core/snapshot/model.js';
 import {
   ACCOUNT,
   AccountBuilder,
@@ -14,6 +14,7 @@ import {
   parameterArn,
   policy,
   type RawPolicy,
+  REGION,
   ROOT,
   roleArn,
   rootKeyPolicy,
@@ -910,6 +911,42 @@ describe('Function: computeReach', () => {
 
       // Assess
       expect(entry(report, KEY)).toBeUndefined();
+    });
+  });
+
+  describe('workloads behind a boundary or an SCP', () => {
+    const PROD_FUNCTIONS = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:prod-*`;
+
+    /**
+     * alice (E-1) may replace the code of prod-* functions and rewrite her own policies; a Lambda
+     * function could run as `exec`, which may sign. A boundary or an SCP lets Lambda through for
+     * prod-* functions only, so the state in which she has rewritten her policies (allowing
+     * everything) must still find those names.
+     */
+    function limitedToProdFunctions(limit: 'boundary' | 'scp'): AccountSnapshot {
+      const b = new AccountBuilder();
+      const statements = [allow('lambda:UpdateFunctionCode', PROD_FUNCTIONS), allow('iam:PutUserPolicy', userArn('alice'))];
+      const boundary = limit === 'boundary' ? b.managed('prod-functions-only', policy(...statements)) : undefined;
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(...statements)], ...(boundary !== undefined ? { boundary } : {}) });
+      b.role('exec', { trust: trustService('lambda.amazonaws.com'), inline: [policy(allow('kms:Sign', KEY))] });
+      b.key('signing');
+      if (limit === 'scp') {
+        // No sts:AssumeRole either, so rewriting exec's trust policy is no way round.
+        b.serviceControlPolicies([
+          policy(allow('*'), { Effect: 'Deny', Action: 'lambda:*', NotResource: PROD_FUNCTIONS }, deny('sts:AssumeRole')),
+        ]);
+      }
+      return b.build();
+    }
+
+    it.each(['boundary', 'scp'] as const)('reaches the role a function runs as, though she can also rewrite her policies (%s)', (limit) => {
+      // Act
+      const report = computeReach(limitedToProdFunctions(limit), EMPLOYEE);
+
+      // Assess
+      const exec = report.reachablePrincipals.find((p) => p.arn === roleArn('exec'));
+      expect(exec?.path.some((step) => step.via.includes('lambda:'))).toBe(true);
+      expect(entry(report, KEY)).toBeDefined();
     });
   });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicyDocument } from '../../../../lambda/core/policy/parse.js';
-import { clauseFingerprint, ProjectionCache, scanDocument, statementScope } from '../../../../lambda/core/reach/policy-scan.js';
+import {
+  clauseFingerprint,
+  ProjectionCache,
+  resourceHints,
+  scanDocument,
+  statementScope,
+} from '../../../../lambda/core/reach/policy-scan.js';
 
 const doc = (raw: unknown) => parsePolicyDocument(raw, 'test');
 
@@ -52,6 +58,28 @@ describe('Function: clauseFingerprint', () => {
     expect(a).not.toBe(c);
     expect(clauseFingerprint(clause, undefined)).toBe('A');
     expect(clauseFingerprint(clause, null)).toBe('U');
+  });
+});
+
+describe('Function: resourceHints', () => {
+  it('lists the Resource of Allow and the NotResource of Deny statements that may cover the action, once each', () => {
+    // Prepare
+    const document = doc({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'lambda:*', Resource: ['arn:aws:lambda:*:1:function:prod-*', '*'] },
+        { Effect: 'Allow', Action: 'lambda:UpdateFunctionCode', Resource: 'arn:aws:lambda:*:1:function:prod-*' },
+        { Effect: 'Deny', NotAction: 'iam:*', NotResource: 'arn:aws:iam::1:user/*' },
+        { Effect: 'Deny', Action: 'lambda:UpdateFunctionCode', Resource: 'arn:aws:lambda:*:1:function:legacy-*' },
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/*' },
+      ],
+    });
+
+    // Act
+    const hints = resourceHints(document, 'lambda:UpdateFunctionCode');
+
+    // Assess
+    expect(hints).toEqual(['arn:aws:lambda:*:1:function:prod-*', 'arn:aws:iam::1:user/*']);
   });
 });
 
