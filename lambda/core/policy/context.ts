@@ -15,6 +15,11 @@ export interface PrincipalContext {
   readonly id: string;
   readonly name: string;
   readonly tags: Tags;
+  /**
+   * The caller may set session tags (a role whose trust policy allows `sts:TagSession`): its
+   * `aws:PrincipalTag/*` values are whatever the caller chose, so UNKNOWN offline.
+   */
+  readonly sessionTags?: boolean;
 }
 
 /** The resource the request acts on (a key, a secret, a role for sts:AssumeRole …). */
@@ -139,7 +144,8 @@ const PRINCIPAL_TYPE: Readonly<Record<PrincipalContext['type'], string>> = {
  * - `aws:userid` — the user's id, or the account id for root. For a role it is
  *   `AROA…:<session name>` and the session name is chosen by the caller, so UNKNOWN.
  * - `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType` (`User`, `AssumedRole`, `Account`).
- * - `aws:PrincipalTag/<k>` — the principal's tag, ABSENT when it has none. Session tags are not modelled.
+ * - `aws:PrincipalTag/<k>` — the principal's tag, ABSENT when it has none; UNKNOWN for a principal
+ *   whose caller may set session tags (`sessionTags`).
  * - `aws:ResourceTag/<k>`, `aws:ResourceAccount`.
  * - `kms:CallerAccount` (the principal's account) and `aws:PrincipalIsAWSService` (`false`: an IAM
  *   user or role is never a service principal).
@@ -165,7 +171,7 @@ export function resolveKey(key: CompiledKey, request: RequestContext): KeyValue 
     case 'principaltype':
       return PRINCIPAL_TYPE[principal.type];
     case 'principaltag':
-      return tagValue(principal.tags, key.tagKey as string);
+      return principal.sessionTags === true ? UNKNOWN : tagValue(principal.tags, key.tagKey as string);
     case 'resourcetag':
       return tagValue(request.resource.tags, key.tagKey as string);
     case 'resourceaccount':

@@ -410,6 +410,14 @@ function lowered<V>(record: Readonly<Record<string, V>>): ReadonlyMap<string, V>
   }
   return map;
 }
+
+/** Keys a principal tag whose value the caller chooses (session tags); no real tag value is this. */
+const CHOSEN_TAG = '\u0002';
+
+/** A principal's tag (lower-cased key) as decisions are keyed: {@link CHOSEN_TAG} when the caller sets session tags. */
+function principalTag(p: PrincipalRecord, key: string): string | undefined {
+  return p.sessionTags ? CHOSEN_TAG : lowered(p.tags).get(key);
+}
 const EMPTY_MAP: ReadonlyMap<number, Verdict> = new Map();
 const NO_VERDICT = (_item: number): Verdict | undefined => undefined;
 
@@ -791,10 +799,9 @@ export class ReachEngine {
   /** What a principal's tags and identity-condition outcomes look like through a lens (see {@link attributeLens}). */
   private attributeKey(p: PrincipalRecord, lens: AttributeLens): string {
     if (lens.variables) return `arn:${p.arn}`;
-    const tags = lowered(p.tags);
     let out = '';
     for (const k of lens.tagKeys) {
-      const value = tags.get(k);
+      const value = principalTag(p, k);
       if (value !== undefined) out += `${k}=${value}\u0000`;
     }
     out += '|';
@@ -998,7 +1005,7 @@ export class ReachEngine {
         const rest: string[] = [];
         for (const key of more) {
           const values = key.startsWith('aws:principaltag/') ? tests.get(key.slice(17)) : null;
-          if (values === null || values === undefined) rest.push(key);
+          if (values === null || values === undefined || p.sessionTags) rest.push(key);
           else signature += `\u0001${key}?${valueFingerprint(values, lowered(p.tags).get(key.slice(17)))}`;
         }
         if (rest.length > 0) keys = [...keys, ...rest];
@@ -1016,7 +1023,7 @@ export class ReachEngine {
   /** The value a condition key or variable reads from the request, as a string for signatures ('\u0000' when absent). */
   private requestValue(key: string, p: PrincipalRecord, it: TableItem, extra: Use['extra']): string {
     if (key.startsWith('aws:resourcetag/')) return lowered(it.tags).get(key.slice(16)) ?? '\u0000';
-    if (key.startsWith('aws:principaltag/')) return lowered(p.tags).get(key.slice(17)) ?? '\u0000';
+    if (key.startsWith('aws:principaltag/')) return principalTag(p, key.slice(17)) ?? '\u0000';
     if (key === 'aws:username') return p.type === 'user' ? p.name : '\u0000';
     if (key === 'aws:userid') return p.type === 'user' ? p.context.id : '\u0001';
     if (key === 'aws:principalarn') return p.arn;
@@ -1137,7 +1144,8 @@ export class ReachEngine {
       if (lower === 'aws:userid' && p.type === 'user') return p.context.id;
       if (lower === 'aws:principalarn') return p.arn;
       if (lower === 'aws:principalaccount') return this.accountId;
-      if (lower.startsWith('aws:principaltag/')) return lowerTags.get(lower.slice(17)) ?? widenVariables(whole);
+      if (lower.startsWith('aws:principaltag/'))
+        return (p.sessionTags ? undefined : lowerTags.get(lower.slice(17))) ?? widenVariables(whole);
       return '*';
     });
   }
@@ -1200,7 +1208,7 @@ export class ReachEngine {
       false,
     );
     for (const key of new Set(keys)) {
-      if (key.startsWith('aws:principaltag/')) parts.push(`${key}=${lowered(p.tags).get(key.slice(17)) ?? '\u0000'}`);
+      if (key.startsWith('aws:principaltag/')) parts.push(`${key}=${principalTag(p, key.slice(17)) ?? '\u0000'}`);
     }
     // Users and roles are told apart by resource policies (how a Principal element names them, and
     // RCPs) and by conditions on aws:PrincipalType. The other principal keys that depend on the

@@ -1,5 +1,6 @@
 import type { PrincipalContext } from '../policy/evaluate.js';
-import type { PolicySource } from '../policy/types.js';
+import { statementMayMatchAction } from '../policy/index.js';
+import type { PolicyDocument, PolicySource } from '../policy/types.js';
 import type { AccountSnapshot, IamPrincipal, Tags } from '../snapshot/model.js';
 
 /** The tag that ties an IAM user or role to a person in the HR system. */
@@ -19,6 +20,22 @@ export function resolvePrincipals(snapshot: AccountSnapshot, employeeId: string)
   return [...snapshot.users.filter(tagged), ...snapshot.roles.filter(tagged)];
 }
 
+/**
+ * Whether a trust policy may let an AWS principal pass session tags (`sts:TagSession`), which then
+ * stand in for the role's own tags as `aws:PrincipalTag`. Read from the trust policy alone, its
+ * conditions (on `aws:RequestTag`, `aws:TagKeys`) aside: the caller also needs `sts:TagSession` in
+ * its own policies, so this may count a role whose tags nobody can in fact choose, never miss one.
+ * Services and identity providers pass tags the engineer does not choose, and are not counted.
+ */
+export function allowsSessionTags(trust: PolicyDocument): boolean {
+  return trust.statements.some(
+    (s) =>
+      s.effect === 'Allow' &&
+      statementMayMatchAction(s, 'sts:TagSession') &&
+      (s.notPrincipal !== undefined || s.principal === '*' || s.principal?.AWS !== undefined),
+  );
+}
+
 /** A user or role with every policy that governs it, ready for evaluation. */
 export interface PrincipalRecord {
   readonly index: number;
@@ -35,6 +52,8 @@ export interface PrincipalRecord {
   readonly groups: readonly number[];
   readonly trust?: PolicySource;
   readonly serviceLinked: boolean;
+  /** A role an AWS principal may assume with session tags of its choosing (see {@link allowsSessionTags}). */
+  readonly sessionTags: boolean;
   readonly context: PrincipalContext;
   /** Number of access keys (users; 0 when unknown). */
   readonly accessKeys: number;
@@ -163,6 +182,7 @@ export class PrincipalDirectory {
       }
       const creds = p.type === 'user' ? snapshot.credentials.get(p.name) : undefined;
       const employeeId = p.tags[EMPLOYEE_ID_TAG];
+      const sessionTags = p.type === 'role' && allowsSessionTags(p.trustPolicy);
       principals.push({
         index,
         type: p.type,
@@ -176,7 +196,8 @@ export class PrincipalDirectory {
         groups,
         ...(p.type === 'role' ? { trust: { id: trustPolicyId(p.arn), kind: 'trust' as const, document: p.trustPolicy } } : {}),
         serviceLinked: p.type === 'role' && p.serviceLinked,
-        context: { arn: p.arn, accountId, type: p.type, id: p.id, name: p.name, tags: p.tags },
+        sessionTags,
+        context: { arn: p.arn, accountId, type: p.type, id: p.id, name: p.name, tags: p.tags, sessionTags },
         accessKeys: creds?.accessKeys.length ?? 0,
         loginProfile: creds === undefined ? undefined : creds.loginProfile !== undefined,
       });

@@ -303,6 +303,20 @@ describe('Function: authorize (conditions)', () => {
       expect(decision).toMatchObject({ decision: 'allow', conditional: true });
     });
 
+    it('treats the principal tags of a role its caller may tag as unknown, either way a test would go', () => {
+      // Prepare
+      const tagged: PrincipalContext = { ...deployer, tags: { team: 'platform' }, sessionTags: true };
+
+      // Act
+      const passing = decide({ StringEquals: { 'aws:PrincipalTag/team': 'platform' } }, undefined, tagged);
+      const failing = decide({ StringEquals: { 'aws:PrincipalTag/team': 'payments' } }, undefined, tagged);
+
+      // Assess
+      expect(passing).toMatchObject({ decision: 'allow', conditional: true });
+      expect(failing).toMatchObject({ decision: 'allow', conditional: true });
+      expect(failing.unknownConditions.map((u) => u.key)).toEqual(['aws:PrincipalTag/team']);
+    });
+
     it('matches condition key names and tag keys case-insensitively', () => {
       expect(decide({ StringEquals: { 'AWS:PRINCIPALTAG/TEAM': 'payments', 'aws:resourcetag/Purpose': 'jwt' } }).decision).toBe('allow');
     });

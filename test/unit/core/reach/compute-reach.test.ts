@@ -14,6 +14,7 @@ import {
   parameterArn,
   policy,
   type RawPolicy,
+  type RawStatement,
   REGION,
   ROOT,
   roleArn,
@@ -782,6 +783,105 @@ describe('Function: computeReach', () => {
       // Assess
       expect(entry(payments, KEY)).toBeDefined();
       expect(entry(search, KEY)).toBeUndefined();
+    });
+  });
+
+  describe('session tags', () => {
+    const abac = allow('kms:Sign', '*', { Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } });
+    const tagSessions = trustAccount({ Action: ['sts:AssumeRole', 'sts:TagSession'] });
+
+    /** alice (E-1) may assume `search`, tagged team=search, whose ABAC policy signs with keys of its team. */
+    function searchRole(trust: RawPolicy, extra: RawStatement[] = []): AccountSnapshot {
+      const b = new AccountBuilder();
+      b.key('signing', { tags: { team: 'payments' } });
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow(['sts:AssumeRole', 'sts:TagSession'], roleArn('search')))] });
+      b.role('search', { tags: { team: 'search' }, trust, inline: [policy(abac, ...extra)] });
+      return b.build();
+    }
+
+    it("reaches a key of another team through a role whose trust policy lets her choose the session's tags", () => {
+      // Act
+      const report = computeReach(searchRole(tagSessions), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toMatchObject({
+        conditional: true,
+        conditions: [expect.objectContaining({ key: 'aws:ResourceTag/team', values: ['${aws:PrincipalTag/team}'] })],
+      });
+    });
+
+    it("lets a chosen tag avoid a Deny that tests the role's own tag", () => {
+      // Prepare: the Deny holds for the role's own tags; a chosen tag may avoid it.
+      const keepOut = deny('kms:Sign', '*', { Condition: { StringEquals: { 'aws:PrincipalTag/team': 'search' } } });
+
+      // Act
+      const tagged = computeReach(searchRole(tagSessions, [allow('kms:Sign'), keepOut]), EMPLOYEE);
+      const untagged = computeReach(searchRole(trustAccount(), [allow('kms:Sign'), keepOut]), EMPLOYEE);
+
+      // Assess
+      expect(entry(tagged, KEY)?.conditional).toBe(true);
+      expect(entry(untagged, KEY)).toBeUndefined();
+    });
+
+    const teamSigners = policy({
+      Sid: 'TeamSigners',
+      Effect: 'Allow',
+      Principal: { AWS: ROOT },
+      Action: 'kms:Sign',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalTag/team': 'payments' } },
+    });
+
+    it.each([
+      ['an identity policy', policy(abac), rootKeyPolicy()],
+      ['the key policy', policy(allow('kms:Sign')), teamSigners],
+    ])('keeps apart twin roles, only one of which lets its caller tag sessions, when %s tests the tag', (_, signer, keyPolicy) => {
+      // Prepare
+      const twins = (): AccountSnapshot => {
+        const b = new AccountBuilder();
+        b.key('signing', { tags: { team: 'payments' }, policy: keyPolicy });
+        const shared = b.managed('signer', signer);
+        b.role('open', { employee: EMPLOYEE, tags: { team: 'search' }, trust: tagSessions, managed: [shared] });
+        b.role('closed', { employee: 'E-2', tags: { team: 'search' }, trust: trustAccount(), managed: [shared] });
+        return b.build();
+      };
+      const snapshot = twins();
+
+      // Act: each planned alone, and both on one snapshot, the closed one first.
+      const alone = { open: computeReach(twins(), EMPLOYEE), closed: computeReach(twins(), 'E-2') };
+      const together = { closed: computeReach(snapshot, 'E-2'), open: computeReach(snapshot, EMPLOYEE) };
+
+      // Assess
+      expect(entry(together.open, KEY)?.conditional).toBe(true);
+      expect(entry(together.closed, KEY)).toBeUndefined();
+      expect(together).toEqual(alone);
+    });
+
+    it('reaches keys whose ARN a Resource element builds from the tag', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      const teamKey = b.key('payments-1');
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow(['sts:AssumeRole', 'sts:TagSession'], roleArn('search')))] });
+      b.role('search', {
+        tags: { team: 'search' },
+        trust: tagSessions,
+        inline: [policy(allow('kms:Sign', keyArn('${aws:PrincipalTag/team}-*')))],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, teamKey)?.conditional).toBe(true);
+    });
+
+    it("keeps to the role's own tags when its trust policy does not allow sts:TagSession", () => {
+      // Act
+      const report = computeReach(searchRole(trustAccount()), EMPLOYEE);
+
+      // Assess
+      expect(report.reachablePrincipals.map((p) => p.arn)).toContain(roleArn('search'));
+      expect(entry(report, KEY)).toBeUndefined();
     });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PrincipalDirectory, resolvePrincipals } from '../../../../lambda/core/reach/principals.js';
-import { AccountBuilder, allow, groupArn, policy, roleArn, trustAccount, userArn } from '../../../fixtures/reach/builder.js';
+import { parsePolicyDocument } from '../../../../lambda/core/policy/parse.js';
+import { allowsSessionTags, PrincipalDirectory, resolvePrincipals } from '../../../../lambda/core/reach/principals.js';
+import { AccountBuilder, allow, groupArn, policy, ROOT, roleArn, trustAccount, userArn } from '../../../fixtures/reach/builder.js';
 
 describe('Function: resolvePrincipals', () => {
   it('returns the users, then the roles, tagged with exactly the employee id', () => {
@@ -28,6 +29,41 @@ describe('Function: resolvePrincipals', () => {
 
     // Assess
     expect(principals).toEqual([]);
+  });
+});
+
+describe('Function: allowsSessionTags', () => {
+  const trust = (...statements: object[]) => parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, 'trust');
+
+  it('is true when an AWS principal may pass session tags, whatever the conditions on them', () => {
+    // Act
+    const named = allowsSessionTags(trust({ Effect: 'Allow', Principal: { AWS: ROOT }, Action: ['sts:AssumeRole', 'sts:TagSession'] }));
+    const limited = allowsSessionTags(
+      trust({
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'sts:*',
+        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['project'] } },
+      }),
+    );
+
+    // Assess
+    expect([named, limited]).toEqual([true, true]);
+  });
+
+  it('is false when only services or identity providers, or nobody, may pass them', () => {
+    // Act
+    const service = allowsSessionTags(
+      trust({ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:TagSession' }),
+    );
+    const saml = allowsSessionTags(
+      trust({ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::111122223333:saml-provider/idp` }, Action: 'sts:TagSession' }),
+    );
+    const assumeOnly = allowsSessionTags(trust({ Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'sts:AssumeRole' }));
+    const denied = allowsSessionTags(trust({ Effect: 'Deny', Principal: '*', Action: 'sts:TagSession' }));
+
+    // Assess
+    expect([service, saml, assumeOnly, denied]).toEqual([false, false, false, false]);
   });
 });
 

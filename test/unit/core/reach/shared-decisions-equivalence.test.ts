@@ -24,8 +24,8 @@ import {
  * (`shareDecisions: false`). Random small accounts, seeded so a failure names a reproducible case,
  * mix the features that could tell two items or two principals apart: narrower Resource patterns,
  * NotResource, ARN variables, tag and principal conditions, boundaries, SCPs, service-linked roles,
- * login profiles, group membership, and one resource policy text on several keys or secrets whose
- * statements name only some of them.
+ * login profiles, group membership, roles whose callers choose session tags, and one resource
+ * policy text on several keys or secrets whose statements name only some of them.
  */
 
 const EMPLOYEE = 'E-R';
@@ -145,7 +145,11 @@ function randomAccount(seed: number) {
     const trust = r.chance(0.3)
       ? trustService(r.pick(['lambda.amazonaws.com', 'ec2.amazonaws.com']))
       : r.chance(0.3)
-        ? trustAccount(r.chance(0.5) ? r.pick(CONDITIONS) : {})
+        ? trustAccount({
+            ...(r.chance(0.5) ? r.pick(CONDITIONS) : {}),
+            // Some let their callers choose session tags.
+            ...(r.chance(0.4) ? { Action: ['sts:AssumeRole', 'sts:TagSession'] } : {}),
+          })
         : trustPrincipals(userArn(r.pick(users)));
     b.role(role, {
       trust,
