@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeReach } from '../../../../lambda/core/reach/compute-reach.js';
-import type { ReachReport } from '../../../../lambda/core/reach/types.js';
+import { computeInventory, computeReach } from '../../../../lambda/core/reach/compute-reach.js';
+import type { ReachEntry, ReachReport } from '../../../../lambda/core/reach/types.js';
 import {
   ACCOUNT,
   AccountBuilder,
@@ -9,6 +9,7 @@ import {
   policy,
   policyArn,
   type RawStatement,
+  REGION,
   ROOT,
   roleArn,
   rootKeyPolicy,
@@ -21,11 +22,12 @@ import {
 
 /**
  * Shared decisions must give exactly what every principal deciding every request on its own gives
- * (`shareDecisions: false`). Random small accounts, seeded so a failure names a reproducible case,
- * mix the features that could tell two items or two principals apart: narrower Resource patterns,
- * NotResource, ARN variables, tag and principal conditions, boundaries, SCPs, service-linked roles,
- * login profiles, group membership, roles whose callers choose session tags, and one resource
- * policy text on several keys or secrets whose statements name only some of them.
+ * (`shareDecisions: false`), and the inventory, which walks every employee on one engine, must
+ * count what a single plan finds. Random small accounts, seeded so a failure names a reproducible
+ * case, mix the features that could tell two items or two principals apart: narrower Resource
+ * patterns, NotResource, ARN variables, tag and principal conditions, boundaries, SCPs,
+ * service-linked roles, login profiles, group membership, roles whose callers choose session tags,
+ * and one resource policy text on several keys or secrets whose statements name only some of them.
  */
 
 const EMPLOYEE = 'E-R';
@@ -65,6 +67,7 @@ const ACTIONS = [
   'iam:PassRole',
   'lambda:CreateFunction',
   'lambda:InvokeFunction',
+  'lambda:UpdateFunctionCode',
   'sts:AssumeRole',
   'kms:Sign',
   'iam:*',
@@ -113,6 +116,8 @@ function randomAccount(seed: number) {
     ...groups.map(groupArn),
     ...managed.map(policyArn),
     keyArn('signing'),
+    // Functions by name: a workload the engineer may only touch under some names.
+    `arn:aws:lambda:${REGION}:${ACCOUNT}:function:prod-*`,
   ];
   const statement = (): RawStatement => {
     const s: RawStatement = {
@@ -132,7 +137,7 @@ function randomAccount(seed: number) {
   for (const g of groups) b.group(g, { inline: r.chance(0.7) ? [somePolicy()] : [], managed: managed.filter(() => r.chance(0.3)) });
   users.forEach((u, i) => {
     b.user(u, {
-      ...(i === 0 ? { employee: EMPLOYEE } : {}),
+      employee: i === 0 ? EMPLOYEE : `E-U${i}`,
       tags: tags(),
       inline: i === 0 ? [somePolicy(5)] : r.chance(0.5) ? [somePolicy()] : [],
       managed: managed.filter(() => r.chance(0.3)),
@@ -186,7 +191,7 @@ function outcome(report: ReachReport) {
   };
 }
 
-describe('Shared decisions against every request decided on its own', () => {
+describe('Random accounts: shared decisions, single plans and the inventory agree', () => {
   it('reach the same principals and keys, with the same flags, on 300 random accounts', () => {
     // Prepare
     const seeds = Array.from({ length: 300 }, (_, i) => i + 1);
@@ -196,6 +201,27 @@ describe('Shared decisions against every request decided on its own', () => {
       const shared = outcome(computeReach(randomAccount(seed), EMPLOYEE));
       const alone = outcome(computeReach(randomAccount(seed), EMPLOYEE, { shareDecisions: false }));
       return JSON.stringify(shared) !== JSON.stringify(alone);
+    });
+
+    // Assess
+    expect(differing).toEqual([]);
+  });
+
+  it('count in the inventory what computeReach finds for each employee, on the same accounts', () => {
+    // Prepare
+    const seeds = Array.from({ length: 300 }, (_, i) => i + 1);
+    const distinct = (entries: readonly ReachEntry[]): number => new Set(entries.map((e) => e.resourceArn)).size;
+
+    // Act
+    const differing = seeds.flatMap((seed) => {
+      const snapshot = randomAccount(seed);
+      return computeInventory(snapshot)
+        .filter((entry) => {
+          const report = computeReach(snapshot, entry.employeeId);
+          const found = [distinct(report.reach), distinct(report.reach.filter((e) => !e.conditional)), report.reachablePrincipals.length];
+          return JSON.stringify(found) !== JSON.stringify([entry.signingKeys, entry.unconditionalSigningKeys, entry.reachablePrincipals]);
+        })
+        .map((entry) => `seed ${seed}: ${entry.employeeId}`);
     });
 
     // Assess
