@@ -418,6 +418,7 @@ const CHOSEN_TAG = '\u0002';
 function principalTag(p: PrincipalRecord, key: string): string | undefined {
   return p.sessionTags ? CHOSEN_TAG : lowered(p.tags).get(key);
 }
+
 const EMPTY_MAP: ReadonlyMap<number, Verdict> = new Map();
 const NO_VERDICT = (_item: number): Verdict | undefined => undefined;
 

@@ -258,8 +258,8 @@ export interface DocumentScan {
   /**
    * Per principal tag key its conditions test: every value the tag is compared with, when each
    * test is a string or ARN comparison or a `Null` test against literal values (no `${…}`) and no
-   * statement substitutes a principal tag. The outcome of each test then follows from the tag's {@link valueFingerprint} against
-   * those values. `null` for a tag read any other way.
+   * statement substitutes a principal tag. The outcome of each test then follows from the tag's
+   * {@link valueFingerprint} against those values. `null` for a tag read any other way.
    */
   readonly tagTests: ReadonlyMap<string, readonly string[] | null>;
 }
