@@ -7,6 +7,7 @@ import type { EscalationPath, RequiredPermission } from './escalation-catalog.js
 import { ESCALATION_CATALOG } from './escalation-catalog.js';
 import type { MaterialRecord } from './material.js';
 import { decryptContext, GRANT_USE_OPERATION, signingMaterial } from './material.js';
+import { innerMap } from './memo.js';
 import type { IdentityClause, ProjectedPolicy, Projection, SignatureStatement } from './policy-scan.js';
 import {
   ActionMask,
@@ -424,16 +425,6 @@ const NO_VERDICT = (_item: number): Verdict | undefined => undefined;
 
 const verdictOf = (decision: Decision, projected: ProjectedPolicy | undefined, item: TableItem): Verdict =>
   item.policy !== undefined ? { decision, projected, resource: item.policy.id } : { decision, projected };
-
-/** The inner map of a two-level cache, created when first asked for. */
-function innerMap<K extends object, K2, V>(outer: WeakMap<K, Map<K2, V>>, key: K): Map<K2, V> {
-  let inner = outer.get(key);
-  if (inner === undefined) {
-    inner = new Map();
-    outer.set(key, inner);
-  }
-  return inner;
-}
 
 /** Union of item lists, in first-seen order. */
 const union = (lists: readonly Iterable<number>[]): readonly number[] => {

@@ -1,6 +1,7 @@
 import { statementMayMatchAction } from '../policy/index.js';
 import type { PolicyDocument, PolicySource, Statement } from '../policy/types.js';
 import { arnLikeMatches, globMatches } from './arn-index.js';
+import { innerMap } from './memo.js';
 
 /**
  * Cheap, cached views of policy documents that let the engine avoid evaluating requests that
@@ -21,11 +22,7 @@ const allowCache = new WeakMap<PolicySource, Map<string, readonly AllowStatement
 
 /** Allow statements of a policy whose Action/NotAction may cover `action`. */
 export function allowStatements(source: PolicySource, action: string): readonly AllowStatement[] {
-  let perAction = allowCache.get(source);
-  if (perAction === undefined) {
-    perAction = new Map();
-    allowCache.set(source, perAction);
-  }
+  const perAction = innerMap(allowCache, source);
   const cached = perAction.get(action);
   if (cached !== undefined) return cached;
   const out: AllowStatement[] = [];
@@ -46,11 +43,7 @@ const hintCache = new WeakMap<PolicyDocument, Map<string, readonly string[]>>();
  * some resource on which the action is allowed tries one ARN from each.
  */
 export function resourceHints(document: PolicyDocument, action: string): readonly string[] {
-  let perAction = hintCache.get(document);
-  if (perAction === undefined) {
-    perAction = new Map();
-    hintCache.set(document, perAction);
-  }
+  const perAction = innerMap(hintCache, document);
   const cached = perAction.get(action);
   if (cached !== undefined) return cached;
   const out: string[] = [];
@@ -191,11 +184,7 @@ function readKeys(s: Statement): string[] {
 
 /** Statements of a document (Allow and Deny) whose Action/NotAction may cover `action`. */
 export function signatureStatements(document: PolicyDocument, action: string): readonly SignatureStatement[] {
-  let perAction = signatureCache.get(document);
-  if (perAction === undefined) {
-    perAction = new Map();
-    signatureCache.set(document, perAction);
-  }
+  const perAction = innerMap(signatureCache, document);
   const cached = perAction.get(action);
   if (cached !== undefined) return cached;
   const out: SignatureStatement[] = [];
