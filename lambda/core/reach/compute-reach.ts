@@ -5,6 +5,7 @@ import { ReachError } from './errors.js';
 import type { Exploration, TakenLists } from './explore.js';
 import { explore, exploreFrom, SeedCache } from './explore.js';
 import type { MaterialRecord } from './material.js';
+import { innerMap } from './memo.js';
 import { resolvePrincipals } from './principals.js';
 import { materialize, pathConditions, stepTemplate, type Writable } from './steps.js';
 import type {
@@ -38,11 +39,7 @@ function engineOptions(options: ReachOptions): EngineOptions {
 export function reachEngine(snapshot: AccountSnapshot, options: ReachOptions = {}): ReachEngine {
   const opts = engineOptions(options);
   const key = JSON.stringify(opts);
-  let perSnapshot = engines.get(snapshot);
-  if (perSnapshot === undefined) {
-    perSnapshot = new Map();
-    engines.set(snapshot, perSnapshot);
-  }
+  const perSnapshot = innerMap(engines, snapshot);
   let engine = perSnapshot.get(key);
   if (engine === undefined) {
     engine = new ReachEngine(snapshot, opts);

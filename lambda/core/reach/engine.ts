@@ -887,11 +887,7 @@ export class ReachEngine {
   private shape(node: Node, action: string): RequestShape {
     const perLayer = innerMap(this.shapes, node.identity);
     const boundary = node.boundary;
-    let perAction = perLayer.get(boundary ?? null);
-    if (perAction === undefined) {
-      perAction = new Map();
-      perLayer.set(boundary ?? null, perAction);
-    }
+    const perAction = innerMap(perLayer, boundary ?? null);
     let shape = perAction.get(action);
     if (shape !== undefined) return shape;
     const text: string[] = [boundary !== undefined ? 'B' : '', action];
@@ -1156,11 +1152,7 @@ export class ReachEngine {
 
   private commonActionKey(node: Node, use: Use): string {
     // Nodes with equal share keys have equal action keys unless the key names the principal itself.
-    let shared = this.actionKeysByShare.get(node.shareKey);
-    if (shared === undefined) {
-      shared = new Map();
-      this.actionKeysByShare.set(node.shareKey, shared);
-    }
+    const shared = innerMap(this.actionKeysByShare, node.shareKey);
     const common = shared.get(use);
     if (common !== undefined && common !== null) return common;
     node.actionKeys ??= new Map();
@@ -1227,11 +1219,7 @@ export class ReachEngine {
   private classState(node: Node): ClassState {
     if (node.classState !== undefined) return node.classState;
     // Two levels of cached strings, not one joined key: a join would be built and hashed per node.
-    let perShare = this.classes.get(node.shareKey);
-    if (perShare === undefined) {
-      perShare = new Map();
-      this.classes.set(node.shareKey, perShare);
-    }
+    const perShare = innerMap(this.classes, node.shareKey);
     const sideKey = this.options.shareDecisions ? this.resourceSideKey(node.principal) : `node ${node.id}`;
     let state = perShare.get(sideKey);
     if (state === undefined) {
@@ -1586,11 +1574,7 @@ export class ReachEngine {
   /** The (memoised) description of one kind of request. */
   private use(table: Table, action: string, extra?: Readonly<Record<string, string>>): Use {
     if (extra === undefined) {
-      let perTable = this.plainUses.get(table);
-      if (perTable === undefined) {
-        perTable = new Map();
-        this.plainUses.set(table, perTable);
-      }
+      const perTable = innerMap(this.plainUses, table);
       let u = perTable.get(action);
       if (u === undefined) {
         u = { table, action, key: `${table.name}|${action}|` };
@@ -1958,11 +1942,7 @@ export class ReachEngine {
     const use = this.use(t, path.permissions[0]?.action ?? 'iam:UpdateAssumeRolePolicy');
     const rewrittenKey = this.actionKey(view.node, this.use(this.tables.roleTrust, 'sts:AssumeRole'));
     // Whether the node may assume the role once its trust names it: depends only on the node's sts:AssumeRole statements.
-    let decided = this.rewrittenByKey.get(rewrittenKey);
-    if (decided === undefined) {
-      decided = new Map();
-      this.rewrittenByKey.set(rewrittenKey, decided);
-    }
+    const decided = innerMap(this.rewrittenByKey, rewrittenKey);
     const rewrittenDecision = (i: number): Verdict | null => {
       let after = decided.get(i);
       if (after === undefined) {

@@ -1,5 +1,11 @@
+/** A Map or WeakMap holding the inner maps of a two-level cache. */
+interface OuterMap<K, K2, V> {
+  get(key: K): Map<K2, V> | undefined;
+  set(key: K, value: Map<K2, V>): unknown;
+}
+
 /** The inner map of a two-level cache, created when first asked for. */
-export function innerMap<K extends object, K2, V>(outer: WeakMap<K, Map<K2, V>>, key: K): Map<K2, V> {
+export function innerMap<K, K2, V>(outer: OuterMap<K, K2, V>, key: K): Map<K2, V> {
   let inner = outer.get(key);
   if (inner === undefined) {
     inner = new Map();

@@ -460,11 +460,7 @@ export class ProjectionCache {
       indexMap.push(i);
       sensitive.push(scan.principalStatements[i] === true);
     });
-    let perDocument = this.byDocument.get(document);
-    if (perDocument === undefined) {
-      perDocument = new Map();
-      this.byDocument.set(document, perDocument);
-    }
+    const perDocument = innerMap(this.byDocument, document);
     const kept = indexMap.join(',');
     const known = perDocument.get(kept);
     if (known !== undefined) return known;
