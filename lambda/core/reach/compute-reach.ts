@@ -112,6 +112,7 @@ const REACHED = 1;
 const UNCONDITIONAL = 2;
 const ESCALATED = 4;
 const UNBOUNDED = 8;
+const TAGS_CHOSEN = 16;
 
 function reachablePrincipals(engine: ReachEngine, walk: Exploration): ReachablePrincipal[] {
   const flags = new Uint8Array(engine.directory.principals.length);
@@ -126,7 +127,8 @@ function reachablePrincipals(engine: ReachEngine, walk: Exploration): ReachableP
       REACHED |
       (walk.unconditional.has(id) ? UNCONDITIONAL : 0) |
       (n.admin ? ESCALATED : 0) |
-      (n.unbounded ? UNBOUNDED : 0);
+      (n.unbounded ? UNBOUNDED : 0) |
+      (n.principal.sessionTags ? TAGS_CHOSEN : 0);
   }
   return firsts.map((first) => {
     const principal = walk.node(first).principal;
@@ -138,6 +140,7 @@ function reachablePrincipals(engine: ReachEngine, walk: Exploration): ReachableP
       conditional: (f & UNCONDITIONAL) === 0,
       escalated: (f & ESCALATED) !== 0,
       boundaryRemoved: (f & UNBOUNDED) !== 0,
+      tagsChosen: (f & TAGS_CHOSEN) !== 0,
     };
   });
 }

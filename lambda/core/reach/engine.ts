@@ -115,8 +115,9 @@ export interface EdgeOut extends Derived {
 }
 
 export interface ModOut extends Derived {
-  readonly kind: 'escalate' | 'unbound' | 'join';
-  /** Principal indices (escalate, unbound) or the group index (join). */
+  /** `tag`: the attacker chooses the targets' tags. */
+  readonly kind: 'escalate' | 'unbound' | 'join' | 'tag';
+  /** Principal indices (escalate, unbound, tag) or the group index (join). */
   readonly targets: readonly number[];
   /** For escalations through a group or a group's policy: the groups, so users added to them later are escalated too. */
   readonly groups?: readonly number[];
@@ -152,6 +153,8 @@ export interface Node {
   readonly unbounded: boolean;
   /** Groups added by the attacker (indices), sorted. */
   readonly groups: readonly number[];
+  /** The attacker chooses the principal's tags (by tagging it, or through session tags); `principal` is then a copy saying so. */
+  readonly chosenTags: boolean;
   readonly identity: readonly PolicySource[];
   readonly boundary: PolicySource | undefined;
   /** Equal for nodes whose decisions agree on every item whose resource policy does not name them or test their attributes. */
@@ -420,6 +423,12 @@ function principalTag(p: PrincipalRecord, key: string): string | undefined {
   return p.sessionTags ? CHOSEN_TAG : lowered(p.tags).get(key);
 }
 
+/** The principal in keys that name it: its ARN, marked when its tags are chosen (the two evaluate differently). */
+const principalName = (p: PrincipalRecord): string => (p.sessionTags ? `${p.arn}${CHOSEN_TAG}` : p.arn);
+
+/** Where caches of a principal's attribute keys keep it: its tags as they are, or chosen by the caller, look different. */
+const attributeSlot = (p: PrincipalRecord): number => p.index * 2 + (p.sessionTags ? 1 : 0);
+
 const EMPTY_MAP: ReadonlyMap<number, Verdict> = new Map();
 const NO_VERDICT = (_item: number): Verdict | undefined => undefined;
 
@@ -687,31 +696,54 @@ export class ReachEngine {
 
   // ── Nodes ────────────────────────────────────────────────────────────────────────────────────
 
-  /** Nodes without added groups, per state (0 plain, 1 escalated, 2 unbounded, 3 both) and principal. */
-  private readonly plainNodes: (Node | undefined)[][] = [[], [], [], []];
+  /**
+   * Nodes without added groups, per state and principal. The state is a bit field: 1 escalated,
+   * 2 unbounded, 4 tags chosen.
+   */
+  private readonly plainNodes: (Node | undefined)[][] = [[], [], [], [], [], [], [], []];
 
   /** The node of a principal in a state; created on first use. */
-  node(principal: number, admin = false, unbounded = false, groups: readonly number[] = []): Node {
-    // A boundary only a principal with one can lose; added groups change nothing for an escalated state.
-    const effectiveUnbounded = unbounded && this.directory.principals[principal]?.boundary !== undefined;
+  node(principal: number, admin = false, unbounded = false, groups: readonly number[] = [], chosenTags = false): Node {
+    const p = this.directory.principals[principal];
+    // A boundary only a principal with one can lose; added groups change nothing for an escalated
+    // state; a role whose callers pass session tags has its tags chosen already.
+    const effectiveUnbounded = unbounded && p?.boundary !== undefined;
+    const effectiveChosen = chosenTags && p?.sessionTags === false;
     if (groups.length === 0 || admin) {
-      const slot = this.plainNodes[(admin ? 1 : 0) + (effectiveUnbounded ? 2 : 0)] as (Node | undefined)[];
+      const slot = this.plainNodes[(admin ? 1 : 0) + (effectiveUnbounded ? 2 : 0) + (effectiveChosen ? 4 : 0)] as (Node | undefined)[];
       const known = slot[principal];
       if (known !== undefined) return known;
-      const created = this.createNode(principal, admin, effectiveUnbounded, NO_GROUPS);
+      const created = this.createNode(principal, admin, effectiveUnbounded, NO_GROUPS, effectiveChosen);
       slot[principal] = created;
       return created;
     }
-    const key = `${principal}|${effectiveUnbounded ? 1 : 0}|${groups.join(',')}`;
+    const key = `${principal}|${effectiveUnbounded ? 1 : 0}|${effectiveChosen ? 1 : 0}|${groups.join(',')}`;
     const known = this.nodeByKey.get(key);
     if (known !== undefined) return known;
-    const created = this.createNode(principal, false, effectiveUnbounded, groups);
+    const created = this.createNode(principal, false, effectiveUnbounded, groups, effectiveChosen);
     this.nodeByKey.set(key, created);
     return created;
   }
 
-  private createNode(principal: number, admin: boolean, unbounded: boolean, extra: readonly number[]): Node {
-    const p = this.directory.principals[principal] as PrincipalRecord;
+  private readonly chosenRecords = new Map<number, PrincipalRecord>();
+
+  /**
+   * The principal as the attacker sees it once they choose its tags: the same principal (same
+   * index, so every lookup by index still finds it), evaluated as a role whose callers pass
+   * session tags, with every `aws:PrincipalTag` undecidable.
+   */
+  private chosenRecord(p: PrincipalRecord): PrincipalRecord {
+    let record = this.chosenRecords.get(p.index);
+    if (record === undefined) {
+      record = { ...p, sessionTags: true, context: { ...p.context, sessionTags: true } };
+      this.chosenRecords.set(p.index, record);
+    }
+    return record;
+  }
+
+  private createNode(principal: number, admin: boolean, unbounded: boolean, extra: readonly number[], chosenTags: boolean): Node {
+    const own = this.directory.principals[principal] as PrincipalRecord;
+    const p = chosenTags ? this.chosenRecord(own) : own;
     let identity: readonly PolicySource[];
     if (admin) identity = ESCALATED_LAYER;
     else {
@@ -736,6 +768,7 @@ export class ReachEngine {
       admin,
       unbounded,
       groups: extra,
+      chosenTags,
       identity,
       boundary,
       shareKey,
@@ -790,7 +823,7 @@ export class ReachEngine {
 
   /** What a principal's tags and identity-condition outcomes look like through a lens (see {@link attributeLens}). */
   private attributeKey(p: PrincipalRecord, lens: AttributeLens): string {
-    if (lens.variables) return `arn:${p.arn}`;
+    if (lens.variables) return `arn:${principalName(p)}`;
     let out = '';
     for (const k of lens.tagKeys) {
       const value = principalTag(p, k);
@@ -828,20 +861,22 @@ export class ReachEngine {
       };
       perLayer.set(profileKey, profile);
     }
-    let key = profile.keys[p.index];
+    const slot = attributeSlot(p);
+    let key = profile.keys[slot];
     if (key === undefined) {
       key = `${profile.id}|${this.attributeKey(p, profile.lens)}`;
-      profile.keys[p.index] = key;
+      profile.keys[slot] = key;
     }
     return key;
   }
 
   /** How a principal looks to every resource-side policy (trust, key and secret policies) that tests principal attributes. */
   private resourceSideKey(p: PrincipalRecord): string {
-    const cached = this.resourceKeys.get(p.index);
+    const slot = attributeSlot(p);
+    const cached = this.resourceKeys.get(slot);
     if (cached !== undefined) return cached;
     const key = this.attributeKey(p, this.resourceSide);
-    this.resourceKeys.set(p.index, key);
+    this.resourceKeys.set(slot, key);
     return key;
   }
 
@@ -1004,7 +1039,7 @@ export class ReachEngine {
       signature += `\u0001${key}=${this.requestValue(key, p, it, extra)}`;
     }
     if (shape.itemArn) signature += `\u0001@${arn}`;
-    if (principalArn || shape.itemArn) signature += `\u0001^${p.arn}`;
+    if (principalArn || shape.itemArn) signature += `\u0001^${principalName(p)}`;
     return signature;
   }
 
@@ -1198,7 +1233,7 @@ export class ReachEngine {
     // RCPs) and by conditions on aws:PrincipalType. The other principal keys that depend on the
     // type (user name and id) are in the identity clauses' outcomes above.
     if (use.table.mode !== 'none' || keys.includes('aws:principaltype')) parts[0] = p.type;
-    if (variables) parts.push(`@${p.arn}`);
+    if (variables) parts.push(`@${principalName(p)}`);
     const key = parts.join('\u0001');
     if (variables) {
       shared.set(use, null);
@@ -1656,6 +1691,14 @@ export class ReachEngine {
           break;
         case 'remove-boundary':
           rule(path.id, [this.use(iamTable(o.target), first)], (v, c) => this.deriveUnbound(v, c, path, o.target));
+          break;
+        case 'choose-tags':
+          // Tagging one's own session depends on who does it: no shared rule, see `selfTagging`.
+          if (o.target !== 'self') {
+            const target = o.target;
+            const uses = path.permissions.map((q) => this.use(iamTable(target), q.action));
+            rule(path.id, uses, (v, c) => this.deriveChooseTags(v, c, path, target));
+          }
           break;
         case 'workload-role': {
           if (!o.passRole && !this.options.assumeExistingWorkloads) break;
@@ -2213,6 +2256,81 @@ export class ReachEngine {
         spec: { to: item.arn, via: perm.action, effect: 'remove-boundary', verdicts: [v], escalation: path.id },
         item: i,
         tables: [t],
+      });
+    }
+  }
+
+  /**
+   * Whether a user node may federate its own user with session tags of its choosing, as a
+   * modification of that user (undefined when it may not). Kept out of the shared rule outputs:
+   * a walk takes a shared list once, whichever node it meets it at, and this one's target is
+   * whoever performs it.
+   */
+  selfTagging(node: Node): ModOut | undefined {
+    if (node.principal.type !== 'user') return undefined;
+    const path = this.selfTaggingPath;
+    if (path === undefined) return undefined;
+    const verdicts: Verdict[] = [];
+    for (const perm of path.permissions) {
+      const v = this.probe(node, perm);
+      if (v === null) return undefined;
+      verdicts.push(v);
+    }
+    return {
+      kind: 'tag',
+      targets: [node.principal.index],
+      conditional: isConditional(verdicts, undefined),
+      spec: { via: path.permissions.map((p) => p.action).join('+'), effect: 'choose-tags', verdicts, escalation: path.id },
+      item: -1,
+      tables: [this.workloads],
+    };
+  }
+
+  private readonly selfTaggingPath = ESCALATION_CATALOG.find((p) => p.outcome.kind === 'choose-tags' && p.outcome.target === 'self');
+
+  private deriveChooseTags(view: View, out: Collector, path: EscalationPath, target: 'user' | 'role'): void {
+    const via = path.permissions.map((p) => p.action).join('+');
+    const t = target === 'user' ? this.tables.userIam : this.tables.roleIam;
+    const tables = [t];
+    const [first, ...rest] = path.permissions.map((p) => this.use(t, p.action)) as [Use, ...Use[]];
+    const groups = rest.length === 0 ? view.groups(first) : undefined;
+    if (groups !== undefined) {
+      for (const g of groups) {
+        const targets = this.principalsOf(t, g.items, 'all');
+        if (targets.length === 0) continue;
+        out.mods.push({
+          kind: 'tag',
+          targets,
+          conditional: g.verdict.decision.conditional,
+          spec: { via, effect: 'choose-tags', verdicts: [g.verdict], escalation: path.id },
+          item: -1,
+          tables,
+        });
+      }
+      return;
+    }
+    const firstOn = view.verdicts(first);
+    const restOn = rest.map((use) => view.verdicts(use));
+    for (const i of view.items([first])) {
+      const v = firstOn(i);
+      if (v === undefined) continue;
+      const verdicts = [v];
+      for (const on of restOn) {
+        const w = on(i);
+        if (w === undefined) break;
+        verdicts.push(w);
+      }
+      if (verdicts.length <= rest.length) continue;
+      const item = t.items[i] as TableItem;
+      const targets = this.principalsOf(t, [i], 'all');
+      if (targets.length === 0) continue;
+      out.mods.push({
+        kind: 'tag',
+        targets,
+        conditional: isConditional(verdicts, undefined),
+        spec: { to: item.arn, via, effect: 'choose-tags', verdicts, escalation: path.id },
+        item: i,
+        tables,
       });
     }
   }

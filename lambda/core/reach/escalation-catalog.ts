@@ -57,6 +57,11 @@ export type EscalationOutcome =
       /** true: the attacker passes the role (iam:PassRole on it); false: the role is already attached to an existing workload. */
       readonly passRole: boolean;
     }
+  /**
+   * Choose the `aws:PrincipalTag` values the target is evaluated with: by tagging it, or by
+   * passing session tags when becoming it (`self`: a session of the attacker's own user).
+   */
+  | { readonly kind: 'choose-tags'; readonly target: 'user' | 'role' | 'self' }
   /** Chains other techniques; the engine composes them, nothing to do on its own. */
   | { readonly kind: 'composite'; readonly steps: readonly string[] };
 
@@ -112,6 +117,7 @@ const ARN = {
   sagemakerProcessingJob: 'arn:{partition}:sagemaker:{region}:{account}:processing-job/*',
   dataPipeline: 'arn:{partition}:datapipeline:{region}:{account}:pipeline/*',
   appRunnerService: 'arn:{partition}:apprunner:{region}:{account}:service/*',
+  federatedUser: 'arn:{partition}:sts::{account}:federated-user/*',
   codeInterpreter: 'arn:{partition}:bedrock-agentcore:{region}:{account}:code-interpreter-custom/*',
 } as const;
 
@@ -974,6 +980,54 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     becomes: 'a role trusting codebuild.amazonaws.com',
     outcome: workload(CODEBUILD, true),
     assumes: 'a CodeBuild project exists',
+    published: false,
+  },
+  {
+    id: 'sever-009',
+    title: 'Tag a role',
+    category: 'principal-access',
+    summary:
+      'Set the tags of a role the attacker can become, so that policies testing aws:PrincipalTag (ABAC) let its sessions in where its own tags did not.',
+    permissions: [{ action: 'iam:TagRole', on: 'target-role' }],
+    becomes: 'the target role, with tags of the attacker’s choosing',
+    outcome: { kind: 'choose-tags', target: 'role' },
+    published: false,
+  },
+  {
+    id: 'sever-010',
+    title: 'Tag a user',
+    category: 'principal-access',
+    summary:
+      'Set the tags of a user the attacker can become, so that policies testing aws:PrincipalTag (ABAC) let it in where its own tags did not.',
+    permissions: [{ action: 'iam:TagUser', on: 'target-user' }],
+    becomes: 'the target user, with tags of the attacker’s choosing',
+    outcome: { kind: 'choose-tags', target: 'user' },
+    published: false,
+  },
+  {
+    id: 'sever-011',
+    title: 'Rewrite a role’s trust policy to accept session tags',
+    category: 'principal-access',
+    summary:
+      'Rewrite the trust policy of a role to let the attacker assume it and tag the session, then assume it with session tags that stand in for its own tags.',
+    permissions: [
+      { action: 'iam:UpdateAssumeRolePolicy', on: 'target-role' },
+      { action: 'sts:AssumeRole', on: 'target-role' },
+      { action: 'sts:TagSession', on: 'target-role' },
+    ],
+    becomes: 'the target role, with session tags of the attacker’s choosing',
+    outcome: { kind: 'choose-tags', target: 'role' },
+    published: false,
+  },
+  {
+    id: 'sever-012',
+    title: 'Federate the attacker’s own user with session tags',
+    category: 'principal-access',
+    summary:
+      'Call sts:GetFederationToken with session tags; the federated session’s aws:PrincipalTag values are the ones passed, within the user’s own permissions.',
+    permissions: [on('sts:GetFederationToken', ARN.federatedUser), on('sts:TagSession', ARN.federatedUser)],
+    becomes: 'a federated session of the attacker’s user, with tags of their choosing',
+    outcome: { kind: 'choose-tags', target: 'self' },
     published: false,
   },
 ];

@@ -32,6 +32,8 @@ interface ModRecord {
 interface ModFacts {
   readonly escalated: ReadonlyMap<number, ModRecord>;
   readonly unbounded: ReadonlyMap<number, ModRecord>;
+  /** Principals whose tags the attacker chooses. */
+  readonly tagged: ReadonlyMap<number, ModRecord>;
   readonly escalatedGroups: ReadonlyMap<number, ModRecord>;
   readonly joins: readonly { readonly group: number; readonly record: ModRecord }[];
 }
@@ -65,7 +67,7 @@ export class SeedCache {
 
 const NO_STATES: readonly number[] = [];
 
-const NO_FACTS: ModFacts = { escalated: new Map(), unbounded: new Map(), escalatedGroups: new Map(), joins: [] };
+const NO_FACTS: ModFacts = { escalated: new Map(), unbounded: new Map(), tagged: new Map(), escalatedGroups: new Map(), joins: [] };
 
 const stepKey = (s: WitnessStep): string => `${s.from}\u0000${s.to}\u0000${s.via}\u0000${s.effect}`;
 
@@ -240,6 +242,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   const escalated = new Map<number, ModRecord>();
   const escalatedGroups = new Map<number, ModRecord>();
   const unbounded = new Map<number, ModRecord>();
+  const tagged = new Map<number, ModRecord>();
   const joins: { group: number; record: ModRecord }[] = [];
   const joined = new Set<number>();
   /** Reached states of users not escalated (the only ones joining a group can improve). */
@@ -257,7 +260,11 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
    * in a seed taken over, or has its fact recorded.
    */
   const walkedTargets = new Set<readonly number[]>();
-  const recordedTargets = { escalate: new Set<readonly number[]>(), unbound: new Set<readonly number[]>() };
+  const recordedTargets = {
+    escalate: new Set<readonly number[]>(),
+    unbound: new Set<readonly number[]>(),
+    tag: new Set<readonly number[]>(),
+  };
 
   const add = (node: Node, parent: Parent): boolean => {
     if (visited.has(node.id)) return false;
@@ -311,16 +318,41 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     reach(target, { kind: 'mod', performer: record.performer, base: base.id, out: record.out });
   };
 
+  /**
+   * Whether the walk derives states with chosen tags yet. They reach nothing unconditionally that
+   * their plain twins do not (see `dominated`), so they join the walk when its first phase ends.
+   */
+  let chooseTags = false;
+
+  /**
+   * Whether an escalated state of the node's principal, at least as unbounded, is reached: its
+   * chosen-tags twin then covers the node's (and is derived from it).
+   */
+  const coveredByEscalated = (node: Node): boolean => {
+    if (node.admin) return false;
+    for (const id of statesOf.get(node.principal.index) ?? NO_STATES) {
+      const other = engine.nodeById(id);
+      if (other.admin && !other.chosenTags && other.unbounded >= node.unbounded) return true;
+    }
+    return false;
+  };
+
+  /** Each recorded modification of the node's principal, applied to the node: its other states (each keeping what the node has). */
   const applyRecorded = (node: Node): void => {
     const p = node.principal;
+    const chosen = node.chosenTags;
     if (!node.admin) {
       let record = escalated.get(p.index);
       if (record === undefined) for (const g of node.groups) record ??= escalatedGroups.get(g);
-      if (record !== undefined) derive(node, engine.node(p.index, true, node.unbounded), record);
+      if (record !== undefined) derive(node, engine.node(p.index, true, node.unbounded, NO_STATES, chosen), record);
     }
     const unbound = unbounded.get(p.index);
     if (unbound !== undefined && p.boundary !== undefined && !node.unbounded) {
-      derive(node, engine.node(p.index, node.admin, true, node.groups), unbound);
+      derive(node, engine.node(p.index, node.admin, true, node.groups, chosen), unbound);
+    }
+    const tag = chooseTags ? tagged.get(p.index) : undefined;
+    if (tag !== undefined && !p.sessionTags && !coveredByEscalated(node)) {
+      derive(node, engine.node(p.index, node.admin, node.unbounded, node.groups, true), tag);
     }
     if (p.type === 'user' && !node.admin && !escalated.has(p.index) && node.groups.length < maxAddedGroups) {
       for (const { group, record } of joins) {
@@ -332,6 +364,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
             false,
             node.unbounded,
             [...node.groups, group].sort((a, b) => a - b),
+            chosen,
           ),
           record,
         );
@@ -387,7 +420,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     }
     const done = recordedTargets[mod.kind];
     if (!done.has(mod.targets)) {
-      const map = mod.kind === 'escalate' ? escalated : unbounded;
+      const map = mod.kind === 'escalate' ? escalated : mod.kind === 'unbound' ? unbounded : tagged;
       for (let i = 0; i < mod.targets.length; i++) recordFact(map, mod.targets[i] as number, rec);
       done.add(mod.targets);
     }
@@ -397,6 +430,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   const facts = (): ModFacts => ({
     escalated: new Map(escalated),
     unbounded: new Map(unbounded),
+    tagged: new Map(tagged),
     escalatedGroups: new Map(escalatedGroups),
     joins: [...joins],
   });
@@ -404,6 +438,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   const mergeFacts = (f: ModFacts): void => {
     for (const [t, rec] of f.escalated) recordFact(escalated, t, rec);
     for (const [t, rec] of f.unbounded) recordFact(unbounded, t, rec);
+    for (const [t, rec] of f.tagged) recordFact(tagged, t, rec);
     for (const [g, rec] of f.escalatedGroups) recordGroup(g, rec);
     for (const { group, record: rec } of f.joins) recordJoin(group, rec);
   };
@@ -421,12 +456,14 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     for (const [principal, ids] of seed.statesOf) {
       const e = escalated.get(principal);
       const u = unbounded.get(principal);
+      const t = tagged.get(principal);
       const user = ownJoins && engine.directory.principals[principal]?.type === 'user';
       if (
         !user &&
         !ownGroups &&
         (e === undefined || theirs.escalated.get(principal) === e) &&
-        (u === undefined || theirs.unbounded.get(principal) === u)
+        (u === undefined || theirs.unbounded.get(principal) === u) &&
+        (t === undefined || theirs.tagged.get(principal) === t)
       )
         continue;
       for (const id of ids) if (fresh(id)) applyRecorded(engine.nodeById(id));
@@ -502,12 +539,21 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
         record(node, m);
       }
     });
+    if (!node.chosenTags && !tagged.has(node.principal.index)) {
+      const self = engine.selfTagging(node);
+      if (self !== undefined && (allowConditional || !self.conditional)) record(node, self);
+    }
   };
 
   /**
    * Another reached state of the same principal can do everything this one can. A state reached
    * unconditionally is only dominated by another reached unconditionally, so no unconditional
    * reach is lost to a conditional one.
+   *
+   * A state whose tags the attacker chooses evaluates every test of its tags as undecidable: it
+   * reaches all the plain state reaches and more, but only conditionally where a tag was tested.
+   * So in the first phase (unconditional steps only) the plain state covers it, and in the second
+   * it covers the plain state.
    */
   const dominated = (node: Node): boolean => {
     const free = result.unconditional.has(node.id) || !allowConditional;
@@ -517,8 +563,11 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
       if (id === node.id || (free && allowConditional && !result.unconditional.has(id))) continue;
       const other = engine.nodeById(id);
       if (other.admin < node.admin || other.unbounded < node.unbounded) continue;
+      const tags = other.chosenTags !== node.chosenTags;
+      if (tags && other.chosenTags !== allowConditional) continue;
       if (other.admin || includesAll(other.groups, node.groups)) {
-        if (other.admin !== node.admin || other.unbounded !== node.unbounded || other.groups.length > node.groups.length) return true;
+        if (tags || other.admin !== node.admin || other.unbounded !== node.unbounded || other.groups.length > node.groups.length)
+          return true;
       }
     }
     return false;
@@ -535,6 +584,9 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
 
   for (const n of starts) reach(n, { kind: 'start' });
   run();
+  // States with chosen tags derived now rest on unconditional steps only: they count as reached unconditionally.
+  chooseTags = true;
+  for (const principal of [...tagged.keys()]) for (const id of statesIn(principal)) applyRecorded(engine.nodeById(id));
   for (const id of result.order) result.unconditional.add(id);
   if (options.keepFacts === true) result.facts1 = facts();
 

@@ -33,6 +33,9 @@ export function describeStep(step: WitnessStep): string {
     case 'join-group':
       text = `${from} adds its user to group ${to} via ${step.via}`;
       break;
+    case 'choose-tags':
+      text = `${from} chooses the principal tags of ${to} via ${step.via}`;
+      break;
     case 'access':
       text =
         step.grantId !== undefined && step.via === 'kms-grant'
@@ -70,12 +73,15 @@ export function formatReachReport(report: ReachReport, options: { readonly maxPr
   lines.push(`Reach of employee ${report.employeeId} in account ${report.accountId}`);
   lines.push(`Own principals (${report.principals.length}):`);
   for (const p of report.principals) lines.push(`  ${p}`);
-  const others = report.reachablePrincipals.filter((p) => !report.principals.includes(p.arn) || p.escalated || p.boundaryRemoved);
+  const others = report.reachablePrincipals.filter(
+    (p) => !report.principals.includes(p.arn) || p.escalated || p.boundaryRemoved || p.tagsChosen,
+  );
   lines.push(`Can act as (${others.length} principal${others.length === 1 ? '' : 's'} besides their own):`);
   for (const p of others.slice(0, maxPrincipals)) {
     const flags = [
       p.escalated ? 'can make it allow everything' : '',
       p.boundaryRemoved ? 'can lift its boundary' : '',
+      p.tagsChosen ? 'can choose its tags' : '',
       p.conditional ? 'conditional' : '',
     ]
       .filter((f) => f !== '')

@@ -36,9 +36,10 @@ export interface StatementCitation {
  * - `escalate`: `to` (a user, role, group or managed policy) is rewritten so the principals it governs may do anything their boundary and SCPs let them;
  * - `remove-boundary`: the permissions boundary of `to` stops limiting it;
  * - `join-group`: the attacker's user becomes a member of group `to`;
+ * - `choose-tags`: the attacker chooses the `aws:PrincipalTag` values of `to` (tags it, or passes session tags);
  * - `access`: the final use or control of the signing material `to`.
  */
-export type StepEffect = 'become' | 'escalate' | 'remove-boundary' | 'join-group' | 'access';
+export type StepEffect = 'become' | 'escalate' | 'remove-boundary' | 'join-group' | 'choose-tags' | 'access';
 
 /** One hop of a witness path, with the policy and statement that allow it. */
 export interface WitnessStep {
@@ -74,6 +75,11 @@ export interface ReachablePrincipal {
   readonly escalated: boolean;
   /** true when the employee could also strip this principal's permissions boundary. */
   readonly boundaryRemoved: boolean;
+  /**
+   * true when the employee could also act as this principal with `aws:PrincipalTag` values of
+   * their choosing (tagging it, or passing session tags): its tag tests then count as undecidable.
+   */
+  readonly tagsChosen: boolean;
 }
 
 /** One piece of signing material and one kind of access to it. */

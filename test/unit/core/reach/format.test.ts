@@ -7,7 +7,15 @@ const report: ReachReport = {
   accountId: '111122223333',
   principals: ['arn:aws:iam::111122223333:user/alice'],
   reachablePrincipals: [
-    { arn: 'arn:aws:iam::111122223333:user/alice', type: 'user', path: [], conditional: false, escalated: false, boundaryRemoved: false },
+    {
+      arn: 'arn:aws:iam::111122223333:user/alice',
+      type: 'user',
+      path: [],
+      conditional: false,
+      escalated: false,
+      boundaryRemoved: false,
+      tagsChosen: false,
+    },
     {
       arn: 'arn:aws:iam::111122223333:role/deploy',
       type: 'role',
@@ -25,6 +33,7 @@ const report: ReachReport = {
       conditional: true,
       escalated: false,
       boundaryRemoved: false,
+      tagsChosen: false,
     },
   ],
   reach: [

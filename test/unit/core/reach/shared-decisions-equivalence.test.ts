@@ -27,7 +27,7 @@ import {
  * case, mix the features that could tell two items or two principals apart: narrower Resource
  * patterns, NotResource, ARN variables, tag and principal conditions, boundaries, SCPs,
  * service-linked roles, login profiles, group membership, roles whose callers choose session tags,
- * and one resource policy text on several keys or secrets whose statements name only some of them.
+ * principals whose tags the engineer can set (tagging, rewritten trusts, federation), and one resource policy text on several keys or secrets whose statements name only some of them.
  */
 
 const EMPLOYEE = 'E-R';
@@ -69,6 +69,11 @@ const ACTIONS = [
   'lambda:InvokeFunction',
   'lambda:UpdateFunctionCode',
   'sts:AssumeRole',
+  // Ways to choose a principal's tags.
+  'iam:TagRole',
+  'iam:TagUser',
+  'sts:TagSession',
+  'sts:GetFederationToken',
   'kms:Sign',
   'iam:*',
   'iam:Put*',
@@ -186,7 +191,9 @@ function randomAccount(seed: number) {
 /** What a report says is reachable, and how, without the choice among equally valid witnesses. */
 function outcome(report: ReachReport) {
   return {
-    principals: report.reachablePrincipals.map((p) => `${p.arn} c=${p.conditional} e=${p.escalated} b=${p.boundaryRemoved}`).sort(),
+    principals: report.reachablePrincipals
+      .map((p) => `${p.arn} c=${p.conditional} e=${p.escalated} b=${p.boundaryRemoved} t=${p.tagsChosen}`)
+      .sort(),
     reach: report.reach.map((e) => `${e.resourceArn} ${e.access} c=${e.conditional}`).sort(),
   };
 }
