@@ -423,7 +423,11 @@ function principalTag(p: PrincipalRecord, key: string): string | undefined {
   return p.sessionTags ? CHOSEN_TAG : lowered(p.tags).get(key);
 }
 
-/** The principal in keys that name it: its ARN, marked when its tags are chosen (the two evaluate differently). */
+/**
+ * The principal in a share key that names it: its ARN, marked when its tags are chosen. Nodes with
+ * equal share keys must decide alike, and a principal's two states do not when its policies read
+ * its tags. (Request keys and signatures also hold the tag values they read.)
+ */
 const principalName = (p: PrincipalRecord): string => (p.sessionTags ? `${p.arn}${CHOSEN_TAG}` : p.arn);
 
 /** Where caches of a principal's attribute keys keep it: its tags as they are, or chosen by the caller, look different. */
@@ -1039,7 +1043,7 @@ export class ReachEngine {
       signature += `\u0001${key}=${this.requestValue(key, p, it, extra)}`;
     }
     if (shape.itemArn) signature += `\u0001@${arn}`;
-    if (principalArn || shape.itemArn) signature += `\u0001^${principalName(p)}`;
+    if (principalArn || shape.itemArn) signature += `\u0001^${p.arn}`;
     return signature;
   }
 
@@ -1233,7 +1237,7 @@ export class ReachEngine {
     // RCPs) and by conditions on aws:PrincipalType. The other principal keys that depend on the
     // type (user name and id) are in the identity clauses' outcomes above.
     if (use.table.mode !== 'none' || keys.includes('aws:principaltype')) parts[0] = p.type;
-    if (variables) parts.push(`@${principalName(p)}`);
+    if (variables) parts.push(`@${p.arn}`);
     const key = parts.join('\u0001');
     if (variables) {
       shared.set(use, null);

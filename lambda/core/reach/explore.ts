@@ -551,9 +551,9 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
    * reach is lost to a conditional one.
    *
    * A state whose tags the attacker chooses evaluates every test of its tags as undecidable: it
-   * reaches all the plain state reaches and more, but only conditionally where a tag was tested.
-   * So in the first phase (unconditional steps only) the plain state covers it, and in the second
-   * it covers the plain state.
+   * reaches all its plain twin reaches and more, but only conditionally where a tag was tested.
+   * Such states join the walk in its second phase (see `chooseTags`), once the twin has taken
+   * its unconditional steps: from then on they cover their twins, never the reverse.
    */
   const dominated = (node: Node): boolean => {
     const free = result.unconditional.has(node.id) || !allowConditional;
@@ -564,7 +564,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
       const other = engine.nodeById(id);
       if (other.admin < node.admin || other.unbounded < node.unbounded) continue;
       const tags = other.chosenTags !== node.chosenTags;
-      if (tags && other.chosenTags !== allowConditional) continue;
+      if (tags && !other.chosenTags) continue;
       if (other.admin || includesAll(other.groups, node.groups)) {
         if (tags || other.admin !== node.admin || other.unbounded !== node.unbounded || other.groups.length > node.groups.length)
           return true;

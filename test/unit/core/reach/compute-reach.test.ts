@@ -885,6 +885,166 @@ describe('Function: computeReach', () => {
     });
   });
 
+  describe('tags the engineer chooses', () => {
+    /** A key policy that lets in principals of the account tagged team=payments. */
+    const paymentsSigners = policy({
+      Sid: 'PaymentsSigners',
+      Effect: 'Allow',
+      Principal: { AWS: ROOT },
+      Action: 'kms:Sign',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalTag/team': 'payments' } },
+    });
+
+    /** alice (E-1) may assume `search` (tagged `tags`), which may sign; the key lets in team payments only. */
+    function searchRoleWith(statements: RawStatement[], tags: Tags = { team: 'search' }): AccountSnapshot {
+      const b = new AccountBuilder();
+      b.key('signing', { policy: paymentsSigners });
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('sts:AssumeRole', roleArn('search')), ...statements)] });
+      b.role('search', { tags, trust: trustAccount(), inline: [policy(allow('kms:Sign'))] });
+      return b.build();
+    }
+
+    it('reaches a key whose policy tests a tag she can set on a role she can become, with the step that sets it', () => {
+      // Act
+      const report = computeReach(searchRoleWith([allow('iam:TagRole', roleArn('search'))]), EMPLOYEE);
+
+      // Assess
+      const reached = entry(report, KEY);
+      expect(reached).toMatchObject({
+        conditional: true,
+        conditions: [expect.objectContaining({ key: 'aws:PrincipalTag/team', values: ['payments'] })],
+      });
+      expect(reached?.paths[0]?.map((s) => [s.to, s.via, s.effect])).toEqual([
+        [roleArn('search'), 'iam:TagRole', 'choose-tags'],
+        [roleArn('search'), 'sts:AssumeRole', 'become'],
+        [KEY, 'kms:Sign', 'access'],
+      ]);
+      expect(report.reachablePrincipals.find((p) => p.arn === roleArn('search'))).toMatchObject({ conditional: false, tagsChosen: true });
+    });
+
+    it('does not reach it when she can tag the role but not become it, or become it but not tag it', () => {
+      // Prepare
+      const tagOnly = new AccountBuilder();
+      tagOnly.key('signing', { policy: paymentsSigners });
+      tagOnly.user('alice', { employee: EMPLOYEE, inline: [policy(allow('iam:TagRole', roleArn('search')))] });
+      tagOnly.role('search', { tags: { team: 'search' }, trust: trustAccount(), inline: [policy(allow('kms:Sign'))] });
+
+      // Act
+      const tagging = computeReach(tagOnly.build(), EMPLOYEE);
+      const assuming = computeReach(searchRoleWith([]), EMPLOYEE);
+
+      // Assess
+      expect(entry(tagging, KEY)).toBeUndefined();
+      expect(entry(assuming, KEY)).toBeUndefined();
+      expect(assuming.reachablePrincipals.find((p) => p.arn === roleArn('search'))?.tagsChosen).toBe(false);
+    });
+
+    it('keeps reach that the role has with its own tags unconditional', () => {
+      // Act: the role is tagged team=payments already; she may also retag it.
+      const report = computeReach(searchRoleWith([allow('iam:TagRole', roleArn('search'))], { team: 'payments' }), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.conditional).toBe(false);
+      expect(entry(report, KEY)?.paths[0]?.map((s) => s.effect)).toEqual(['become', 'access']);
+    });
+
+    it('reaches keys whose ARN a Resource element builds from a tag she can set', () => {
+      // Prepare: as tagged, the role signs with keys named search-*; retagged, with any team's.
+      const b = new AccountBuilder();
+      const teamKey = b.key('payments-1');
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow(['sts:AssumeRole', 'iam:TagRole'], roleArn('search')))] });
+      b.role('search', {
+        tags: { team: 'search' },
+        trust: trustAccount(),
+        inline: [policy(allow('kms:Sign', keyArn('${aws:PrincipalTag/team}-*')))],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, teamKey)?.conditional).toBe(true);
+    });
+
+    it('lets a tag she sets avoid an SCP Deny that tests the tag', () => {
+      // Prepare: the SCP keeps team search away from signing; she may retag her own user.
+      const build = (statements: RawStatement[]): AccountSnapshot => {
+        const b = new AccountBuilder();
+        b.key('signing');
+        b.user('alice', { employee: EMPLOYEE, tags: { team: 'search' }, inline: [policy(allow('kms:Sign', KEY), ...statements)] });
+        b.serviceControlPolicies([
+          policy(allow('*'), deny('kms:Sign', '*', { Condition: { StringEquals: { 'aws:PrincipalTag/team': 'search' } } })),
+        ]);
+        return b.build();
+      };
+
+      // Act
+      const retagging = computeReach(build([allow('iam:TagUser', userArn('alice'))]), EMPLOYEE);
+      const fixed = computeReach(build([]), EMPLOYEE);
+
+      // Assess
+      expect(entry(retagging, KEY)?.conditional).toBe(true);
+      expect(entry(retagging, KEY)?.paths[0]?.map((s) => s.via)).toEqual(['iam:TagUser', 'kms:Sign']);
+      expect(entry(fixed, KEY)).toBeUndefined();
+    });
+
+    it.each([
+      ['sts:GetFederationToken alone', [allow('sts:GetFederationToken')], false],
+      ['sts:TagSession alone', [allow('sts:TagSession')], false],
+      ['both', [allow(['sts:GetFederationToken', 'sts:TagSession'])], true],
+    ])('federates her own user with session tags only when she holds both actions: %s', (_, statements, reached) => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('signing', { policy: paymentsSigners });
+      b.user('alice', { employee: EMPLOYEE, tags: { team: 'search' }, inline: [policy(allow('kms:Sign'), ...statements)] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY) !== undefined).toBe(reached);
+      expect(report.reachablePrincipals[0]?.tagsChosen).toBe(reached);
+    });
+
+    it('does not let a role federate itself: only an IAM user may call sts:GetFederationToken', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('signing', { policy: paymentsSigners });
+      b.role('ops', {
+        employee: EMPLOYEE,
+        tags: { team: 'search' },
+        trust: trustAccount(),
+        inline: [policy(allow(['kms:Sign', 'sts:GetFederationToken', 'sts:TagSession']))],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('applies a tag set by one principal to every state of the target, escalated ones included', () => {
+      // Prepare: alice may rewrite the role's policies (so act as it with a layer that allows
+      // everything) and tag it; only the key policy's tag test stands in the way.
+      const b = new AccountBuilder();
+      b.key('signing', { policy: paymentsSigners });
+      b.user('alice', {
+        employee: EMPLOYEE,
+        inline: [policy(allow(['sts:AssumeRole', 'iam:PutRolePolicy', 'iam:TagRole'], roleArn('search')))],
+      });
+      b.role('search', { tags: { team: 'search' }, trust: trustAccount(), inline: [policy(allow('s3:ListAllMyBuckets'))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.conditional).toBe(true);
+      expect(entry(report, KEY)?.paths[0]?.map((s) => s.effect)).toEqual(['choose-tags', 'escalate', 'become', 'access']);
+    });
+  });
+
   describe('conditional reach', () => {
     it('reports reach behind an undecidable condition as conditional, with the condition', () => {
       // Prepare
