@@ -128,7 +128,7 @@ function reachablePrincipals(engine: ReachEngine, walk: Exploration): ReachableP
       (walk.unconditional.has(id) ? UNCONDITIONAL : 0) |
       (n.admin ? ESCALATED : 0) |
       (n.unbounded ? UNBOUNDED : 0) |
-      (n.principal.sessionTags ? TAGS_CHOSEN : 0);
+      (n.principal.sessionTags || walk.tagsChosen.has(p) ? TAGS_CHOSEN : 0);
   }
   return firsts.map((first) => {
     const principal = walk.node(first).principal;

@@ -433,6 +433,16 @@ const principalName = (p: PrincipalRecord): string => (p.sessionTags ? `${p.arn}
 /** Where caches of a principal's attribute keys keep it: its tags as they are, or chosen by the caller, look different. */
 const attributeSlot = (p: PrincipalRecord): number => p.index * 2 + (p.sessionTags ? 1 : 0);
 
+/** A small number standing for an object, first seen first. */
+const innerId = <T>(ids: Map<T, number>, x: T): number => {
+  let id = ids.get(x);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(x, id);
+  }
+  return id;
+};
+
 const EMPTY_MAP: ReadonlyMap<number, Verdict> = new Map();
 const NO_VERDICT = (_item: number): Verdict | undefined => undefined;
 
@@ -657,7 +667,7 @@ export class ReachEngine {
   private readonly namedCache = new Map<number, boolean>();
 
   /** Whether some resource policy names the principal, or a grant does: only then has it outputs of its own. */
-  private named(principal: PrincipalRecord): boolean {
+  named(principal: PrincipalRecord): boolean {
     let named = this.namedCache.get(principal.index);
     if (named === undefined) {
       named =
@@ -1748,6 +1758,43 @@ export class ReachEngine {
     return parts.join(',');
   }
 
+  /**
+   * A key equal for nodes whose shared and class outputs are one object (see `outputs`): same
+   * share key and class. Those of nodes no resource policy or grant names are then one object
+   * altogether (see {@link named}). Undefined when a node's decisions name its principal.
+   */
+  outputsKey(node: Node): string | undefined {
+    if (!this.options.shareDecisions) return undefined;
+    let common = this.sharedByShareKey.get(node.shareKey);
+    if (common === undefined) {
+      this.outputs(node);
+      common = this.sharedByShareKey.get(node.shareKey);
+    }
+    if (common === undefined || common.personal) return undefined;
+    return common.sensitive ? `${node.shareKey}\u0001${this.resourceSideKey(node.principal)}` : node.shareKey;
+  }
+
+  private readonly tagBlindCache = new Map<number, boolean>();
+
+  /**
+   * Whether no resource policy that names the principal reads principal tags: its own outputs
+   * (see `outputs`) are then the same whatever its tags.
+   */
+  ownTagBlind(principal: PrincipalRecord): boolean {
+    let blind = this.tagBlindCache.get(principal.index);
+    if (blind === undefined) {
+      blind = true;
+      for (const table of Object.values(this.tables) as Table[]) {
+        for (const i of this.explicitItems(table, principal)) {
+          const projected = this.specific(table.items[i] as TableItem, principal);
+          if (projected !== undefined && scanDocument(projected.projection.document).tagKeys.length > 0) blind = false;
+        }
+      }
+      this.tagBlindCache.set(principal.index, blind);
+    }
+    return blind;
+  }
+
   /** The node's edges, modifications and accesses (computed once). */
   outputs(node: Node): NodeOutputs {
     if (node.outputs !== undefined) return node.outputs;
@@ -2297,45 +2344,55 @@ export class ReachEngine {
     const t = target === 'user' ? this.tables.userIam : this.tables.roleIam;
     const tables = [t];
     const [first, ...rest] = path.permissions.map((p) => this.use(t, p.action)) as [Use, ...Use[]];
-    const groups = rest.length === 0 ? view.groups(first) : undefined;
-    if (groups !== undefined) {
-      for (const g of groups) {
-        const targets = this.principalsOf(t, g.items, 'all');
-        if (targets.length === 0) continue;
-        out.mods.push({
-          kind: 'tag',
-          targets,
-          conditional: g.verdict.decision.conditional,
-          spec: { via, effect: 'choose-tags', verdicts: [g.verdict], escalation: path.id },
-          item: -1,
-          tables,
-        });
-      }
-      return;
-    }
-    const firstOn = view.verdicts(first);
     const restOn = rest.map((use) => view.verdicts(use));
-    for (const i of view.items([first])) {
-      const v = firstOn(i);
-      if (v === undefined) continue;
+    /** The verdicts of every permission on an item, or undefined when one is not allowed. */
+    const allowed = (i: number, v: Verdict): Verdict[] | undefined => {
       const verdicts = [v];
       for (const on of restOn) {
         const w = on(i);
-        if (w === undefined) break;
+        if (w === undefined) return undefined;
         verdicts.push(w);
       }
-      if (verdicts.length <= rest.length) continue;
-      const item = t.items[i] as TableItem;
-      const targets = this.principalsOf(t, [i], 'all');
-      if (targets.length === 0) continue;
+      return verdicts;
+    };
+    const push = (items: readonly number[], verdicts: readonly Verdict[], to: TableItem | undefined): void => {
+      const targets = this.principalsOf(t, items, 'all');
+      if (targets.length === 0) return;
       out.mods.push({
         kind: 'tag',
         targets,
         conditional: isConditional(verdicts, undefined),
-        spec: { to: item.arn, via, effect: 'choose-tags', verdicts, escalation: path.id },
-        item: i,
+        spec: { ...(to !== undefined ? { to: to.arn } : {}), via, effect: 'choose-tags', verdicts, escalation: path.id },
+        item: to !== undefined ? (items[0] as number) : -1,
         tables,
       });
+    };
+    const groups = view.groups(first);
+    if (groups !== undefined && rest.every((use) => view.groups(use) !== undefined)) {
+      // Decided by group: one record per group and combination of the other permissions' verdicts.
+      for (const g of groups) {
+        const byVerdicts = new Map<string, { verdicts: Verdict[]; items: number[] }>();
+        const ids = new Map<Verdict, number>();
+        for (const i of g.items) {
+          const verdicts = allowed(i, g.verdict);
+          if (verdicts === undefined) continue;
+          const key = verdicts.map((v) => innerId(ids, v)).join(',');
+          const bucket = byVerdicts.get(key);
+          if (bucket === undefined) byVerdicts.set(key, { verdicts, items: [i] });
+          else bucket.items.push(i);
+        }
+        for (const { verdicts, items } of byVerdicts.values()) {
+          // Mostly one combination covers the whole group: its own list then, met again by other rules.
+          push(items.length === g.items.length ? g.items : items, verdicts, undefined);
+        }
+      }
+      return;
+    }
+    const firstOn = view.verdicts(first);
+    for (const i of view.items([first])) {
+      const v = firstOn(i);
+      const verdicts = v !== undefined ? allowed(i, v) : undefined;
+      if (verdicts !== undefined) push([i], verdicts, t.items[i] as TableItem);
     }
   }
 

@@ -149,6 +149,8 @@ export class Exploration {
    * everything the bounded one can), and not taken over from a seed.
    */
   readonly expanded = new Set<number>();
+  /** Principals whose tags the employee could choose (tagging them, or federating with session tags). */
+  readonly tagsChosen = new Set<number>();
   /** Seeds taken over, and whether through an undecidable condition. */
   readonly seeds: { readonly seed: Seed; readonly conditional: boolean }[] = [];
   /** Modifications recorded by the end of phase 1, and by the end. */
@@ -337,6 +339,34 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     return false;
   };
 
+  /** Outputs keys (see `ReachEngine.outputsKey`) of the states with chosen tags reached that no resource policy names. */
+  const chosenOutputs = new Set<string>();
+
+  /**
+   * Whether a reached state with chosen tags covers this one: one with the same outputs, whose
+   * principal no resource policy names, when this one's principal is not named either, or is
+   * named only by policies that do not read its tags (its own outputs are then its twin's, and
+   * the twin is reached). Thousands of principals an escalated engineer can tag share a handful of
+   * such states.
+   */
+  const sameOutputsReached = (chosen: Node): boolean => {
+    const key = engine.outputsKey(chosen);
+    if (key === undefined) return false;
+    if (engine.named(chosen.principal)) return chosenOutputs.has(key) && engine.ownTagBlind(chosen.principal);
+    if (chosenOutputs.has(key)) return true;
+    chosenOutputs.add(key);
+    return false;
+  };
+
+  /** The recorded choice of the node's principal's tags, if any, applied to the node: its state with chosen tags. */
+  const applyTagChoice = (node: Node): void => {
+    const p = node.principal;
+    const tag = tagged.get(p.index);
+    if (tag === undefined || p.sessionTags || coveredByEscalated(node)) return;
+    const chosen = engine.node(p.index, node.admin, node.unbounded, node.groups, true);
+    if (!visited.has(chosen.id) && !sameOutputsReached(chosen)) derive(node, chosen, tag);
+  };
+
   /** Each recorded modification of the node's principal, applied to the node: its other states (each keeping what the node has). */
   const applyRecorded = (node: Node): void => {
     const p = node.principal;
@@ -350,10 +380,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     if (unbound !== undefined && p.boundary !== undefined && !node.unbounded) {
       derive(node, engine.node(p.index, node.admin, true, node.groups, chosen), unbound);
     }
-    const tag = chooseTags ? tagged.get(p.index) : undefined;
-    if (tag !== undefined && !p.sessionTags && !coveredByEscalated(node)) {
-      derive(node, engine.node(p.index, node.admin, node.unbounded, node.groups, true), tag);
-    }
+    if (chooseTags) applyTagChoice(node);
     if (p.type === 'user' && !node.admin && !escalated.has(p.index) && node.groups.length < maxAddedGroups) {
       for (const { group, record } of joins) {
         if (node.groups.includes(group) || p.groups.includes(group)) continue;
@@ -395,6 +422,12 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   const recordFact = (map: Map<number, ModRecord>, target: number, rec: ModRecord): void => {
     if (map.has(target)) return;
     map.set(target, rec);
+    if (map === tagged) {
+      result.tagsChosen.add(target);
+      // Before the first phase ends, the boundary applies every tag choice at once.
+      if (chooseTags) for (const id of statesIn(target)) applyTagChoice(engine.nodeById(id));
+      return;
+    }
     for (const id of statesIn(target)) applyRecorded(engine.nodeById(id));
   };
 
@@ -586,7 +619,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   run();
   // States with chosen tags derived now rest on unconditional steps only: they count as reached unconditionally.
   chooseTags = true;
-  for (const principal of [...tagged.keys()]) for (const id of statesIn(principal)) applyRecorded(engine.nodeById(id));
+  for (const principal of [...tagged.keys()]) for (const id of statesIn(principal)) applyTagChoice(engine.nodeById(id));
   for (const id of result.order) result.unconditional.add(id);
   if (options.keepFacts === true) result.facts1 = facts();
 

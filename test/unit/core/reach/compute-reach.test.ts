@@ -940,6 +940,67 @@ describe('Function: computeReach', () => {
       expect(assuming.reachablePrincipals.find((p) => p.arn === roleArn('search'))?.tagsChosen).toBe(false);
     });
 
+    it('reaches a key whose policy names one role and tests its tags, among many alike roles she can tag', () => {
+      // Prepare: five roles with the same policies and tags; the key policy names only the last.
+      const b = new AccountBuilder();
+      const named = roleArn('named');
+      b.key('signing', {
+        policy: policy({
+          Sid: 'NamedPaymentsRole',
+          Effect: 'Allow',
+          Principal: { AWS: named },
+          Action: 'kms:Sign',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:PrincipalTag/team': 'payments' } },
+        }),
+      });
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow(['sts:AssumeRole', 'iam:TagRole'], roleArn('*')))] });
+      for (const name of ['plain-0', 'plain-1', 'plain-2', 'plain-3', 'named']) {
+        b.role(name, { tags: { team: 'search' }, trust: trustAccount(), inline: [policy(allow('s3:GetObject'))] });
+      }
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.paths[0]?.map((s) => [s.to, s.effect])).toEqual([
+        [named, 'choose-tags'],
+        [named, 'become'],
+        [KEY, 'access'],
+      ]);
+      expect(report.reachablePrincipals.filter((p) => p.tagsChosen).map((p) => p.arn)).toHaveLength(5);
+    });
+
+    it('reaches the key, conditionally, when she may tag the role only under a condition it cannot know', () => {
+      // Prepare: she becomes the role first; tagging it needs MFA, so it comes only in the walk's second phase.
+      const b = new AccountBuilder();
+      b.key('signing', { policy: paymentsSigners });
+      b.role('search', { tags: { team: 'search' }, trust: trustAccount(), inline: [policy(allow('kms:Sign'))] });
+      b.role('tagger', {
+        trust: trustAccount(),
+        inline: [
+          policy({
+            Effect: 'Allow',
+            Action: 'iam:TagRole',
+            Resource: roleArn('search'),
+            Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+          }),
+        ],
+      });
+      b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('sts:AssumeRole', [roleArn('search'), roleArn('tagger')]))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(
+        entry(report, KEY)
+          ?.conditions?.map((c) => c.key)
+          .sort(),
+      ).toEqual(['aws:MultiFactorAuthPresent', 'aws:PrincipalTag/team']);
+      expect(report.reachablePrincipals.find((p) => p.arn === roleArn('search'))).toMatchObject({ conditional: false, tagsChosen: true });
+    });
+
     it('keeps reach that the role has with its own tags unconditional', () => {
       // Act: the role is tagged team=payments already; she may also retag it.
       const report = computeReach(searchRoleWith([allow('iam:TagRole', roleArn('search'))], { team: 'payments' }), EMPLOYEE);
