@@ -1764,15 +1764,26 @@ export class ReachEngine {
    * altogether (see {@link named}). Undefined when a node's decisions name its principal.
    */
   outputsKey(node: Node): string | undefined {
-    if (!this.options.shareDecisions) return undefined;
-    let common = this.sharedByShareKey.get(node.shareKey);
-    if (common === undefined) {
-      this.outputs(node);
-      common = this.sharedByShareKey.get(node.shareKey);
+    let key = this.outputsKeys.get(node.id);
+    if (key === undefined) {
+      key = null;
+      if (this.options.shareDecisions) {
+        let common = this.sharedByShareKey.get(node.shareKey);
+        if (common === undefined) {
+          this.outputs(node);
+          common = this.sharedByShareKey.get(node.shareKey);
+        }
+        if (common !== undefined && !common.personal) {
+          key = common.sensitive ? `${node.shareKey}\u0001${this.resourceSideKey(node.principal)}` : node.shareKey;
+        }
+      }
+      this.outputsKeys.set(node.id, key);
     }
-    if (common === undefined || common.personal) return undefined;
-    return common.sensitive ? `${node.shareKey}\u0001${this.resourceSideKey(node.principal)}` : node.shareKey;
+    return key ?? undefined;
   }
+
+  /** Per node id: its outputs key, or null when it has none. */
+  private readonly outputsKeys = new Map<number, string | null>();
 
   private readonly tagBlindCache = new Map<number, boolean>();
 

@@ -332,9 +332,14 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
    */
   const coveredByEscalated = (node: Node): boolean => {
     if (node.admin) return false;
-    for (const id of statesOf.get(node.principal.index) ?? NO_STATES) {
+    const covers = (id: number): boolean => {
       const other = engine.nodeById(id);
-      if (other.admin && !other.chosenTags && other.unbounded >= node.unbounded) return true;
+      return other.admin && !other.chosenTags && other.unbounded >= node.unbounded;
+    };
+    const principal = node.principal.index;
+    for (const id of statesOf.get(principal) ?? NO_STATES) if (covers(id)) return true;
+    for (const [seed, state] of mergedSeeds) {
+      for (const id of seed.statesOf.get(principal) ?? NO_STATES) if ((state === 'all' || seed.phase1.has(id)) && covers(id)) return true;
     }
     return false;
   };
@@ -365,6 +370,21 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     if (tag === undefined || p.sessionTags || coveredByEscalated(node)) return;
     const chosen = engine.node(p.index, node.admin, node.unbounded, node.groups, true);
     if (!visited.has(chosen.id) && !sameOutputsReached(chosen)) derive(node, chosen, tag);
+  };
+
+  /**
+   * The tag choice recorded for a principal, applied to its states. A seed taken over whose own
+   * walk recorded a choice for the principal, in the phase taken over, has derived the same
+   * states already (whichever step chose the tags).
+   */
+  const applyTagChoicesOf = (principal: number): void => {
+    for (const id of statesOf.get(principal) ?? NO_STATES) applyTagChoice(engine.nodeById(id));
+    for (const [seed, state] of [...mergedSeeds]) {
+      if (seed === merging || (state === 'all' ? seed.facts2 : seed.facts1).tagged.has(principal)) continue;
+      for (const id of seed.statesOf.get(principal) ?? NO_STATES) {
+        if (state === 'all' || seed.phase1.has(id)) applyTagChoice(engine.nodeById(id));
+      }
+    }
   };
 
   /** Each recorded modification of the node's principal, applied to the node: its other states (each keeping what the node has). */
@@ -425,7 +445,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     if (map === tagged) {
       result.tagsChosen.add(target);
       // Before the first phase ends, the boundary applies every tag choice at once.
-      if (chooseTags) for (const id of statesIn(target)) applyTagChoice(engine.nodeById(id));
+      if (chooseTags) applyTagChoicesOf(target);
       return;
     }
     for (const id of statesIn(target)) applyRecorded(engine.nodeById(id));
@@ -481,8 +501,9 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
    * states (only those taken over just now when `fresh` is given): the seed is closed under its
    * own modifications, not under ours.
    */
-  const applyOwnFacts = (seed: Seed, fresh: (id: number) => boolean): void => {
+  const applyOwnFacts = (seed: Seed, conditional: boolean, fresh: (id: number) => boolean): void => {
     const theirs = seed.facts2;
+    const theirTags = (conditional ? seed.facts2 : seed.facts1).tagged;
     const ownJoins = joins.some((j) => !theirs.joins.some((x) => x.record === j.record));
     let ownGroups = false;
     for (const [g, rec] of escalatedGroups) if (theirs.escalatedGroups.get(g) !== rec) ownGroups = true;
@@ -496,7 +517,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
         !ownGroups &&
         (e === undefined || theirs.escalated.get(principal) === e) &&
         (u === undefined || theirs.unbounded.get(principal) === u) &&
-        (t === undefined || theirs.tagged.get(principal) === t)
+        (t === undefined || theirTags.has(principal))
       )
         continue;
       for (const id of ids) if (fresh(id)) applyRecorded(engine.nodeById(id));
@@ -513,7 +534,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     mergeFacts(conditional ? seed.facts2 : seed.facts1);
     merging = undefined;
     const taken = conditional ? seed.all : seed.phase1;
-    applyOwnFacts(seed, state === 'phase1' ? (id) => !seed.phase1.has(id) : (id) => taken.has(id));
+    applyOwnFacts(seed, conditional, state === 'phase1' ? (id) => !seed.phase1.has(id) : (id) => taken.has(id));
   };
 
   const seedOf = (node: Node): Seed | undefined => {
@@ -619,7 +640,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   run();
   // States with chosen tags derived now rest on unconditional steps only: they count as reached unconditionally.
   chooseTags = true;
-  for (const principal of [...tagged.keys()]) for (const id of statesIn(principal)) applyTagChoice(engine.nodeById(id));
+  for (const principal of [...tagged.keys()]) applyTagChoicesOf(principal);
   for (const id of result.order) result.unconditional.add(id);
   if (options.keepFacts === true) result.facts1 = facts();
 

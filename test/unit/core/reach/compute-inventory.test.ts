@@ -105,6 +105,44 @@ describe('Function: computeInventory', () => {
       ]);
     }
   });
+  it.each([
+    ['unconditionally', undefined],
+    ['only with MFA', { Bool: { 'aws:MultiFactorAuthPresent': 'true' } }],
+  ])('counts a key opened by tags she sets on a role reached through a walk it takes over (%s)', (_, condition) => {
+    // Prepare: she may change the code of any function, so become any of 17 roles Lambda assumes
+    // (one walk, taken over whole), and tag one of them, which signs with a key open to team
+    // payments only. The roles themselves tag nothing.
+    const b = new AccountBuilder();
+    b.key('signing', {
+      policy: policy({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: 'kms:Sign',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:PrincipalTag/team': 'payments' } },
+      }),
+    });
+    for (let i = 0; i < 16; i++) b.role(`fn-${i}`, { trust: trustService('lambda.amazonaws.com') });
+    b.role('search', { tags: { team: 'search' }, trust: trustService('lambda.amazonaws.com'), inline: [policy(allow('kms:Sign'))] });
+    b.user('alice', {
+      employee: 'E-1',
+      inline: [
+        policy(
+          allow(['lambda:UpdateFunctionCode', 'lambda:InvokeFunction'], '*', condition === undefined ? {} : { Condition: condition }),
+          allow('iam:TagRole', roleArn('search')),
+        ),
+      ],
+    });
+    const snapshot = b.build();
+
+    // Act
+    const [entry] = computeInventory(snapshot);
+
+    // Assess
+    expect(computeReach(snapshot, 'E-1').reach.map((r) => [r.resourceArn, r.conditional])).toEqual([[keyArn('signing'), true]]);
+    expect(entry).toMatchObject({ signingKeys: 1, unconditionalSigningKeys: 0, reachablePrincipals: 18 });
+  });
+
   it('counts no role a function runs as where the only names an SCP lets through are IAM users', () => {
     // Prepare: the user may do anything to itself; outside IAM the SCP denies all but IAM users.
     const b = new AccountBuilder();
