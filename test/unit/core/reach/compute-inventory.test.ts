@@ -109,8 +109,8 @@ describe('Function: computeInventory', () => {
     ['unconditionally', undefined],
     ['only with MFA', { Bool: { 'aws:MultiFactorAuthPresent': 'true' } }],
   ])('counts a key opened by tags she sets on a role reached through a walk it takes over (%s)', (_, condition) => {
-    // Prepare: she may change the code of any function, so become any of 17 roles Lambda assumes
-    // (one walk, taken over whole), and tag one of them, which signs with a key open to team
+    // Prepare: she may create a function with any of 17 roles Lambda assumes, so become each of
+    // them (one walk, taken over whole), and tag one of them, which signs with a key open to team
     // payments only. The roles themselves tag nothing.
     const b = new AccountBuilder();
     b.key('signing', {
@@ -128,7 +128,7 @@ describe('Function: computeInventory', () => {
       employee: 'E-1',
       inline: [
         policy(
-          allow(['lambda:UpdateFunctionCode', 'lambda:InvokeFunction'], '*', condition === undefined ? {} : { Condition: condition }),
+          allow(['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'], '*', condition === undefined ? {} : { Condition: condition }),
           allow('iam:TagRole', roleArn('search')),
         ),
       ],
