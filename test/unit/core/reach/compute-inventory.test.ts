@@ -128,7 +128,11 @@ describe('Function: computeInventory', () => {
       employee: 'E-1',
       inline: [
         policy(
-          allow(['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'], '*', condition === undefined ? {} : { Condition: condition }),
+          allow(
+            ['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'],
+            '*',
+            condition === undefined ? {} : { Condition: condition },
+          ),
           allow('iam:TagRole', roleArn('search')),
         ),
       ],
