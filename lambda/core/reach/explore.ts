@@ -499,7 +499,9 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   /**
    * Applies this walk's modifications that did not come from the seed itself to the seed's
    * states (only those taken over just now when `fresh` is given): the seed is closed under its
-   * own modifications, not under ours.
+   * own modifications, not under ours. A tag choice the seed also recorded, by the end of the
+   * part taken over (all of it when `conditional`), is not ours to apply: whichever step chose
+   * the tags, the seed has derived the same states.
    */
   const applyOwnFacts = (seed: Seed, conditional: boolean, fresh: (id: number) => boolean): void => {
     const theirs = seed.facts2;
