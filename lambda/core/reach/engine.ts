@@ -7,7 +7,7 @@ import type { EscalationPath, RequiredPermission } from './escalation-catalog.js
 import { ESCALATION_CATALOG } from './escalation-catalog.js';
 import type { MaterialRecord } from './material.js';
 import { decryptContext, GRANT_USE_OPERATION, signingMaterial } from './material.js';
-import { innerMap } from './memo.js';
+import { denseId, innerMap } from './memo.js';
 import type { IdentityClause, ProjectedPolicy, Projection, SignatureStatement } from './policy-scan.js';
 import {
   ActionMask,
@@ -432,16 +432,6 @@ const principalName = (p: PrincipalRecord): string => (p.sessionTags ? `${p.arn}
 
 /** Where caches of a principal's attribute keys keep it: its tags as they are, or chosen by the caller, look different. */
 const attributeSlot = (p: PrincipalRecord): number => p.index * 2 + (p.sessionTags ? 1 : 0);
-
-/** A small number standing for an object, first seen first. */
-const innerId = <T>(ids: Map<T, number>, x: T): number => {
-  let id = ids.get(x);
-  if (id === undefined) {
-    id = ids.size;
-    ids.set(x, id);
-  }
-  return id;
-};
 
 const EMPTY_MAP: ReadonlyMap<number, Verdict> = new Map();
 const NO_VERDICT = (_item: number): Verdict | undefined => undefined;
@@ -964,11 +954,7 @@ export class ReachEngine {
     add(this.entries(org, () => [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()], action));
     // Layers that put the same statements in front of the action share one short id in signatures.
     const full = text.join('\u0001');
-    let id = this.shapeIds.get(full);
-    if (id === undefined) {
-      id = this.shapeIds.size;
-      this.shapeIds.set(full, id);
-    }
+    const id = denseId(this.shapeIds, full);
     const dependent = perItem.flat().map((e) => e.statement);
     shape = { id, keys: [...keys], perItem: dependent.length > 0 ? perItem : [], dependent, itemArn, resourceTags };
     perAction.set(action, shape);
@@ -1768,11 +1754,9 @@ export class ReachEngine {
     if (key === undefined) {
       key = null;
       if (this.options.shareDecisions) {
-        let common = this.sharedByShareKey.get(node.shareKey);
-        if (common === undefined) {
-          this.outputs(node);
-          common = this.sharedByShareKey.get(node.shareKey);
-        }
+        // Computing the node's outputs keeps the shared part under its share key, unless it is personal.
+        this.outputs(node);
+        const common = this.sharedByShareKey.get(node.shareKey);
         if (common !== undefined && !common.personal) {
           key = common.sensitive ? `${node.shareKey}\u0001${this.resourceSideKey(node.principal)}` : node.shareKey;
         }
@@ -2387,7 +2371,7 @@ export class ReachEngine {
         for (const i of g.items) {
           const verdicts = allowed(i, g.verdict);
           if (verdicts === undefined) continue;
-          const key = verdicts.map((v) => innerId(ids, v)).join(',');
+          const key = verdicts.map((v) => denseId(ids, v)).join(',');
           const bucket = byVerdicts.get(key);
           if (bucket === undefined) byVerdicts.set(key, { verdicts, items: [i] });
           else bucket.items.push(i);
@@ -2822,21 +2806,12 @@ function scanResourceSide(snapshot: AccountSnapshot): AttributeLens {
 /** Small numbers for the actions of access records (a fixed, short list: the catalogue's). */
 const accessActionIds = new Map<string, number>();
 
-function accessActionId(action: string): number {
-  let id = accessActionIds.get(action);
-  if (id === undefined) {
-    id = accessActionIds.size;
-    accessActionIds.set(action, id);
-  }
-  return id;
-}
-
 /**
  * The dedupe key of an access record without a grant, as a number: thousands of them are deduped
  * per list, and strings would be built and hashed for each.
  */
 const accessKey = (a: AccessOut): number =>
-  ((a.material * 4096 + accessActionId(a.action)) * 2 + (a.access === 'use' ? 0 : 1)) * 2 + (a.conditional ? 1 : 0);
+  ((a.material * 4096 + denseId(accessActionIds, a.action)) * 2 + (a.access === 'use' ? 0 : 1)) * 2 + (a.conditional ? 1 : 0);
 
 /** Keeps, per single target, one unconditional and one conditional output, the first found. */
 function dedupe(c: Collector): OutputSet {

@@ -292,13 +292,23 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   let merging: Seed | undefined;
   let adminSeeded = false;
 
-  /** States of a principal: this walk's own and those of the seeds taken over. */
-  const statesIn = (principal: number): number[] => {
-    const out = [...(statesOf.get(principal) ?? [])];
+  /** Whether a state of the principal, this walk's own or one taken over from a seed, passes the test. */
+  const someStateIn = (principal: number, test: (id: number) => boolean): boolean => {
+    for (const id of statesOf.get(principal) ?? NO_STATES) if (test(id)) return true;
     for (const [seed, state] of mergedSeeds) {
       if (seed === merging) continue;
-      for (const id of seed.statesOf.get(principal) ?? []) if (state === 'all' || seed.phase1.has(id)) out.push(id);
+      for (const id of seed.statesOf.get(principal) ?? NO_STATES) if ((state === 'all' || seed.phase1.has(id)) && test(id)) return true;
     }
+    return false;
+  };
+
+  /** States of a principal: this walk's own and those of the seeds taken over. */
+  const statesIn = (principal: number): number[] => {
+    const out: number[] = [];
+    someStateIn(principal, (id) => {
+      out.push(id);
+      return false;
+    });
     return out;
   };
 
@@ -332,16 +342,10 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
    */
   const coveredByEscalated = (node: Node): boolean => {
     if (node.admin) return false;
-    const covers = (id: number): boolean => {
+    return someStateIn(node.principal.index, (id) => {
       const other = engine.nodeById(id);
       return other.admin && !other.chosenTags && other.unbounded >= node.unbounded;
-    };
-    const principal = node.principal.index;
-    for (const id of statesOf.get(principal) ?? NO_STATES) if (covers(id)) return true;
-    for (const [seed, state] of mergedSeeds) {
-      for (const id of seed.statesOf.get(principal) ?? NO_STATES) if ((state === 'all' || seed.phase1.has(id)) && covers(id)) return true;
-    }
-    return false;
+    });
   };
 
   /** Outputs keys (see `ReachEngine.outputsKey`) of the states with chosen tags reached that no resource policy names. */

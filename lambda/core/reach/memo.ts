@@ -13,3 +13,13 @@ export function innerMap<K, K2, V>(outer: OuterMap<K, K2, V>, key: K): Map<K2, V
   }
   return inner;
 }
+
+/** A small number standing for a value: 0 for the first one seen, 1 for the next, and so on. */
+export function denseId<T>(ids: Map<T, number>, value: T): number {
+  let id = ids.get(value);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(value, id);
+  }
+  return id;
+}
