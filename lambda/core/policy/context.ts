@@ -27,6 +27,11 @@ export interface ResourceContext {
   readonly arn: string;
   readonly accountId: string;
   readonly tags: Tags;
+  /**
+   * The caller may set the resource's tags (it holds a right to tag it): its `aws:ResourceTag/*`
+   * values are whatever the caller chose, so UNKNOWN offline.
+   */
+  readonly tagsChosen?: boolean;
 }
 
 export interface RequestContext {
@@ -146,7 +151,9 @@ const PRINCIPAL_TYPE: Readonly<Record<PrincipalContext['type'], string>> = {
  * - `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType` (`User`, `AssumedRole`, `Account`).
  * - `aws:PrincipalTag/<k>` — the principal's tag, ABSENT when it has none; UNKNOWN for a principal
  *   whose caller may set session tags (`sessionTags`).
- * - `aws:ResourceTag/<k>`, `aws:ResourceAccount`.
+ * - `aws:ResourceTag/<k>` — the resource's tag, ABSENT when it has none; UNKNOWN for a resource
+ *   whose tags the caller may set (`tagsChosen`).
+ * - `aws:ResourceAccount`.
  * - `kms:CallerAccount` (the principal's account) and `aws:PrincipalIsAWSService` (`false`: an IAM
  *   user or role is never a service principal).
  * Every other key is UNKNOWN.
@@ -173,7 +180,7 @@ export function resolveKey(key: CompiledKey, request: RequestContext): KeyValue 
     case 'principaltag':
       return principal.sessionTags === true ? UNKNOWN : tagValue(principal.tags, key.tagKey as string);
     case 'resourcetag':
-      return tagValue(request.resource.tags, key.tagKey as string);
+      return request.resource.tagsChosen === true ? UNKNOWN : tagValue(request.resource.tags, key.tagKey as string);
     case 'resourceaccount':
       return request.resource.accountId;
     case 'principalisawsservice':

@@ -2,7 +2,7 @@ import type { AccountSnapshot } from '../snapshot/model.js';
 import type { AccessOut, EngineOptions } from './engine.js';
 import { ReachEngine } from './engine.js';
 import { ReachError } from './errors.js';
-import type { Exploration, TakenLists } from './explore.js';
+import type { Exploration, RetagRecord, TakenLists } from './explore.js';
 import { explore, exploreFrom, SeedCache } from './explore.js';
 import type { MaterialRecord } from './material.js';
 import { innerMap } from './memo.js';
@@ -149,6 +149,8 @@ interface Candidate {
   readonly node: number;
   readonly out: AccessOut;
   readonly conditional: boolean;
+  /** The tag right the access rests on, when it was found with the material's tags chosen. */
+  readonly retag?: RetagRecord;
 }
 
 interface Slot {
@@ -177,40 +179,46 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
   const slotOf: (Slot | undefined)[] = new Array(engine.materials.length * 2);
   const slots: Slot[] = [];
   const seen: TakenLists = new Set();
+  // Takes the parts, not a candidate: most outputs found are never kept, and need no object.
+  const offer = (node: number, out: AccessOut, conditional: boolean, retag?: RetagRecord): void => {
+    const key = out.material * 2 + (out.access === 'use' ? 0 : 1);
+    let slot = slotOf[key];
+    if (slot === undefined) {
+      const material = engine.materials[out.material] as MaterialRecord;
+      slot = { material, access: out.access, candidates: [], actions: [out.action], grants: [] };
+      slotOf[key] = slot;
+      slots.push(slot);
+    } else addOnce(slot.actions, out.action);
+    if (out.grantId !== undefined) addOnce(slot.grants, out.grantId);
+    if (slot.candidates.length < maxPaths)
+      slot.candidates.push(retag !== undefined ? { node, out, conditional, retag } : { node, out, conditional });
+    else if (!conditional) {
+      const candidates = slot.candidates;
+      for (let c = 0; c < candidates.length; c++) {
+        if (!(candidates[c] as Candidate).conditional) continue;
+        candidates[c] = { node, out, conditional };
+        break;
+      }
+    }
+  };
   for (const id of walk.order) {
     if (!walk.expanded.has(id)) continue;
     const nodeConditional = !walk.unconditional.has(id);
-    walk.eachOutput(id, 'access', seen, (out) => {
-      const key = out.material * 2 + (out.access === 'use' ? 0 : 1);
-      let slot = slotOf[key];
-      if (slot === undefined) {
-        const material = engine.materials[out.material] as MaterialRecord;
-        slot = { material, access: out.access, candidates: [], actions: [out.action], grants: [] };
-        slotOf[key] = slot;
-        slots.push(slot);
-      } else addOnce(slot.actions, out.action);
-      if (out.grantId !== undefined) addOnce(slot.grants, out.grantId);
-      const conditional = nodeConditional || out.conditional;
-      if (slot.candidates.length < maxPaths) slot.candidates.push({ node: id, out, conditional });
-      else if (!conditional) {
-        const candidates = slot.candidates;
-        for (let c = 0; c < candidates.length; c++) {
-          if (!(candidates[c] as Candidate).conditional) continue;
-          candidates[c] = { node: id, out, conditional };
-          break;
-        }
-      }
-    });
+    walk.eachOutput(id, 'access', seen, (out) => offer(id, out, nodeConditional || out.conditional));
   }
+  for (const { node, out, retag } of walk.retagAccess) offer(node, out, true, retag);
+  /** The steps to a candidate's node (the tagging first, when it rests on one). */
+  const before = (c: Candidate): readonly WitnessStep[] =>
+    c.retag !== undefined ? walk.retagWitness(c.retag, c.node) : walk.witness(c.node);
   /** Unconditional paths first, then shorter ones. */
   const byPreference = (a: Candidate, b: Candidate): number =>
-    Number(a.conditional) - Number(b.conditional) || walk.witness(a.node).length - walk.witness(b.node).length;
+    Number(a.conditional) - Number(b.conditional) || before(a).length - before(b).length;
   const entries: ReachEntry[] = [];
   for (const slot of slots) {
     const candidates = sortShort(slot.candidates, byPreference);
     // concat makes an array of just the right length (a spread leaves spare room in each of thousands of paths).
     const paths = candidates.map((c): readonly WitnessStep[] =>
-      walk.witness(c.node).concat(materialize(stepTemplate(c.out.spec), walk.node(c.node).principal.arn)),
+      before(c).concat(materialize(stepTemplate(c.out.spec), walk.node(c.node).principal.arn)),
     );
     const conditional = (candidates[0] as Candidate).conditional;
     const m = slot.material;
@@ -322,6 +330,7 @@ function summarize(walk: Exploration, size: number, memo: WeakMap<Exploration, S
       if (nodeFree && !out.conditional) free[out.material] = 1;
     });
   }
+  for (const { out } of walk.retagAccess) (out.access === 'use' ? use : control)[out.material] = 1;
   for (const { seed, conditional } of walk.seeds) {
     const s = summarize(seed.walk, size, memo, principalCount);
     for (let i = 0; i < size; i++) {

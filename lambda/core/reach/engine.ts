@@ -24,6 +24,7 @@ import {
 } from './policy-scan.js';
 import type { PrincipalRecord } from './principals.js';
 import { PrincipalDirectory } from './principals.js';
+import { documentReadsResourceTags, ROLE_TAG_ACTION, readsResourceTags, retaggedItem } from './retag.js';
 import type { ArnByIndex, StepSpec, Verdict } from './steps.js';
 import { isConditional } from './steps.js';
 import type { ReachAccess, ReachCondition, StatementCitation } from './types.js';
@@ -73,6 +74,8 @@ export interface TableItem {
   named?: Map<number, ProjectedPolicy>;
   /** The projected resource policies handed to `authorize`, kept so its per-object indexes are reused. */
   sources?: Map<ProjectedPolicy['projection'], PolicySource>;
+  /** The attacker chooses the item's tags (see retag.ts): its resource-tag tests are unknown. */
+  readonly tagsChosen: boolean;
 }
 
 /**
@@ -86,7 +89,7 @@ function tableItem(
   policy?: PolicySource,
   context?: Readonly<Record<string, string | readonly string[]>>,
 ): TableItem {
-  return { arn, tags, context, policy, ref, generic: undefined, named: undefined, sources: undefined };
+  return { arn, tags, context, policy, ref, generic: undefined, named: undefined, sources: undefined, tagsChosen: false };
 }
 
 /** One kind of resource requests are made on, indexed by ARN and by the principals its policies name. */
@@ -128,6 +131,26 @@ export interface AccessOut extends Derived {
   readonly access: ReachAccess;
   readonly action: string;
   readonly grantId?: string;
+}
+
+/** Signing material, or a role, whose tags the attacker could choose to some effect (see `ReachEngine.retagSubjects`). */
+export interface RetagSubject {
+  /** Dense, in the order of `retagSubjects`. */
+  readonly id: number;
+  readonly kind: 'material' | 'role';
+  /** The table its use (or assumption) is decided in, and its item there. */
+  readonly table: Table;
+  readonly item: number;
+  /** Material or principal index. */
+  readonly ref: number;
+  readonly tagAction: string;
+  /** The catalogue technique. */
+  readonly escalation: string;
+}
+
+/** A right to set a subject's tags. */
+export interface RetagOut extends Derived {
+  readonly subject: number;
 }
 
 export interface OutputSet {
@@ -401,6 +424,8 @@ interface RequestShape {
   readonly itemArn: boolean;
   /** Some statement, whether it covers every resource or not, reads the resource's tags. */
   readonly resourceTags: boolean;
+  /** Some statement reads the resource's tags through `aws:ResourceTag` or a service's own key (see retag.ts). */
+  readonly tagReads: boolean;
 }
 
 const loweredCache = new WeakMap<object, ReadonlyMap<string, unknown>>();
@@ -415,7 +440,7 @@ function lowered<V>(record: Readonly<Record<string, V>>): ReadonlyMap<string, V>
   return map;
 }
 
-/** Keys a principal tag whose value the caller chooses (session tags); no real tag value is this. */
+/** Keys a tag whose value the caller chooses (session tags, or a retagged resource); no real tag value is this. */
 const CHOSEN_TAG = '\u0002';
 
 /** A principal's tag (lower-cased key) as decisions are keyed: {@link CHOSEN_TAG} when the caller sets session tags. */
@@ -934,12 +959,14 @@ export class ReachEngine {
     const perItem: (readonly SignatureEntry[])[] = [];
     let itemArn = false;
     let resourceTags = false;
+    let tagReads = false;
     const add = (list: readonly SignatureEntry[]): void => {
       const dependent: SignatureEntry[] = [];
       for (const e of list) {
         const st = e.statement;
         if (st.resourceVariables) itemArn = true;
         if (st.keys.some((k) => k.startsWith('aws:resourcetag/'))) resourceTags = true;
+        if (readsResourceTags(st.keys)) tagReads = true;
         if (st.anyResource && !st.not) {
           text.push(e.tag);
           for (const k of st.keys) keys.add(k);
@@ -956,7 +983,7 @@ export class ReachEngine {
     const full = text.join('\u0001');
     const id = denseId(this.shapeIds, full);
     const dependent = perItem.flat().map((e) => e.statement);
-    shape = { id, keys: [...keys], perItem: dependent.length > 0 ? perItem : [], dependent, itemArn, resourceTags };
+    shape = { id, keys: [...keys], perItem: dependent.length > 0 ? perItem : [], dependent, itemArn, resourceTags, tagReads };
     perAction.set(action, shape);
     return shape;
   }
@@ -1045,7 +1072,7 @@ export class ReachEngine {
 
   /** The value a condition key or variable reads from the request, as a string for signatures ('\u0000' when absent). */
   private requestValue(key: string, p: PrincipalRecord, it: TableItem, extra: Use['extra']): string {
-    if (key.startsWith('aws:resourcetag/')) return lowered(it.tags).get(key.slice(16)) ?? '\u0000';
+    if (key.startsWith('aws:resourcetag/')) return it.tagsChosen ? CHOSEN_TAG : (lowered(it.tags).get(key.slice(16)) ?? '\u0000');
     if (key.startsWith('aws:principaltag/')) return principalTag(p, key.slice(17)) ?? '\u0000';
     if (key === 'aws:username') return p.type === 'user' ? p.name : '\u0000';
     if (key === 'aws:userid') return p.type === 'user' ? p.context.id : '\u0001';
@@ -1065,12 +1092,23 @@ export class ReachEngine {
     extra: Use['extra'],
     prefix = this.prefix(node, action, extra),
   ): Decision {
-    const it = table.items[item] as TableItem;
-    if (!this.options.shareDecisions) return this.evaluate(node, it, table.mode, action, projected, extra);
-    const signature = this.signature(node, it, table.mode, action, projected, extra, prefix);
+    return this.decideItem(node, table.items[item] as TableItem, table.mode, action, projected, extra, prefix);
+  }
+
+  private decideItem(
+    node: Node,
+    it: TableItem,
+    mode: Table['mode'],
+    action: string,
+    projected: ProjectedPolicy | undefined,
+    extra: Use['extra'],
+    prefix = this.prefix(node, action, extra),
+  ): Decision {
+    if (!this.options.shareDecisions) return this.evaluate(node, it, mode, action, projected, extra);
+    const signature = this.signature(node, it, mode, action, projected, extra, prefix);
     const cached = this.decisions.get(signature);
     if (cached !== undefined) return cached;
-    const decision = this.evaluate(node, it, table.mode, action, projected, extra);
+    const decision = this.evaluate(node, it, mode, action, projected, extra);
     if (this.decisions.size >= 2_000_000) this.decisions.clear();
     this.decisions.set(signature, decision);
     return decision;
@@ -1090,7 +1128,7 @@ export class ReachEngine {
       {
         principal: node.principal.context,
         action,
-        resource: { arn: it.arn, accountId: this.accountId, tags: it.tags },
+        resource: { arn: it.arn, accountId: this.accountId, tags: it.tags, tagsChosen: it.tagsChosen },
         ...(context !== undefined ? { context } : {}),
       },
       {
@@ -2756,6 +2794,135 @@ export class ReachEngine {
       if (useOp !== undefined && g.operations.includes(useOp)) add('use', `kms:${useOp}`);
       if (g.operations.includes('CreateGrant')) add('control', 'kms:CreateGrant');
     }
+  }
+
+  // ── Resource tags the attacker chooses (see retag.ts) ───────────────────────────────────────
+
+  private retagList: readonly RetagSubject[] | undefined;
+
+  /**
+   * Items whose decisions could change if the attacker chose their tags: signing material, and
+   * roles as targets of sts:AssumeRole and iam:PassRole, where the item's own resource policy, or
+   * any identity policy, boundary, SCP or RCP of the account, reads resource tags in a statement
+   * that may cover one of their requests. Every other item decides alike whatever its tags.
+   */
+  retagSubjects(): readonly RetagSubject[] {
+    if (this.retagList !== undefined) return this.retagList;
+    const documents = new Set<PolicyDocument>();
+    for (const p of this.directory.principals) {
+      for (const source of p.identity) documents.add(source.document);
+      if (p.boundary !== undefined) documents.add(p.boundary.document);
+    }
+    for (const g of this.directory.groups) for (const source of g.identity) documents.add(source.document);
+    const org = this.snapshot.organization;
+    for (const d of [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()]) documents.add(d);
+    const reads = (document: PolicyDocument, actions: readonly string[]): boolean =>
+      actions.some((a) => documentReadsResourceTags(document, a));
+    const subjects: RetagSubject[] = [];
+    const add = (kind: RetagSubject['kind'], table: Table, actions: readonly string[], tagAction: string): void => {
+      const escalation = ESCALATION_CATALOG.find(
+        (p) => p.outcome.kind === 'choose-resource-tags' && p.permissions[0]?.action === tagAction,
+      );
+      if (escalation === undefined) throw new Error(`no technique in the catalogue tags with ${tagAction}`);
+      let everywhere = false;
+      for (const d of documents) if (!everywhere && reads(d, actions)) everywhere = true;
+      table.items.forEach((item, i) => {
+        if (everywhere || (item.policy !== undefined && reads(item.policy.document, actions))) {
+          subjects.push({ id: subjects.length, kind, table, item: i, ref: item.ref, tagAction, escalation: escalation.id });
+        }
+      });
+    };
+    for (const plan of this.plans()) {
+      const sample = this.materials[(plan.table.items[0] as TableItem).ref] as MaterialRecord;
+      add(
+        'material',
+        plan.table,
+        [...plan.control, ...plan.uses].map((u) => u.action),
+        sample.tagAction,
+      );
+    }
+    add('role', this.tables.roleTrust, ['sts:AssumeRole', 'iam:PassRole'], ROLE_TAG_ACTION);
+    this.retagList = subjects;
+    return subjects;
+  }
+
+  /** Whether the node may set the subject's tags (decided on its tags as they are). */
+  retagRight(node: Node, subject: RetagSubject): RetagOut | undefined {
+    const table = subject.kind === 'role' ? this.tables.roleIam : subject.table;
+    const p = node.principal;
+    const i = subject.item;
+    if (!this.mayAllow(node, subject.tagAction) && !table.star.includes(i) && !this.explicitItems(table, p).includes(i)) return undefined;
+    const item = table.items[i] as TableItem;
+    const projected = this.specific(item, p);
+    const decision = this.decideItem(node, item, table.mode, subject.tagAction, projected, undefined);
+    if (decision.decision !== 'allow') return undefined;
+    const verdicts = [verdictOf(decision, projected, item)];
+    return {
+      subject: subject.id,
+      conditional: isConditional(verdicts, undefined),
+      spec: { to: item.arn, via: subject.tagAction, effect: 'choose-resource-tags', verdicts, escalation: subject.escalation },
+      item: i,
+      tables: [table],
+    };
+  }
+
+  private readonly twins = new Map<Table, Map<number, TableItem>>();
+
+  private twin(table: Table, i: number): TableItem {
+    const perTable = innerMap(this.twins, table);
+    let twin = perTable.get(i);
+    if (twin === undefined) {
+      twin = retaggedItem(table.items[i] as TableItem);
+      perTable.set(i, twin);
+    }
+    return twin;
+  }
+
+  private readonly passRolePaths = ESCALATION_CATALOG.filter((p) => p.outcome.kind === 'workload-role' && p.outcome.passRole);
+
+  /**
+   * What the node reaches through the subject with its tags chosen: the signing material's use and
+   * control, or the role, assumed or passed to a compute service. Requests whose policies read no
+   * resource tag decide as they did on the item itself, so they are not asked again.
+   */
+  retaggedOutputs(node: Node, subject: RetagSubject): OutputSet {
+    const p = node.principal;
+    const i = subject.item;
+    const retagged = subject.kind === 'role' ? [this.tables.roleTrust, this.tables.roleIam] : [subject.table];
+    const verdict = (use: Use): Verdict | undefined => {
+      const item = retagged.includes(use.table) ? this.twin(use.table, i) : (use.table.items[i] as TableItem);
+      if (item.arn === '') return undefined;
+      const projected = this.specific(item, p);
+      if (
+        item.tagsChosen &&
+        !this.shape(node, use.action).tagReads &&
+        !(projected !== undefined && documentReadsResourceTags(projected.projection.document, use.action))
+      )
+        return undefined;
+      const decision = this.decideItem(node, item, use.table.mode, use.action, projected, use.extra);
+      return decision.decision === 'allow' ? verdictOf(decision, projected, item) : undefined;
+    };
+    const view: View = {
+      node,
+      level: 'own',
+      items: () => [i],
+      verdicts: (use) => {
+        const v = verdict(use);
+        return (item) => (item === i ? v : undefined);
+      },
+      groups: () => undefined,
+    };
+    const out: Collector = { edges: [], mods: [], access: [] };
+    if (subject.kind === 'role') {
+      this.deriveAssume(view, out);
+      for (const path of this.passRolePaths) {
+        if (path.outcome.kind === 'workload-role') this.deriveWorkload(view, out, path, path.outcome.servicePrincipals, true);
+      }
+    } else {
+      const plan = this.plans().find((pl) => pl.table === subject.table) as AccessPlan;
+      this.deriveAccessPlan(view, out, plan);
+    }
+    return out;
   }
 }
 

@@ -22,7 +22,8 @@ export type PermissionTarget =
   | 'attached-policy'
   | 'boundary-policy'
   | 'passed-role'
-  | 'workload';
+  | 'workload'
+  | 'signing-material';
 
 export interface RequiredPermission {
   readonly action: string;
@@ -62,6 +63,11 @@ export type EscalationOutcome =
    * passing session tags when becoming it (`self`: a session of the attacker's own user).
    */
   | { readonly kind: 'choose-tags'; readonly target: 'user' | 'role' | 'self' }
+  /**
+   * Choose the `aws:ResourceTag` values a signing key, secret or parameter, or a role the attacker
+   * assumes or passes, is evaluated with, by tagging it.
+   */
+  | { readonly kind: 'choose-resource-tags'; readonly target: 'signing-material' | 'role' }
   /** Chains other techniques; the engine composes them, nothing to do on its own. */
   | { readonly kind: 'composite'; readonly steps: readonly string[] };
 
@@ -1028,6 +1034,50 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     permissions: [on('sts:GetFederationToken', ARN.federatedUser), on('sts:TagSession', ARN.federatedUser)],
     becomes: 'a federated session of the attacker’s user, with tags of their choosing',
     outcome: { kind: 'choose-tags', target: 'self' },
+    published: false,
+  },
+  {
+    id: 'sever-013',
+    title: 'Tag a signing key',
+    category: 'principal-access',
+    summary:
+      'Set the tags of a KMS signing or MAC key, so that policies testing aws:ResourceTag on it allow signing where its own tags did not, or stop denying it.',
+    permissions: [{ action: 'kms:TagResource', on: 'signing-material' }],
+    becomes: 'the same principal, allowed to use or control the retagged key',
+    outcome: { kind: 'choose-resource-tags', target: 'signing-material' },
+    published: false,
+  },
+  {
+    id: 'sever-014',
+    title: 'Tag a signing secret',
+    category: 'principal-access',
+    summary:
+      'Set the tags of a secret holding a signing key, so that policies testing aws:ResourceTag or secretsmanager:ResourceTag on it let its value be read or changed.',
+    permissions: [{ action: 'secretsmanager:TagResource', on: 'signing-material' }],
+    becomes: 'the same principal, allowed to read or change the retagged secret',
+    outcome: { kind: 'choose-resource-tags', target: 'signing-material' },
+    published: false,
+  },
+  {
+    id: 'sever-015',
+    title: 'Tag a signing parameter',
+    category: 'principal-access',
+    summary:
+      'Set the tags of an SSM parameter holding a signing key, so that policies testing aws:ResourceTag or ssm:resourceTag on it let its value be read or changed.',
+    permissions: [{ action: 'ssm:AddTagsToResource', on: 'signing-material' }],
+    becomes: 'the same principal, allowed to read or change the retagged parameter',
+    outcome: { kind: 'choose-resource-tags', target: 'signing-material' },
+    published: false,
+  },
+  {
+    id: 'sever-016',
+    title: 'Tag a role to assume or pass it',
+    category: 'principal-access',
+    summary:
+      'Set the tags of a role, so that policies testing aws:ResourceTag on sts:AssumeRole or iam:PassRole let the attacker assume it, or pass it to a compute service.',
+    permissions: [{ action: 'iam:TagRole', on: 'target-role' }],
+    becomes: 'the retagged role',
+    outcome: { kind: 'choose-resource-tags', target: 'role' },
     published: false,
   },
 ];

@@ -1,4 +1,4 @@
-import type { EdgeOut, ModOut, Node, NodeOutputs, OutputSet, ReachEngine, Table } from './engine.js';
+import type { AccessOut, EdgeOut, ModOut, Node, NodeOutputs, OutputSet, ReachEngine, RetagOut, RetagSubject, Table } from './engine.js';
 import { materialize, stepTemplate } from './steps.js';
 import type { WitnessStep } from './types.js';
 
@@ -11,6 +11,11 @@ import type { WitnessStep } from './types.js';
  * Modifications are facts about the account, not about who makes them: once a reachable node can
  * escalate principal T, every state of T reached so far or later also gets the escalated state.
  *
+ * A third phase follows resource tags the employee could choose (see retag.ts): once a reached
+ * state can tag a key, secret, parameter or role, every reached state asks again for what it
+ * could do with that item's tags unknown. What it finds is conditional, and the walk goes on from
+ * the roles it opens until no new state or tag right turns up.
+ *
  * Reach is a monotone fixpoint, so a walk may also take over a finished walk started elsewhere
  * (a "seed": everything reached from one node, or from all the roles behind one kind of existing
  * workload) instead of repeating it. The inventory, which walks from every human principal, does
@@ -21,7 +26,15 @@ export type Parent =
   | { readonly kind: 'start' }
   | { readonly kind: 'edge'; readonly from: number; readonly out: EdgeOut; readonly target: number }
   | { readonly kind: 'mod'; readonly performer: number; readonly base: number; readonly out: ModOut }
-  | { readonly kind: 'seed' };
+  | { readonly kind: 'seed' }
+  /** An edge opened by choosing the tags of its target (or of the item it needs). */
+  | { readonly kind: 'retag'; readonly from: number; readonly out: EdgeOut; readonly target: number; readonly retag: RetagRecord };
+
+/** A right to choose an item's tags, and the state that holds it. */
+export interface RetagRecord {
+  readonly performer: number;
+  readonly out: RetagOut;
+}
 
 interface ModRecord {
   readonly performer: number;
@@ -151,6 +164,10 @@ export class Exploration {
   readonly expanded = new Set<number>();
   /** Principals whose tags the employee could choose (tagging them, or federating with session tags). */
   readonly tagsChosen = new Set<number>();
+  /** Subjects (see `ReachEngine.retagSubjects`) whose tags the employee could choose, by subject id. */
+  readonly retagged = new Map<number, RetagRecord>();
+  /** Access found with a subject's tags chosen (always conditional), not found otherwise. */
+  readonly retagAccess: { readonly node: number; readonly out: AccessOut; readonly retag: RetagRecord }[] = [];
   /** Seeds taken over, and whether through an undecidable condition. */
   readonly seeds: { readonly seed: Seed; readonly conditional: boolean }[] = [];
   /** Modifications recorded by the end of phase 1, and by the end. */
@@ -171,29 +188,46 @@ export class Exploration {
     const parent = this.parent.get(id);
     let path: WitnessStep[];
     if (parent === undefined || parent.kind === 'start' || parent.kind === 'seed') path = [];
-    else if (parent.kind === 'edge') {
-      const target = this.engine.directory.principals[parent.target];
-      const step = stepTemplate(parent.out.spec, target);
-      // concat makes an array of just the right length (a spread leaves spare room in each of thousands of paths).
-      path = this.witness(parent.from).concat(materialize(step, this.node(parent.from).principal.arn));
-    } else {
-      // Replay the performer's path, the modification, then whatever of the base's path is not done yet.
+    else if (parent.kind === 'edge') path = this.witness(parent.from).concat(this.edgeStep(parent));
+    else if (parent.kind === 'retag') path = this.retagWitness(parent.retag, parent.from).concat(this.edgeStep(parent));
+    else {
       const base = this.node(parent.base);
       const spec = parent.out.spec;
       // A modification of many groups or policies names the one this target is governed through.
       let to = spec.targetTo?.get(base.principal.index);
       for (const g of base.groups) to ??= spec.groupTo?.get(g);
       const step = stepTemplate(spec, { index: base.principal.index, arn: to ?? base.principal.arn });
-      path = this.witness(parent.performer).concat(materialize(step, this.node(parent.performer).principal.arn));
-      const done = new Set(path.map(stepKey));
-      for (const step of this.witness(parent.base)) {
-        if (!done.has(stepKey(step))) {
-          done.add(stepKey(step));
-          path.push(step);
-        }
-      }
+      path = this.replay(parent.performer, materialize(step, this.node(parent.performer).principal.arn), parent.base);
     }
     this.witnesses.set(id, path);
+    return path;
+  }
+
+  /**
+   * The steps to node `base` after a tag right was used: the performer's path, the tagging, then
+   * whatever of the base's path is not done yet.
+   */
+  retagWitness(retag: RetagRecord, base: number): WitnessStep[] {
+    const step = materialize(stepTemplate(retag.out.spec), this.node(retag.performer).principal.arn);
+    return this.replay(retag.performer, step, base);
+  }
+
+  private edgeStep(parent: { readonly from: number; readonly out: EdgeOut; readonly target: number }): WitnessStep {
+    const step = stepTemplate(parent.out.spec, this.engine.directory.principals[parent.target]);
+    return materialize(step, this.node(parent.from).principal.arn);
+  }
+
+  /** The performer's path, one step of its own, then whatever of the base's path is not done yet. */
+  private replay(performer: number, step: WitnessStep, base: number): WitnessStep[] {
+    // concat makes an array of just the right length (a spread leaves spare room in each of thousands of paths).
+    const path = this.witness(performer).concat(step);
+    const done = new Set(path.map(stepKey));
+    for (const s of this.witness(base)) {
+      if (!done.has(stepKey(s))) {
+        done.add(stepKey(s));
+        path.push(s);
+      }
+    }
     return path;
   }
 
@@ -633,6 +667,83 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     return false;
   };
 
+  /**
+   * Expanded states of this walk and of every seed taken over (states a seed dominated can do no
+   * more than the one dominating them), but one of each group whose outputs are one object: they
+   * decide every request alike. Grows in the order found, so a prefix of it stays the same.
+   */
+  const representatives: number[] = [];
+  const considered = new Set<number>();
+  const representedKeys = new Set<string>();
+  const addRepresentatives = (): void => {
+    const consider = (id: number): void => {
+      if (considered.has(id)) return;
+      considered.add(id);
+      const key = engine.outputsKey(engine.nodeById(id));
+      if (key !== undefined) {
+        if (representedKeys.has(key)) return;
+        representedKeys.add(key);
+      }
+      representatives.push(id);
+    };
+    for (const id of result.expanded) consider(id);
+    for (const seed of mergedSeeds.keys()) for (const id of expandedIn(seed.walk)) consider(id);
+  };
+
+  /** Whether the subject's tags could still open something: its material not yet reached for both use and control, or its role not reached. */
+  const open = (subject: RetagSubject, access: Uint8Array): boolean => {
+    if (subject.kind === 'material') return access[subject.ref * 2] === 0 || access[subject.ref * 2 + 1] === 0;
+    const id = engine.node(subject.ref).id;
+    return !visited.has(id) && !inSeeds(id);
+  };
+
+  /** Phase 3: see the file comment. Every step here is conditional: the tags were undecidable. */
+  const followRetags = (): void => {
+    const subjects = engine.retagSubjects();
+    if (subjects.length === 0) return;
+    /** Per subject: how many representatives were asked whether they may tag it, and what they reach with it tagged. */
+    const askedRight = new Map<number, number>();
+    const asked = new Map<number, number>();
+    for (;;) {
+      addRepresentatives();
+      const states = representatives.length;
+      const seedCount = mergedSeeds.size;
+      const access = materialReached(result, mergedSeeds.keys(), engine.materials.length);
+      for (const subject of subjects) {
+        if (result.retagged.has(subject.id) || !open(subject, access)) continue;
+        for (let n = askedRight.get(subject.id) ?? 0; n < states; n++) {
+          const id = representatives[n] as number;
+          const right = engine.retagRight(engine.nodeById(id), subject);
+          if (right === undefined) continue;
+          result.retagged.set(subject.id, { performer: id, out: right });
+          break;
+        }
+        askedRight.set(subject.id, states);
+      }
+      for (const [subjectId, retag] of result.retagged) {
+        const subject = subjects[subjectId] as RetagSubject;
+        for (let n = asked.get(subjectId) ?? 0; n < representatives.length && open(subject, access); n++) {
+          const id = representatives[n] as number;
+          const outputs = engine.retaggedOutputs(engine.nodeById(id), subject);
+          for (const out of outputs.access) {
+            const slot = out.material * 2 + (out.access === 'use' ? 0 : 1);
+            if (access[slot] === 1) continue;
+            access[slot] = 1;
+            result.retagAccess.push({ node: id, out, retag });
+          }
+          for (const e of outputs.edges) {
+            for (const target of e.targets) reach(engine.node(target), { kind: 'retag', from: id, out: e, target, retag });
+          }
+        }
+        asked.set(subjectId, representatives.length);
+      }
+      run();
+      // New rights were asked of every state already: only new states (or seeds) call for another round.
+      addRepresentatives();
+      if (representatives.length === states && mergedSeeds.size === seedCount) return;
+    }
+  };
+
   const run = (): void => {
     while (head < queue.length) {
       const node = engine.nodeById(queue[head++] as number);
@@ -656,8 +767,48 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   head = 0;
   for (const [seed, state] of [...mergedSeeds]) if (state === 'phase1') merge(seed, true);
   run();
+  followRetags();
   if (options.keepFacts === true) result.facts2 = facts();
   return result;
+}
+
+const expandedMemo = new WeakMap<Exploration, readonly number[]>();
+
+/** The expanded states of a finished walk and of the seeds it took over. */
+function expandedIn(walk: Exploration): readonly number[] {
+  let ids = expandedMemo.get(walk);
+  if (ids === undefined) {
+    const all = new Set(walk.expanded);
+    for (const { seed } of walk.seeds) for (const id of expandedIn(seed.walk)) all.add(id);
+    ids = [...all];
+    expandedMemo.set(walk, ids);
+  }
+  return ids;
+}
+
+const materialMemo = new WeakMap<Exploration, Uint8Array>();
+
+/**
+ * Which signing material a walk reaches, per material index * 2 + (0 for use, 1 for control),
+ * with what the given seeds reach (those of a finished walk when none are given: then memoised).
+ */
+export function materialReached(walk: Exploration, seeds: Iterable<Seed> | undefined, size: number): Uint8Array {
+  const finished = seeds === undefined;
+  const cached = finished ? materialMemo.get(walk) : undefined;
+  if (cached !== undefined) return cached;
+  const access = new Uint8Array(size * 2);
+  const seen: TakenLists = new Set();
+  const mark = (out: AccessOut): void => {
+    access[out.material * 2 + (out.access === 'use' ? 0 : 1)] = 1;
+  };
+  for (const id of walk.expanded) walk.eachOutput(id, 'access', seen, mark);
+  for (const { out } of walk.retagAccess) mark(out);
+  for (const seed of seeds ?? walk.seeds.map((s) => s.seed)) {
+    const theirs = materialReached(seed.walk, undefined, size);
+    for (let i = 0; i < access.length; i++) access[i] = (access[i] as number) | (theirs[i] as number);
+  }
+  if (finished) materialMemo.set(walk, access);
+  return access;
 }
 
 /** Freezes a finished walk (and the seeds it took over) as a seed. */

@@ -36,6 +36,9 @@ export function describeStep(step: WitnessStep): string {
     case 'choose-tags':
       text = `${from} chooses the principal tags of ${to} via ${step.via}`;
       break;
+    case 'choose-resource-tags':
+      text = `${from} chooses the resource tags of ${to} via ${step.via}`;
+      break;
     case 'access':
       text =
         step.grantId !== undefined && step.via === 'kms-grant'

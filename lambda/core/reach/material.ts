@@ -26,6 +26,8 @@ export interface MaterialRecord {
   readonly useActions: readonly string[];
   /** Each of these actions is `control`. */
   readonly controlActions: readonly string[];
+  /** The action that sets the material's tags. */
+  readonly tagAction: string;
   readonly resourcePolicy?: PolicySource;
   /** Condition keys known offline for requests on this material (kms:KeySpec …). */
   readonly context: Readonly<Record<string, string | readonly string[]>>;
@@ -91,6 +93,7 @@ export function signingMaterial(snapshot: AccountSnapshot): MaterialRecord[] {
       tags: key.tags,
       useActions: [kind === 'kms-sign' ? 'kms:Sign' : 'kms:GenerateMac'],
       controlActions: KMS_CONTROL,
+      tagAction: 'kms:TagResource',
       resourcePolicy: { id: key.arn, kind: 'resource', document: key.policy },
       context: { 'kms:KeySpec': key.keySpec, 'kms:KeyUsage': key.keyUsage, 'kms:ResourceAliases': aliases },
       grants: key.grants,
@@ -109,6 +112,7 @@ export function signingMaterial(snapshot: AccountSnapshot): MaterialRecord[] {
       tags: secret.tags,
       useActions: SECRET_USE,
       controlActions: SECRET_CONTROL,
+      tagAction: 'secretsmanager:TagResource',
       ...(secret.resourcePolicy !== undefined
         ? { resourcePolicy: { id: secret.arn, kind: 'resource' as const, document: secret.resourcePolicy } }
         : {}),
@@ -129,6 +133,7 @@ export function signingMaterial(snapshot: AccountSnapshot): MaterialRecord[] {
       tags: parameter.tags,
       useActions: PARAMETER_USE,
       controlActions: PARAMETER_CONTROL,
+      tagAction: 'ssm:AddTagsToResource',
       context,
       grants: [],
       protection: parameter.type === 'SecureString' ? protection(parameter.keyId, resolve) : { kind: 'aws-managed' },

@@ -37,9 +37,11 @@ export interface StatementCitation {
  * - `remove-boundary`: the permissions boundary of `to` stops limiting it;
  * - `join-group`: the attacker's user becomes a member of group `to`;
  * - `choose-tags`: the attacker chooses the `aws:PrincipalTag` values of `to` (tags it, or passes session tags);
+ * - `choose-resource-tags`: the attacker chooses the `aws:ResourceTag` values of `to` (a signing key, secret,
+ *   parameter or role) by tagging it;
  * - `access`: the final use or control of the signing material `to`.
  */
-export type StepEffect = 'become' | 'escalate' | 'remove-boundary' | 'join-group' | 'choose-tags' | 'access';
+export type StepEffect = 'become' | 'escalate' | 'remove-boundary' | 'join-group' | 'choose-tags' | 'choose-resource-tags' | 'access';
 
 /** One hop of a witness path, with the policy and statement that allow it. */
 export interface WitnessStep {

@@ -317,6 +317,52 @@ describe('Function: authorize (conditions)', () => {
       expect(failing.unknownConditions.map((u) => u.key)).toEqual(['aws:PrincipalTag/team']);
     });
 
+    it('treats the tags of a resource its caller may tag as unknown, in an Allow and in a Deny', () => {
+      // Prepare
+      const retagged = { ...signingKey, tagsChosen: true };
+      const denyUnlessTeam = (resource: typeof signingKey): Decision =>
+        authorize(
+          request(alice, 'kms:Sign', resource),
+          policies({
+            identity: [
+              identity('arn:aws:iam::111122223333:policy/sign', { Sid: 'Sign', Effect: 'Allow', Action: 'kms:Sign', Resource: '*' }),
+              identity('arn:aws:iam::111122223333:policy/fence', {
+                Sid: 'Fence',
+                Effect: 'Deny',
+                Action: 'kms:Sign',
+                Resource: '*',
+                Condition: { StringNotEquals: { 'aws:ResourceTag/team': 'payments' } },
+              }),
+            ],
+          }),
+        );
+
+      // Act
+      const allowAsTagged = authorize(
+        request(alice, 'kms:Sign', retagged),
+        policies({
+          identity: [
+            identity('arn:aws:iam::111122223333:policy/sign', {
+              Sid: 'Sign',
+              Effect: 'Allow',
+              Action: 'kms:Sign',
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:ResourceTag/team': 'identity' } },
+            }),
+          ],
+        }),
+      );
+      const fenced = denyUnlessTeam({ ...signingKey, tags: { team: 'identity' } });
+      const fencedRetagged = denyUnlessTeam({ ...signingKey, tags: { team: 'identity' }, tagsChosen: true });
+
+      // Assess
+      expect(decide({ StringEquals: { 'aws:ResourceTag/team': 'identity' } }).decision).toBe('implicit-deny');
+      expect(allowAsTagged).toMatchObject({ decision: 'allow', conditional: true });
+      expect(allowAsTagged.unknownConditions.map((u) => u.key)).toEqual(['aws:ResourceTag/team']);
+      expect(fenced.decision).toBe('explicit-deny');
+      expect(fencedRetagged).toMatchObject({ decision: 'allow', conditional: true });
+    });
+
     it('matches condition key names and tag keys case-insensitively', () => {
       expect(decide({ StringEquals: { 'AWS:PRINCIPALTAG/TEAM': 'payments', 'aws:resourcetag/Purpose': 'jwt' } }).decision).toBe('allow');
     });

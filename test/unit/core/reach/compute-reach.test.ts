@@ -1106,6 +1106,204 @@ describe('Function: computeReach', () => {
     });
   });
 
+  describe('resource tags the engineer chooses', () => {
+    /** A key policy that lets in principals of the account whose team tag matches the key's. */
+    const sameTeamSigners = policy(
+      { Sid: 'Admins', Effect: 'Allow', Principal: { AWS: ROOT }, Action: ['kms:TagResource', 'kms:DescribeKey'], Resource: '*' },
+      {
+        Sid: 'SameTeam',
+        Effect: 'Allow',
+        Principal: { AWS: ROOT },
+        Action: 'kms:Sign',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } },
+      },
+    );
+
+    /** alice (E-1, team search) may sign anything and holds the given statements; the key belongs to team payments. */
+    function aliceAndPaymentsKey(statements: RawStatement[], keyPolicy: RawPolicy = sameTeamSigners, keyTags: Tags = { team: 'payments' }) {
+      const b = new AccountBuilder();
+      b.key('signing', { policy: keyPolicy, tags: keyTags });
+      b.user('alice', { employee: EMPLOYEE, tags: { team: 'search' }, inline: [policy(allow('kms:Sign'), ...statements)] });
+      return b;
+    }
+
+    it('reaches a key whose policy tests its tags when she can retag it, with the tagging step first', () => {
+      // Act
+      const report = computeReach(aliceAndPaymentsKey([allow('kms:TagResource', KEY)]).build(), EMPLOYEE);
+
+      // Assess
+      const reached = entry(report, KEY);
+      expect(reached).toMatchObject({
+        conditional: true,
+        conditions: [expect.objectContaining({ key: 'aws:ResourceTag/team', policy: KEY, statement: 'SameTeam' })],
+      });
+      expect(reached?.paths[0]?.map((s) => [s.from, s.to, s.via, s.effect, s.escalation])).toEqual([
+        [userArn('alice'), KEY, 'kms:TagResource', 'choose-resource-tags', 'sever-013'],
+        [userArn('alice'), KEY, 'kms:Sign', 'access', undefined],
+      ]);
+      expect(reached?.paths[0]?.[0]).toMatchObject({ policy: `${userArn('alice')}#inline:inline-0`, statement: 1 });
+    });
+
+    it('does not reach it without the right to tag it, or when the key policy keeps tagging from IAM policies', () => {
+      // Prepare
+      const keyOnlyForOthers = policy(
+        { Sid: 'Owners', Effect: 'Allow', Principal: { AWS: userArn('owner') }, Action: 'kms:*', Resource: '*' },
+        sameTeamSigners.Statement[1] as RawStatement,
+      );
+
+      // Act
+      const untagged = computeReach(aliceAndPaymentsKey([]).build(), EMPLOYEE);
+      const closed = computeReach(aliceAndPaymentsKey([allow('kms:TagResource', KEY)], keyOnlyForOthers).build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(untagged, KEY)).toBeUndefined();
+      expect(entry(closed, KEY)).toBeUndefined();
+    });
+
+    it('stops a Deny that tests the tags from shutting her out, but not one that does not', () => {
+      // Prepare: the key is marked protected, and an SCP denies signing protected keys.
+      const fence = (condition: RawStatement) =>
+        policy({ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: 'kms:Sign', Resource: '*', ...condition });
+      const build = (condition: RawStatement, tagging: RawStatement[]) => {
+        const b = aliceAndPaymentsKey(tagging, rootKeyPolicy(), { protected: 'true' });
+        b.serviceControlPolicies([fence(condition)]);
+        return b.build();
+      };
+      const onTag = { Condition: { StringEquals: { 'aws:ResourceTag/protected': 'true' } } };
+      const onCaller = { Condition: { StringEquals: { 'aws:PrincipalAccount': ACCOUNT } } };
+
+      // Act
+      const retagged = computeReach(build(onTag, [allow('kms:TagResource', KEY)]), EMPLOYEE);
+      const fenced = computeReach(build(onTag, []), EMPLOYEE);
+      const fencedAnyway = computeReach(build(onCaller, [allow('kms:TagResource', KEY)]), EMPLOYEE);
+
+      // Assess
+      expect(entry(retagged, KEY)).toMatchObject({
+        conditional: true,
+        conditions: [expect.objectContaining({ key: 'aws:ResourceTag/protected' })],
+      });
+      expect(entry(fenced, KEY)).toBeUndefined();
+      expect(entry(fencedAnyway, KEY)).toBeUndefined();
+    });
+
+    it('does not reach it when an SCP denies tagging', () => {
+      // Prepare
+      const b = aliceAndPaymentsKey([allow('kms:TagResource', KEY)]);
+      b.serviceControlPolicies([policy({ Effect: 'Allow', Action: '*', Resource: '*' }, deny('kms:TagResource'))]);
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toBeUndefined();
+    });
+
+    it('keeps reach it has without tagging unconditional', () => {
+      // Act: the key is team search's own.
+      const report = computeReach(
+        aliceAndPaymentsKey([allow('kms:TagResource', KEY)], sameTeamSigners, { team: 'search' }).build(),
+        EMPLOYEE,
+      );
+
+      // Assess
+      expect(entry(report, KEY)).toMatchObject({ conditional: false });
+      expect(entry(report, KEY)?.paths[0]?.map((s) => s.effect)).toEqual(['access']);
+    });
+
+    it('uses a tag right held by a role she becomes for a request she makes as herself', () => {
+      // Prepare
+      const b = aliceAndPaymentsKey([allow('sts:AssumeRole', roleArn('tagger'))]);
+      b.role('tagger', { trust: trustAccount(), inline: [policy(allow('kms:TagResource'))] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.paths[0]?.map((s) => [s.from, s.via])).toEqual([
+        [userArn('alice'), 'sts:AssumeRole'],
+        [roleArn('tagger'), 'kms:TagResource'],
+        [userArn('alice'), 'kms:Sign'],
+      ]);
+    });
+
+    it('reaches a secret and a parameter whose policies test their tags, through their services’ own tag keys', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      const secret = b.secret('jwt', { tags: { team: 'payments' } });
+      const parameter = b.parameter('jwt', { tags: { team: 'payments' } });
+      const readOwnTeam = (action: string, key: string) =>
+        allow(action, '*', { Condition: { StringEquals: { [key]: '${aws:PrincipalTag/team}' } } });
+      b.user('alice', {
+        employee: EMPLOYEE,
+        tags: { team: 'search' },
+        inline: [
+          policy(
+            readOwnTeam('secretsmanager:GetSecretValue', 'secretsmanager:ResourceTag/team'),
+            readOwnTeam('ssm:GetParameter', 'ssm:resourceTag/team'),
+            allow(['secretsmanager:TagResource', 'ssm:AddTagsToResource']),
+          ),
+        ],
+      });
+      const withoutTagging = new AccountBuilder();
+      withoutTagging.secret('jwt', { tags: { team: 'payments' } });
+      withoutTagging.user('alice', {
+        employee: EMPLOYEE,
+        tags: { team: 'search' },
+        inline: [policy(readOwnTeam('secretsmanager:GetSecretValue', 'secretsmanager:ResourceTag/team'))],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+      const untagged = computeReach(withoutTagging.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, secret)?.paths[0]?.map((s) => [s.via, s.escalation])).toEqual([
+        ['secretsmanager:TagResource', 'sever-014'],
+        ['secretsmanager:GetSecretValue', undefined],
+      ]);
+      expect(entry(report, parameter)?.paths[0]?.map((s) => [s.via, s.escalation])).toEqual([
+        ['ssm:AddTagsToResource', 'sever-015'],
+        ['ssm:GetParameter', undefined],
+      ]);
+      expect(entry(untagged, secretArn('jwt'))).toBeUndefined();
+    });
+
+    it('reaches a role she can pass to Lambda once she tags it, when passing tests its tags', () => {
+      // Prepare
+      const b = new AccountBuilder();
+      b.key('signing');
+      b.user('alice', {
+        employee: EMPLOYEE,
+        inline: [
+          policy(
+            allow('iam:PassRole', roleArn('*'), { Condition: { StringEquals: { 'aws:ResourceTag/team': 'search' } } }),
+            allow(['lambda:CreateFunction', 'lambda:InvokeFunction']),
+            allow('iam:TagRole', roleArn('payments-fn')),
+          ),
+        ],
+      });
+      b.role('payments-fn', {
+        trust: trustService('lambda.amazonaws.com'),
+        tags: { team: 'payments' },
+        inline: [policy(allow('kms:Sign'))],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(report.reachablePrincipals.find((p) => p.arn === roleArn('payments-fn'))).toMatchObject({ conditional: true });
+      // Tagging the role also chooses its principal tags (sever-009): the witness may show that step too.
+      const steps = entry(report, KEY)?.paths[0]?.filter((s) => s.escalation !== 'sever-009');
+      expect(steps?.map((s) => [s.to, s.escalation])).toEqual([
+        [roleArn('payments-fn'), 'sever-016'],
+        [roleArn('payments-fn'), 'lambda-001'],
+        [KEY, undefined],
+      ]);
+    });
+  });
+
   describe('conditional reach', () => {
     it('reports reach behind an undecidable condition as conditional, with the condition', () => {
       // Prepare

@@ -4,9 +4,6 @@ import { ESCALATION_CATALOG } from '../../../../lambda/core/reach/escalation-cat
 import type { ReachEntry } from '../../../../lambda/core/reach/types.js';
 import { ATTACKER, PATH_FIXTURES, SIGNING_KEY } from '../../../fixtures/reach/escalation-fixtures.js';
 
-const signing = (entries: readonly ReachEntry[]): ReachEntry | undefined =>
-  entries.find((e) => e.resourceArn === SIGNING_KEY && e.access === 'use');
-
 describe('Escalation catalogue fixtures', () => {
   it('has a fixture for every technique in the catalogue', () => {
     // Prepare
@@ -22,9 +19,12 @@ describe('Escalation catalogue fixtures', () => {
   for (const path of ESCALATION_CATALOG) {
     const fixture = PATH_FIXTURES.get(path.id);
     if (fixture === undefined) continue;
+    const target = fixture.target ?? SIGNING_KEY;
+    const signing = (entries: readonly ReachEntry[]): ReachEntry | undefined =>
+      entries.find((e) => e.resourceArn === target && e.access === 'use');
 
     describe(`Path: ${path.id} (${path.title})`, () => {
-      it('gives reach to the signing key with a witness naming a policy and statement per hop', () => {
+      it('gives reach to the signing material with a witness naming a policy and statement per hop', () => {
         // Prepare
         const snapshot = fixture.build();
 
