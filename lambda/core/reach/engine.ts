@@ -614,7 +614,8 @@ export class ReachEngine {
     // Compile up front what every walk would otherwise pay on first touch, all linear in the
     // snapshot: each principal's identity layer (relevant policies, action mask, share key, the
     // statements that may cover each action it may be allowed), how it looks to resource
-    // policies, whether any names it, the rules, and which roles each compute service may assume.
+    // policies, whether any names it, the rules, the items whose tags matter if the attacker
+    // sets them, and which roles each compute service may assume.
     // (Resource policies are compiled with their tables.)
     for (const p of d.principals) {
       this.resourceSideKey(p);
@@ -625,6 +626,7 @@ export class ReachEngine {
       });
     }
     this.rules();
+    this.retagSubjects();
     for (const path of ESCALATION_CATALOG)
       if (path.outcome.kind === 'workload-role') for (const sp of path.outcome.servicePrincipals) this.fanOut(sp);
   }
@@ -2816,8 +2818,6 @@ export class ReachEngine {
     for (const g of this.directory.groups) for (const source of g.identity) documents.add(source.document);
     const org = this.snapshot.organization;
     for (const d of [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()]) documents.add(d);
-    const reads = (document: PolicyDocument, actions: readonly string[]): boolean =>
-      actions.some((a) => documentReadsResourceTags(document, a));
     const subjects: RetagSubject[] = [];
     const add = (kind: RetagSubject['kind'], table: Table, actions: readonly string[], tagAction: string): void => {
       const escalation = ESCALATION_CATALOG.find(
@@ -2825,9 +2825,9 @@ export class ReachEngine {
       );
       if (escalation === undefined) throw new Error(`no technique in the catalogue tags with ${tagAction}`);
       let everywhere = false;
-      for (const d of documents) if (!everywhere && reads(d, actions)) everywhere = true;
+      for (const d of documents) if (!everywhere && documentReadsResourceTags(d, actions)) everywhere = true;
       table.items.forEach((item, i) => {
-        if (everywhere || (item.policy !== undefined && reads(item.policy.document, actions))) {
+        if (everywhere || (item.policy !== undefined && documentReadsResourceTags(item.policy.document, actions))) {
           subjects.push({ id: subjects.length, kind, table, item: i, ref: item.ref, tagAction, escalation: escalation.id });
         }
       });
@@ -2846,24 +2846,40 @@ export class ReachEngine {
     return subjects;
   }
 
-  /** Whether the node may set the subject's tags (decided on its tags as they are). */
+  /** Per outputs object (states that decide alike share one), per subject id: the right to tag it, or null. */
+  private readonly retagRightsOf = new WeakMap<NodeOutputs, (RetagOut | null)[]>();
+
+  /** Whether the node may set the subject's tags (decided on its tags as they are), memoised for every state that decides alike. */
   retagRight(node: Node, subject: RetagSubject): RetagOut | undefined {
+    const outputs = this.outputs(node);
+    let memo = this.retagRightsOf.get(outputs);
+    if (memo === undefined) {
+      memo = [];
+      this.retagRightsOf.set(outputs, memo);
+    }
+    const known = memo[subject.id];
+    if (known !== undefined) return known ?? undefined;
     const table = subject.kind === 'role' ? this.tables.roleIam : subject.table;
     const p = node.principal;
     const i = subject.item;
-    if (!this.mayAllow(node, subject.tagAction) && !table.star.includes(i) && !this.explicitItems(table, p).includes(i)) return undefined;
-    const item = table.items[i] as TableItem;
-    const projected = this.specific(item, p);
-    const decision = this.decideItem(node, item, table.mode, subject.tagAction, projected, undefined);
-    if (decision.decision !== 'allow') return undefined;
-    const verdicts = [verdictOf(decision, projected, item)];
-    return {
-      subject: subject.id,
-      conditional: isConditional(verdicts, undefined),
-      spec: { to: item.arn, via: subject.tagAction, effect: 'choose-resource-tags', verdicts, escalation: subject.escalation },
-      item: i,
-      tables: [table],
-    };
+    let right: RetagOut | null = null;
+    if (this.mayAllow(node, subject.tagAction) || table.star.includes(i) || this.explicitItems(table, p).includes(i)) {
+      const item = table.items[i] as TableItem;
+      const projected = this.specific(item, p);
+      const decision = this.decideItem(node, item, table.mode, subject.tagAction, projected, undefined);
+      if (decision.decision === 'allow') {
+        const verdicts = [verdictOf(decision, projected, item)];
+        right = {
+          subject: subject.id,
+          conditional: isConditional(verdicts, undefined),
+          spec: { to: item.arn, via: subject.tagAction, effect: 'choose-resource-tags', verdicts, escalation: subject.escalation },
+          item: i,
+          tables: [table],
+        };
+      }
+    }
+    memo[subject.id] = right;
+    return right ?? undefined;
   }
 
   private readonly twins = new Map<Table, Map<number, TableItem>>();
@@ -2896,7 +2912,7 @@ export class ReachEngine {
       if (
         item.tagsChosen &&
         !this.shape(node, use.action).tagReads &&
-        !(projected !== undefined && documentReadsResourceTags(projected.projection.document, use.action))
+        !(projected !== undefined && documentReadsResourceTags(projected.projection.document, [use.action]))
       )
         return undefined;
       const decision = this.decideItem(node, item, use.table.mode, use.action, projected, use.extra);

@@ -668,26 +668,43 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   };
 
   /**
-   * Expanded states of this walk and of every seed taken over (states a seed dominated can do no
-   * more than the one dominating them), but one of each group whose outputs are one object: they
-   * decide every request alike. Grows in the order found, so a prefix of it stays the same.
+   * This walk's expanded states, and those of the seeds taken over too (`representatives`), one of
+   * each group that shares an outputs object: such states decide every request alike. Each list
+   * grows in the order found, so a prefix of it stays the same.
    */
+  const ownStates: number[] = [];
   const representatives: number[] = [];
-  const considered = new Set<number>();
-  const representedKeys = new Set<string>();
-  const addRepresentatives = (): void => {
-    const consider = (id: number): void => {
-      if (considered.has(id)) return;
-      considered.add(id);
-      const key = engine.outputsKey(engine.nodeById(id));
-      if (key !== undefined) {
-        if (representedKeys.has(key)) return;
-        representedKeys.add(key);
+  const listedOwn = new Set<NodeOutputs>();
+  const listed = new Set<NodeOutputs>();
+  const ownListed = new Set<number>();
+  const seedsListed = new Set<Seed>();
+  const addStates = (): void => {
+    for (const id of result.expanded) {
+      if (ownListed.has(id)) continue;
+      ownListed.add(id);
+      const outputs = engine.outputs(engine.nodeById(id));
+      if (!listedOwn.has(outputs)) {
+        listedOwn.add(outputs);
+        ownStates.push(id);
       }
-      representatives.push(id);
-    };
-    for (const id of result.expanded) consider(id);
-    for (const seed of mergedSeeds.keys()) for (const id of expandedIn(seed.walk)) consider(id);
+      if (!listed.has(outputs)) {
+        listed.add(outputs);
+        representatives.push(id);
+      }
+    }
+  };
+  const addSeedStates = (): void => {
+    for (const seed of mergedSeeds.keys()) {
+      if (seedsListed.has(seed)) continue;
+      seedsListed.add(seed);
+      for (const id of distinctStates(engine, seed.walk)) {
+        const outputs = engine.outputs(engine.nodeById(id));
+        if (!listed.has(outputs)) {
+          listed.add(outputs);
+          representatives.push(id);
+        }
+      }
+    }
   };
 
   /** Whether the subject's tags could still open something: its material not yet reached for both use and control, or its role not reached. */
@@ -697,32 +714,46 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     return !visited.has(id) && !inSeeds(id);
   };
 
+  /** Per subject: how many of `ownStates` were asked whether they may tag it. */
+  const rightsAsked = new Map<number, number>();
+
+  /** The right to tag an open subject, held by a state of this walk or of a seed taken over. */
+  const retagOf = (subject: RetagSubject): RetagRecord | undefined => {
+    let found = result.retagged.get(subject.id);
+    if (found !== undefined) return found;
+    for (let n = rightsAsked.get(subject.id) ?? 0; n < ownStates.length && found === undefined; n++) {
+      const id = ownStates[n] as number;
+      const right = engine.retagRight(engine.nodeById(id), subject);
+      if (right !== undefined) found = { performer: id, out: right };
+    }
+    rightsAsked.set(subject.id, ownStates.length);
+    for (const seed of mergedSeeds.keys()) found ??= openRightsIn(engine, seed).get(subject.id);
+    if (found !== undefined) result.retagged.set(subject.id, found);
+    return found;
+  };
+
   /** Phase 3: see the file comment. Every step here is conditional: the tags were undecidable. */
   const followRetags = (): void => {
     const subjects = engine.retagSubjects();
     if (subjects.length === 0) return;
-    /** Per subject: how many representatives were asked whether they may tag it, and what they reach with it tagged. */
-    const askedRight = new Map<number, number>();
+    /** Per subject: how many representatives were asked what they reach with its tags chosen. */
     const asked = new Map<number, number>();
     for (;;) {
-      addRepresentatives();
-      const states = representatives.length;
-      const seedCount = mergedSeeds.size;
       const access = materialReached(result, mergedSeeds.keys(), engine.materials.length);
-      for (const subject of subjects) {
-        if (result.retagged.has(subject.id) || !open(subject, access)) continue;
-        for (let n = askedRight.get(subject.id) ?? 0; n < states; n++) {
-          const id = representatives[n] as number;
-          const right = engine.retagRight(engine.nodeById(id), subject);
-          if (right === undefined) continue;
-          result.retagged.set(subject.id, { performer: id, out: right });
-          break;
+      const opening = subjects.filter((s) => open(s, access));
+      // Most walks, an escalated one above all, reach everything their tag rights could open.
+      if (opening.length === 0) return;
+      const seedCount = mergedSeeds.size;
+      addStates();
+      let seedStatesAdded = false;
+      for (const subject of opening) {
+        const retag = retagOf(subject);
+        if (retag === undefined) continue;
+        if (!seedStatesAdded) {
+          addSeedStates();
+          seedStatesAdded = true;
         }
-        askedRight.set(subject.id, states);
-      }
-      for (const [subjectId, retag] of result.retagged) {
-        const subject = subjects[subjectId] as RetagSubject;
-        for (let n = asked.get(subjectId) ?? 0; n < representatives.length && open(subject, access); n++) {
+        for (let n = asked.get(subject.id) ?? 0; n < representatives.length && open(subject, access); n++) {
           const id = representatives[n] as number;
           const outputs = engine.retaggedOutputs(engine.nodeById(id), subject);
           for (const out of outputs.access) {
@@ -735,11 +766,14 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
             for (const target of e.targets) reach(engine.node(target), { kind: 'retag', from: id, out: e, target, retag });
           }
         }
-        asked.set(subjectId, representatives.length);
+        asked.set(subject.id, representatives.length);
       }
+      if (!seedStatesAdded) return;
+      const states = representatives.length;
       run();
-      // New rights were asked of every state already: only new states (or seeds) call for another round.
-      addRepresentatives();
+      // Every state listed was asked: only new states (or seeds) call for another round.
+      addStates();
+      addSeedStates();
       if (representatives.length === states && mergedSeeds.size === seedCount) return;
     }
   };
@@ -772,18 +806,61 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   return result;
 }
 
-const expandedMemo = new WeakMap<Exploration, readonly number[]>();
+const distinctMemo = new WeakMap<Exploration, readonly number[]>();
 
-/** The expanded states of a finished walk and of the seeds it took over. */
-function expandedIn(walk: Exploration): readonly number[] {
-  let ids = expandedMemo.get(walk);
+/**
+ * The expanded states of a finished walk and of the seeds it took over, one of each group that
+ * shares an outputs object (such states decide every request alike).
+ */
+function distinctStates(engine: ReachEngine, walk: Exploration): readonly number[] {
+  let ids = distinctMemo.get(walk);
   if (ids === undefined) {
-    const all = new Set(walk.expanded);
-    for (const { seed } of walk.seeds) for (const id of expandedIn(seed.walk)) all.add(id);
-    ids = [...all];
-    expandedMemo.set(walk, ids);
+    const seen = new Set<NodeOutputs>();
+    const out: number[] = [];
+    const consider = (id: number): void => {
+      const outputs = engine.outputs(engine.nodeById(id));
+      if (seen.has(outputs)) return;
+      seen.add(outputs);
+      out.push(id);
+    };
+    for (const id of walk.expanded) consider(id);
+    for (const { seed } of walk.seeds) for (const id of distinctStates(engine, seed.walk)) consider(id);
+    ids = out;
+    distinctMemo.set(walk, ids);
   }
   return ids;
+}
+
+const rightsMemo = new WeakMap<Seed, ReadonlyMap<number, RetagRecord>>();
+
+/**
+ * The rights to tag subjects still open when a seed was done, held by its states (and those of
+ * the seeds it took over): a walk that takes the seed over reaches all it reached, so only those
+ * subjects can still open anything.
+ */
+function openRightsIn(engine: ReachEngine, seed: Seed): ReadonlyMap<number, RetagRecord> {
+  let rights = rightsMemo.get(seed);
+  if (rights === undefined) {
+    const access = materialReached(seed.walk, undefined, engine.materials.length);
+    const found = new Map<number, RetagRecord>();
+    const states = distinctStates(engine, seed.walk);
+    for (const subject of engine.retagSubjects()) {
+      const open =
+        subject.kind === 'material'
+          ? access[subject.ref * 2] === 0 || access[subject.ref * 2 + 1] === 0
+          : !seed.all.has(engine.node(subject.ref).id);
+      if (!open) continue;
+      for (const id of states) {
+        const right = engine.retagRight(engine.nodeById(id), subject);
+        if (right === undefined) continue;
+        found.set(subject.id, { performer: id, out: right });
+        break;
+      }
+    }
+    rights = found;
+    rightsMemo.set(seed, rights);
+  }
+  return rights;
 }
 
 const materialMemo = new WeakMap<Exploration, Uint8Array>();

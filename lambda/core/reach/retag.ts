@@ -1,6 +1,6 @@
-import type { PolicyDocument } from '../policy/types.js';
+import { statementMayMatchAction } from '../policy/index.js';
+import type { PolicyDocument, Statement } from '../policy/types.js';
 import type { TableItem } from './engine.js';
-import { signatureStatements } from './policy-scan.js';
 
 /**
  * Resource tags the attacker chooses. Whoever may tag a key, secret, parameter or role decides
@@ -18,9 +18,36 @@ export const ROLE_TAG_ACTION = 'iam:TagRole';
 /** Whether any of these lower-cased keys reads the resource's tags. */
 export const readsResourceTags = (keys: readonly string[]): boolean => keys.some((k) => RESOURCE_TAG_KEY.test(k));
 
-/** Whether a statement of the document that may cover the action reads the resource's tags. */
-export function documentReadsResourceTags(document: PolicyDocument, action: string): boolean {
-  return signatureStatements(document, action).some((s) => readsResourceTags(s.keys));
+/** A policy variable that reads the resource's tags. */
+const RESOURCE_TAG_VARIABLE = /\$\{\s*(aws|secretsmanager|ssm):resourcetag\//i;
+
+function readsInStrings(values: readonly string[] | undefined): boolean {
+  if (values === undefined) return false;
+  for (const v of values) if (v.includes('${') && RESOURCE_TAG_VARIABLE.test(v)) return true;
+  return false;
+}
+
+function statementReadsTags(s: Statement): boolean {
+  if (readsInStrings(s.resource) || readsInStrings(s.notResource)) return true;
+  const condition = s.condition;
+  if (condition === undefined) return false;
+  for (const operator in condition) {
+    const block = condition[operator] as Readonly<Record<string, readonly string[]>>;
+    for (const key in block) if (RESOURCE_TAG_KEY.test(key.toLowerCase()) || readsInStrings(block[key])) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a statement of the document that may cover one of the actions reads the resource's
+ * tags. Runs over every policy of the account once, so it keeps nothing: almost none read a
+ * resource tag, and remembering that per document would cost more than finding it out.
+ */
+export function documentReadsResourceTags(document: PolicyDocument, actions: readonly string[]): boolean {
+  for (const s of document.statements) {
+    if (statementReadsTags(s) && actions.some((a) => statementMayMatchAction(s, a))) return true;
+  }
+  return false;
 }
 
 /**

@@ -27,7 +27,9 @@ import {
  * case, mix the features that could tell two items or two principals apart: narrower Resource
  * patterns, NotResource, ARN variables, tag and principal conditions, boundaries, SCPs,
  * service-linked roles, login profiles, group membership, roles whose callers choose session tags,
- * principals whose tags the engineer can set (tagging, rewritten trusts, federation), and one resource policy text on several keys or secrets whose statements name only some of them.
+ * principals whose tags the engineer can set (tagging, rewritten trusts, federation), keys, secrets
+ * and roles whose tags the engineer can set, and one resource policy text on several keys or
+ * secrets whose statements name only some of them.
  */
 
 const EMPLOYEE = 'E-R';
@@ -74,13 +76,19 @@ const ACTIONS = [
   'iam:TagUser',
   'sts:TagSession',
   'sts:GetFederationToken',
+  // Ways to choose a resource's tags.
+  'kms:TagResource',
+  'secretsmanager:TagResource',
   'kms:Sign',
+  'secretsmanager:GetSecretValue',
   'iam:*',
   'iam:Put*',
 ];
 
 const CONDITIONS: readonly RawStatement[] = [
   { Condition: { StringEquals: { 'aws:ResourceTag/team': 'a' } } },
+  { Condition: { StringNotEquals: { 'aws:ResourceTag/level': '5' } } },
+  { Condition: { StringEquals: { 'secretsmanager:ResourceTag/team': 'b' } } },
   { Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } } },
   // Tag tests decided through how the tag compares (string operators), and one that is not (numeric).
   { Condition: { StringLike: { 'aws:PrincipalTag/team': 'a*' } } },
