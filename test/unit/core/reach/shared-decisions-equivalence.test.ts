@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { computeInventory, computeReach } from '../../../../lambda/core/reach/compute-reach.js';
+import { computeInventory, computeReach, reachEngine } from '../../../../lambda/core/reach/compute-reach.js';
+import type { TableItem } from '../../../../lambda/core/reach/engine.js';
+import { explore } from '../../../../lambda/core/reach/explore.js';
 import type { ReachEntry, ReachReport } from '../../../../lambda/core/reach/types.js';
+import type { Tags } from '../../../../lambda/core/snapshot/model.js';
 import {
   ACCOUNT,
   AccountBuilder,
@@ -104,8 +107,13 @@ const CONDITIONS: readonly RawStatement[] = [
   { Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } },
 ];
 
-function randomAccount(seed: number) {
+/**
+ * A random account; `retag` gives some keys, secrets or roles other tags (by ARN), leaving the
+ * rest of the account as the seed makes it.
+ */
+function randomAccount(seed: number, retag: ReadonlyMap<string, Tags> = new Map()) {
   const r = random(seed);
+  const tagsOf = (arn: string, made: Tags): Tags => retag.get(arn) ?? made;
   const b = new AccountBuilder();
   const users = Array.from({ length: 2 + r.int(3) }, (_, i) => `u${i}`);
   const roles = Array.from({ length: 1 + r.int(4) }, (_, i) => `r${i}`);
@@ -171,14 +179,14 @@ function randomAccount(seed: number) {
         : trustPrincipals(userArn(r.pick(users)));
     b.role(role, {
       trust,
-      tags: tags(),
+      tags: tagsOf(roleArn(role), tags()),
       inline: r.chance(0.6) ? [somePolicy()] : [],
       managed: managed.filter(() => r.chance(0.3)),
       ...(boundary !== undefined && r.chance(0.3) ? { boundary } : {}),
     });
   }
   if (r.chance(0.3)) b.role('AWSServiceRoleForSupport', { trust: trustService('support.amazonaws.com'), serviceLinked: true });
-  b.key('signing', { policy: rootKeyPolicy() });
+  b.key('signing', { policy: rootKeyPolicy(), tags: tagsOf(keyArn('signing'), {}) });
   // One policy text on several keys and on several secrets, its statements naming some of them.
   const resourceStatement = (action: string, resources: readonly string[]): RawStatement => ({
     Effect: r.chance(0.5) ? 'Deny' : 'Allow',
@@ -188,9 +196,9 @@ function randomAccount(seed: number) {
     ...(r.chance(0.3) ? r.pick(CONDITIONS) : {}),
   });
   const keyPolicy = rootKeyPolicy(resourceStatement('kms:Sign', ['*', keyArn('shared-a'), keyArn('shared-*')]));
-  for (const id of ['shared-a', 'shared-b']) b.key(id, { policy: keyPolicy, tags: tags() });
+  for (const id of ['shared-a', 'shared-b']) b.key(id, { policy: keyPolicy, tags: tagsOf(keyArn(id), tags()) });
   const secretPolicy = policy(resourceStatement('secretsmanager:GetSecretValue', ['*', secretArn('s-a'), secretArn('s-*')]));
-  for (const name of ['s-a', 's-b', 'other']) b.secret(name, { policy: secretPolicy, tags: tags() });
+  for (const name of ['s-a', 's-b', 'other']) b.secret(name, { policy: secretPolicy, tags: tagsOf(secretArn(name), tags()) });
   if (r.chance(0.5))
     b.serviceControlPolicies([policy({ Effect: 'Allow', Action: '*', Resource: '*' }, { ...statement(), Effect: 'Deny' })]);
   return b.build();
@@ -241,5 +249,39 @@ describe('Random accounts: shared decisions, single plans and the inventory agre
 
     // Assess
     expect(differing).toEqual([]);
+  });
+
+  it('report all a concrete retagging of what she can tag would let her reach, on the same accounts', () => {
+    // Prepare: the keys, secrets and roles her walk finds she can tag while they could still
+    // open something; each account is then rebuilt three times with those items tagged at random.
+    const choices: readonly Tags[] = [{}, { team: 'a' }, { team: 'b' }, { level: '5' }, { team: 'a', level: '2' }];
+    const seeds = Array.from({ length: 300 }, (_, i) => i + 1);
+    const reached = (report: ReachReport) =>
+      new Set([...report.reach.map((e) => `${e.resourceArn} ${e.access}`), ...report.reachablePrincipals.map((p) => p.arn)]);
+    let retagging = 0;
+
+    // Act
+    const escaping = seeds.flatMap((seed) => {
+      const snapshot = randomAccount(seed);
+      const engine = reachEngine(snapshot);
+      const walk = explore(engine, [engine.directory.byArn.get(userArn('u0')) as number], { maxAddedGroups: 2 });
+      const subjects = engine.retagSubjects();
+      const taggable = [...walk.retagged.keys()].map((id) => {
+        const subject = subjects[id] as (typeof subjects)[number];
+        return (subject.table.items[subject.item] as TableItem).arn;
+      });
+      if (taggable.length === 0) return [];
+      retagging++;
+      const known = reached(computeReach(snapshot, EMPLOYEE));
+      return [0, 1, 2].flatMap((k) => {
+        const r = random(seed * 7 + k);
+        const variant = randomAccount(seed, new Map(taggable.map((arn) => [arn, r.pick(choices)])));
+        return [...reached(computeReach(variant, EMPLOYEE))].filter((x) => !known.has(x)).map((x) => `seed ${seed}/${k}: ${x}`);
+      });
+    });
+
+    // Assess
+    expect(escaping).toEqual([]);
+    expect(retagging).toBeGreaterThan(20);
   });
 });
