@@ -24,7 +24,7 @@ import {
 } from './policy-scan.js';
 import type { PrincipalRecord } from './principals.js';
 import { PrincipalDirectory } from './principals.js';
-import { documentReadsResourceTags, ROLE_TAG_ACTION, readsResourceTags, retaggedItem } from './retag.js';
+import { documentReadsResourceTags, ROLE_TAG_ACTION, readsResourceTags, retaggedItem, USER_TAG_ACTION } from './retag.js';
 import type { ArnByIndex, StepSpec, Verdict } from './steps.js';
 import { isConditional } from './steps.js';
 import type { ReachAccess, ReachCondition, StatementCitation } from './types.js';
@@ -137,7 +137,7 @@ export interface AccessOut extends Derived {
 export interface RetagSubject {
   /** Dense, in the order of `retagSubjects`. */
   readonly id: number;
-  readonly kind: 'material' | 'role';
+  readonly kind: 'material' | 'role' | 'user';
   /** The table its use (or assumption) is decided in, and its item there. */
   readonly table: Table;
   readonly item: number;
@@ -2819,7 +2819,10 @@ export class ReachEngine {
     const org = this.snapshot.organization;
     for (const d of [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()]) documents.add(d);
     const subjects: RetagSubject[] = [];
-    const add = (kind: RetagSubject['kind'], table: Table, actions: readonly string[], tagAction: string): void => {
+    const add = (kind: RetagSubject['kind'], table: Table, tagAction: string): void => {
+      const tables = this.retaggedTables(kind, table);
+      // Every request a rule asks about the item, in the tables its tags are read in.
+      const actions = [...new Set(this.rules().flatMap((r) => r.uses.filter((u) => tables.includes(u.table)).map((u) => u.action)))];
       const escalation = ESCALATION_CATALOG.find(
         (p) => p.outcome.kind === 'choose-resource-tags' && p.permissions[0]?.action === tagAction,
       );
@@ -2834,14 +2837,10 @@ export class ReachEngine {
     };
     for (const plan of this.plans()) {
       const sample = this.materials[(plan.table.items[0] as TableItem).ref] as MaterialRecord;
-      add(
-        'material',
-        plan.table,
-        [...plan.control, ...plan.uses].map((u) => u.action),
-        sample.tagAction,
-      );
+      add('material', plan.table, sample.tagAction);
     }
-    add('role', this.tables.roleTrust, ['sts:AssumeRole', 'iam:PassRole'], ROLE_TAG_ACTION);
+    add('role', this.tables.roleTrust, ROLE_TAG_ACTION);
+    add('user', this.tables.userIam, USER_TAG_ACTION);
     this.retagList = subjects;
     return subjects;
   }
@@ -2894,27 +2893,27 @@ export class ReachEngine {
     return twin;
   }
 
-  private readonly passRolePaths = ESCALATION_CATALOG.filter((p) => p.outcome.kind === 'workload-role' && p.outcome.passRole);
+  /** The tables where a subject's tags are read: its use, or a principal's assumption and IAM requests. */
+  private retaggedTables(kind: RetagSubject['kind'], table: Table): readonly Table[] {
+    const t = this.tables;
+    return kind === 'role' ? [t.roleTrust, t.roleIam] : kind === 'user' ? [t.userIam] : [table];
+  }
 
   /**
-   * What the node reaches through the subject with its tags chosen: the signing material's use and
-   * control, or the role, assumed or passed to a compute service. Requests whose policies read no
-   * resource tag decide as they did on the item itself, so they are not asked again.
+   * What the node finds through the subject with its tags chosen: every rule that asks about the
+   * subject's tables (use and control of signing material; assuming, passing, rewriting,
+   * escalating, unbinding, tagging or minting credentials for a principal), asked about the
+   * subject alone, with its requests decided on its retagged twin. Requests whose policies read
+   * no resource tag decide as on the item itself.
    */
   retaggedOutputs(node: Node, subject: RetagSubject): OutputSet {
     const p = node.principal;
     const i = subject.item;
-    const retagged = subject.kind === 'role' ? [this.tables.roleTrust, this.tables.roleIam] : [subject.table];
+    const retagged = this.retaggedTables(subject.kind, subject.table);
     const verdict = (use: Use): Verdict | undefined => {
       const item = retagged.includes(use.table) ? this.twin(use.table, i) : (use.table.items[i] as TableItem);
       if (item.arn === '') return undefined;
       const projected = this.specific(item, p);
-      if (
-        item.tagsChosen &&
-        !this.shape(node, use.action).tagReads &&
-        !(projected !== undefined && documentReadsResourceTags(projected.projection.document, [use.action]))
-      )
-        return undefined;
       const decision = this.decideItem(node, item, use.table.mode, use.action, projected, use.extra);
       return decision.decision === 'allow' ? verdictOf(decision, projected, item) : undefined;
     };
@@ -2929,15 +2928,7 @@ export class ReachEngine {
       groups: () => undefined,
     };
     const out: Collector = { edges: [], mods: [], access: [] };
-    if (subject.kind === 'role') {
-      this.deriveAssume(view, out);
-      for (const path of this.passRolePaths) {
-        if (path.outcome.kind === 'workload-role') this.deriveWorkload(view, out, path, path.outcome.servicePrincipals, true);
-      }
-    } else {
-      const plan = this.plans().find((pl) => pl.table === subject.table) as AccessPlan;
-      this.deriveAccessPlan(view, out, plan);
-    }
+    for (const rule of this.rules()) if (rule.uses.some((u) => retagged.includes(u.table))) rule.run(view, out);
     return out;
   }
 }

@@ -64,10 +64,10 @@ export type EscalationOutcome =
    */
   | { readonly kind: 'choose-tags'; readonly target: 'user' | 'role' | 'self' }
   /**
-   * Choose the `aws:ResourceTag` values a signing key, secret or parameter, or a role the attacker
-   * assumes or passes, is evaluated with, by tagging it.
+   * Choose the `aws:ResourceTag` values a signing key, secret or parameter, or a role or user the
+   * attacker acts on, is evaluated with, by tagging it.
    */
-  | { readonly kind: 'choose-resource-tags'; readonly target: 'signing-material' | 'role' }
+  | { readonly kind: 'choose-resource-tags'; readonly target: 'signing-material' | 'role' | 'user' }
   /** Chains other techniques; the engine composes them, nothing to do on its own. */
   | { readonly kind: 'composite'; readonly steps: readonly string[] };
 
@@ -1071,13 +1071,24 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
   },
   {
     id: 'sever-016',
-    title: 'Tag a role to assume or pass it',
+    title: 'Tag a role to assume, pass or rewrite it',
     category: 'principal-access',
     summary:
-      'Set the tags of a role, so that policies testing aws:ResourceTag on sts:AssumeRole or iam:PassRole let the attacker assume it, or pass it to a compute service.',
+      'Set the tags of a role, so that policies testing aws:ResourceTag on it let the attacker assume it, pass it to a compute service, or edit its policies, trust or boundary.',
     permissions: [{ action: 'iam:TagRole', on: 'target-role' }],
-    becomes: 'the retagged role',
+    becomes: 'the retagged role, or the attacker with rights on it',
     outcome: { kind: 'choose-resource-tags', target: 'role' },
+    published: false,
+  },
+  {
+    id: 'sever-017',
+    title: 'Tag a user to take it over',
+    category: 'principal-access',
+    summary:
+      'Set the tags of a user, so that policies testing aws:ResourceTag on it let the attacker mint its credentials or edit its policies or boundary.',
+    permissions: [{ action: 'iam:TagUser', on: 'target-user' }],
+    becomes: 'the retagged user, or the attacker with rights on it',
+    outcome: { kind: 'choose-resource-tags', target: 'user' },
     published: false,
   },
 ];

@@ -25,7 +25,7 @@ import type { WitnessStep } from './types.js';
 export type Parent =
   | { readonly kind: 'start' }
   | { readonly kind: 'edge'; readonly from: number; readonly out: EdgeOut; readonly target: number }
-  | { readonly kind: 'mod'; readonly performer: number; readonly base: number; readonly out: ModOut }
+  | { readonly kind: 'mod'; readonly performer: number; readonly base: number; readonly out: ModOut; readonly retag?: RetagRecord }
   | { readonly kind: 'seed' }
   /** An edge opened by choosing the tags of its target (or of the item it needs). */
   | { readonly kind: 'retag'; readonly from: number; readonly out: EdgeOut; readonly target: number; readonly retag: RetagRecord };
@@ -39,6 +39,8 @@ export interface RetagRecord {
 interface ModRecord {
   readonly performer: number;
   readonly out: ModOut;
+  /** The tag right the modification rests on, when it was found with its target's tags chosen. */
+  readonly retag?: RetagRecord;
 }
 
 /** Modifications recorded by a walk, as facts about principals and groups. */
@@ -197,7 +199,8 @@ export class Exploration {
       let to = spec.targetTo?.get(base.principal.index);
       for (const g of base.groups) to ??= spec.groupTo?.get(g);
       const step = stepTemplate(spec, { index: base.principal.index, arn: to ?? base.principal.arn });
-      path = this.replay(parent.performer, materialize(step, this.node(parent.performer).principal.arn), parent.base);
+      const performed = parent.retag !== undefined ? this.retagWitness(parent.retag, parent.performer) : this.witness(parent.performer);
+      path = this.replay(performed, materialize(step, this.node(parent.performer).principal.arn), parent.base);
     }
     this.witnesses.set(id, path);
     return path;
@@ -209,7 +212,7 @@ export class Exploration {
    */
   retagWitness(retag: RetagRecord, base: number): WitnessStep[] {
     const step = materialize(stepTemplate(retag.out.spec), this.node(retag.performer).principal.arn);
-    return this.replay(retag.performer, step, base);
+    return this.replay(this.witness(retag.performer), step, base);
   }
 
   private edgeStep(parent: { readonly from: number; readonly out: EdgeOut; readonly target: number }): WitnessStep {
@@ -218,9 +221,9 @@ export class Exploration {
   }
 
   /** The performer's path, one step of its own, then whatever of the base's path is not done yet. */
-  private replay(performer: number, step: WitnessStep, base: number): WitnessStep[] {
+  private replay(performed: readonly WitnessStep[], step: WitnessStep, base: number): WitnessStep[] {
     // concat makes an array of just the right length (a spread leaves spare room in each of thousands of paths).
-    const path = this.witness(performer).concat(step);
+    const path = performed.concat(step);
     const done = new Set(path.map(stepKey));
     for (const s of this.witness(base)) {
       if (!done.has(stepKey(s))) {
@@ -361,7 +364,11 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   };
 
   const derive = (base: Node, target: Node, record: ModRecord): void => {
-    reach(target, { kind: 'mod', performer: record.performer, base: base.id, out: record.out });
+    const parent: Parent =
+      record.retag !== undefined
+        ? { kind: 'mod', performer: record.performer, base: base.id, out: record.out, retag: record.retag }
+        : { kind: 'mod', performer: record.performer, base: base.id, out: record.out };
+    reach(target, parent);
   };
 
   /**
@@ -503,8 +510,8 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     }
   };
 
-  const record = (performer: Node, mod: ModOut): void => {
-    const rec: ModRecord = { performer: performer.id, out: mod };
+  const record = (performer: Node, mod: ModOut, retag?: RetagRecord): void => {
+    const rec: ModRecord = retag !== undefined ? { performer: performer.id, out: mod, retag } : { performer: performer.id, out: mod };
     if (mod.kind === 'join') {
       recordJoin(mod.targets[0] as number, rec);
       return;
@@ -707,11 +714,11 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     }
   };
 
-  /** Whether the subject's tags could still open something: its material not yet reached for both use and control, or its role not reached. */
+  /** Whether the subject's tags could still open something (see `stillOpen`). */
   const open = (subject: RetagSubject, access: Uint8Array): boolean => {
-    if (subject.kind === 'material') return access[subject.ref * 2] === 0 || access[subject.ref * 2 + 1] === 0;
+    if (subject.kind === 'material') return stillOpen(engine, subject, access, undefined, NO_FACTS);
     const id = engine.node(subject.ref).id;
-    return !visited.has(id) && !inSeeds(id);
+    return stillOpen(engine, subject, access, visited.has(id) || inSeeds(id), { escalated, unbounded, tagged });
   };
 
   /** Per subject: how many of `ownStates` were asked whether they may tag it. */
@@ -765,6 +772,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
           for (const e of outputs.edges) {
             for (const target of e.targets) reach(engine.node(target), { kind: 'retag', from: id, out: e, target, retag });
           }
+          for (const m of outputs.mods) record(engine.nodeById(id), m, retag);
         }
         asked.set(subject.id, representatives.length);
       }
@@ -806,6 +814,30 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   return result;
 }
 
+/**
+ * Whether choosing a subject's tags could still add anything: its material is not yet reached for
+ * both use and control; its principal is not yet reached, or some modification of it (escalated,
+ * stripped of its boundary, its tags chosen) is not yet recorded. Reach only grows, so a subject
+ * once closed stays closed.
+ */
+function stillOpen(
+  engine: ReachEngine,
+  subject: RetagSubject,
+  access: Uint8Array,
+  reached: boolean | undefined,
+  facts: Pick<ModFacts, 'escalated' | 'unbounded' | 'tagged'>,
+): boolean {
+  if (subject.kind === 'material') return access[subject.ref * 2] === 0 || access[subject.ref * 2 + 1] === 0;
+  const p = engine.directory.principals[subject.ref];
+  if (p === undefined) return false;
+  return (
+    reached !== true ||
+    !facts.escalated.has(p.index) ||
+    (p.boundary !== undefined && !facts.unbounded.has(p.index)) ||
+    (!p.sessionTags && !facts.tagged.has(p.index))
+  );
+}
+
 const distinctMemo = new WeakMap<Exploration, readonly number[]>();
 
 /**
@@ -845,11 +877,8 @@ function openRightsIn(engine: ReachEngine, seed: Seed): ReadonlyMap<number, Reta
     const found = new Map<number, RetagRecord>();
     const states = distinctStates(engine, seed.walk);
     for (const subject of engine.retagSubjects()) {
-      const open =
-        subject.kind === 'material'
-          ? access[subject.ref * 2] === 0 || access[subject.ref * 2 + 1] === 0
-          : !seed.all.has(engine.node(subject.ref).id);
-      if (!open) continue;
+      const reached = subject.kind !== 'material' && seed.all.has(engine.node(subject.ref).id);
+      if (!stillOpen(engine, subject, access, reached, seed.facts2)) continue;
       for (const id of states) {
         const right = engine.retagRight(engine.nodeById(id), subject);
         if (right === undefined) continue;

@@ -12,8 +12,9 @@ import type { TableItem } from './engine.js';
 /** Lower-cased condition keys and variable names that read the tags of the resource. */
 const RESOURCE_TAG_KEY = /^(aws|secretsmanager|ssm):resourcetag\//;
 
-/** The action that sets the tags of a role. */
+/** The actions that set the tags of a role and of a user. */
 export const ROLE_TAG_ACTION = 'iam:TagRole';
+export const USER_TAG_ACTION = 'iam:TagUser';
 
 /** Whether any of these lower-cased keys reads the resource's tags. */
 export const readsResourceTags = (keys: readonly string[]): boolean => keys.some((k) => RESOURCE_TAG_KEY.test(k));

@@ -1269,6 +1269,41 @@ describe('Function: computeReach', () => {
       expect(entry(untagged, secretArn('jwt'))).toBeUndefined();
     });
 
+    it('escalates a role whose policies she may edit only when it carries a tag she can set', () => {
+      // Prepare: she may assume `app`, which cannot sign, and edit the policies of roles tagged team=ops.
+      const build = (tagging: RawStatement[]) => {
+        const b = new AccountBuilder();
+        b.key('signing');
+        b.user('alice', {
+          employee: EMPLOYEE,
+          inline: [
+            policy(
+              allow('sts:AssumeRole', roleArn('app')),
+              allow('iam:PutRolePolicy', roleArn('*'), { Condition: { StringEquals: { 'aws:ResourceTag/team': 'ops' } } }),
+              ...tagging,
+            ),
+          ],
+        });
+        b.role('app', { trust: trustAccount(), tags: { team: 'web' }, inline: [policy(allow('s3:GetObject'))] });
+        return b.build();
+      };
+
+      // Act
+      const report = computeReach(build([allow('iam:TagRole', roleArn('app'))]), EMPLOYEE);
+      const untagged = computeReach(build([]), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.conditional).toBe(true);
+      const steps = entry(report, KEY)?.paths[0]?.filter((s) => s.escalation !== 'sever-009');
+      expect(steps?.map((s) => [s.via, s.effect])).toEqual([
+        ['iam:TagRole', 'choose-resource-tags'],
+        ['iam:PutRolePolicy', 'escalate'],
+        ['sts:AssumeRole', 'become'],
+        ['kms:Sign', 'access'],
+      ]);
+      expect(entry(untagged, KEY)).toBeUndefined();
+    });
+
     it('reaches a role she can pass to Lambda once she tags it, when passing tests its tags', () => {
       // Prepare
       const b = new AccountBuilder();

@@ -159,7 +159,7 @@ function randomAccount(seed: number, retag: ReadonlyMap<string, Tags> = new Map(
   users.forEach((u, i) => {
     b.user(u, {
       employee: i === 0 ? EMPLOYEE : `E-U${i}`,
-      tags: tags(),
+      tags: tagsOf(userArn(u), tags()),
       inline: i === 0 ? [somePolicy(5)] : r.chance(0.5) ? [somePolicy()] : [],
       managed: managed.filter(() => r.chance(0.3)),
       groups: groups.filter(() => r.chance(0.3)),
@@ -251,9 +251,9 @@ describe('Random accounts: shared decisions, single plans and the inventory agre
     expect(differing).toEqual([]);
   });
 
-  it('report all a concrete retagging of what she can tag would let her reach, on the same accounts', () => {
-    // Prepare: the keys, secrets and roles her walk finds she can tag while they could still
-    // open something; each account is then rebuilt three times with those items tagged at random.
+  it('report all that a concrete retagging of what she can tag would let her reach, on the same accounts', () => {
+    // Prepare: the keys, secrets, roles and users her walk finds she can tag while they could
+    // still open something; each account is then rebuilt three times with those tagged at random.
     const choices: readonly Tags[] = [{}, { team: 'a' }, { team: 'b' }, { level: '5' }, { team: 'a', level: '2' }];
     const seeds = Array.from({ length: 300 }, (_, i) => i + 1);
     const reached = (report: ReachReport) =>
