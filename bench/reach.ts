@@ -1,7 +1,7 @@
 /**
  * Reach benchmark on the synthetic organisation (bench/synthetic-org.ts):
  *
- *   npx tsx bench/reach.ts [--scale 1] [--first KIND] [--check]
+ *   npx tsx bench/reach.ts [--scale 1] [--first KIND] [--check] [--key-taggers]
  *
  * Prints, in wall-clock and CPU milliseconds:
  * - load: `parseSnapshot` of the generated snapshot files;
@@ -13,7 +13,8 @@
  * - prepare: `prepareReach`, computing every principal's edges up front;
  * - plan (prepared): `computeReach` of each sample employee on the prepared engine;
  * - inventory: `computeInventory` over every human principal, in a fresh engine.
- * `--check` also recomputes every principal's counts with `computeReach` and compares.
+ * `--check` also recomputes every principal's counts with `computeReach` and compares; `--key-taggers`
+ * generates the organisation with key taggers (see bench/synthetic-org.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { computeInventory, computeReach, prepareReach, reachEngine } from '../lambda/core/reach/compute-reach.js';
@@ -24,6 +25,7 @@ const argv = process.argv.slice(2);
 const scale = argv.includes('--scale') ? Number(argv[argv.indexOf('--scale') + 1]) : 1;
 const check = argv.includes('--check');
 const first = argv.includes('--first') ? argv[argv.indexOf('--first') + 1] : 'none';
+const keyTaggers = argv.includes('--key-taggers');
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -45,6 +47,7 @@ const org = time('generate synthetic org', () =>
     users: Math.round(2_000 * scale),
     policies: Math.round(50_000 * scale),
     signingMaterial: Math.round(5_000 * scale),
+    keyTaggers,
   }),
 );
 const c = org.counts;

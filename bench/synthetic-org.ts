@@ -11,8 +11,12 @@
  * explicitly, some closed key policies, some keyed on the principal ARN; grants; SCPs with a
  * break-glass exception. Deterministic (seeded).
  *
+ * With `keyTaggers`, each team's dev developer role may also tag every KMS key: together with
+ * the ABAC signing policy (keys of one's own team) that opens every signing key, conditionally,
+ * to whoever can become such a role, and makes reach follow resource tags everywhere.
+ *
  * Run directly to write a snapshot directory:
- *   npx tsx bench/synthetic-org.ts --out /tmp/synthetic-org [--scale 0.1]
+ *   npx tsx bench/synthetic-org.ts --out /tmp/synthetic-org [--scale 0.1] [--key-taggers]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +30,8 @@ export interface SyntheticOrgOptions {
   readonly signingMaterial?: number;
   readonly teams?: number;
   readonly seed?: number;
+  /** Give each team's dev developer role kms:TagResource on every key. */
+  readonly keyTaggers?: boolean;
 }
 
 export interface SyntheticOrg {
@@ -357,6 +363,9 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
               Condition: { StringEquals: { 'ssm:resourceTag/team': team } },
             }),
           );
+        if (kind === 'developer' && env === 'dev' && options.keyTaggers === true) {
+          statements.push(allow('kms:TagResource', `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`));
+        }
         role(
           `${team}-${env}-${kind}`,
           trustAccount({ Condition: { StringEquals: { 'aws:PrincipalTag/team': team } } }),
@@ -608,7 +617,7 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
 function main(argv: string[]): void {
   const out = argv[argv.indexOf('--out') + 1];
   if (!argv.includes('--out') || out === undefined) {
-    process.stderr.write('usage: npx tsx bench/synthetic-org.ts --out DIR [--scale 0.1]\n');
+    process.stderr.write('usage: npx tsx bench/synthetic-org.ts --out DIR [--scale 0.1] [--key-taggers]\n');
     process.exitCode = 2;
     return;
   }
@@ -618,6 +627,7 @@ function main(argv: string[]): void {
     users: Math.round(2_000 * scale),
     policies: Math.round(50_000 * scale),
     signingMaterial: Math.round(5_000 * scale),
+    keyTaggers: argv.includes('--key-taggers'),
   });
   mkdirSync(out, { recursive: true });
   for (const [name, text] of Object.entries(org.files)) if (text !== undefined) writeFileSync(join(out, name), text);

@@ -207,9 +207,17 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
     walk.eachOutput(id, 'access', seen, (out) => offer(id, out, nodeConditional || out.conditional));
   }
   for (const { node, out, retag } of walk.retagAccess) offer(node, out, true, retag);
-  /** The steps to a candidate's node (the tagging first, when it rests on one). */
-  const before = (c: Candidate): readonly WitnessStep[] =>
-    c.retag !== undefined ? walk.retagWitness(c.retag, c.node) : walk.witness(c.node);
+  const retagPaths = new Map<Candidate, readonly WitnessStep[]>();
+  /** The steps to a candidate's node (the tagging first, when it rests on one; built once). */
+  const before = (c: Candidate): readonly WitnessStep[] => {
+    if (c.retag === undefined) return walk.witness(c.node);
+    let path = retagPaths.get(c);
+    if (path === undefined) {
+      path = walk.retagWitness(c.retag, c.node);
+      retagPaths.set(c, path);
+    }
+    return path;
+  };
   /** Unconditional paths first, then shorter ones. */
   const byPreference = (a: Candidate, b: Candidate): number =>
     Number(a.conditional) - Number(b.conditional) || before(a).length - before(b).length;

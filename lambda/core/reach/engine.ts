@@ -24,7 +24,7 @@ import {
 } from './policy-scan.js';
 import type { PrincipalRecord } from './principals.js';
 import { PrincipalDirectory } from './principals.js';
-import { documentReadsResourceTags, ROLE_TAG_ACTION, readsResourceTags, retaggedItem, USER_TAG_ACTION } from './retag.js';
+import { documentReadsResourceTags, KEY_TAG_ACTION, ROLE_TAG_ACTION, readsResourceTags, retaggedItem, USER_TAG_ACTION } from './retag.js';
 import type { ArnByIndex, StepSpec, Verdict } from './steps.js';
 import { isConditional } from './steps.js';
 import type { ReachAccess, ReachCondition, StatementCitation } from './types.js';
@@ -137,7 +137,8 @@ export interface AccessOut extends Derived {
 export interface RetagSubject {
   /** Dense, in the order of `retagSubjects`. */
   readonly id: number;
-  readonly kind: 'material' | 'role' | 'user';
+  /** `protection`: the customer KMS key protecting a secret or parameter (its item in the decrypt table). */
+  readonly kind: 'material' | 'protection' | 'role' | 'user';
   /** The table its use (or assumption) is decided in, and its item there. */
   readonly table: Table;
   readonly item: number;
@@ -146,6 +147,11 @@ export interface RetagSubject {
   readonly tagAction: string;
   /** The catalogue technique. */
   readonly escalation: string;
+  /**
+   * The right to tag it may turn on principal attributes that rule requests do not read (its
+   * resource policy tests them for the tag action alone): states sharing outputs may differ.
+   */
+  readonly personal: boolean;
 }
 
 /** A right to set a subject's tags. */
@@ -2829,9 +2835,13 @@ export class ReachEngine {
       if (escalation === undefined) throw new Error(`no technique in the catalogue tags with ${tagAction}`);
       let everywhere = false;
       for (const d of documents) if (!everywhere && documentReadsResourceTags(d, actions)) everywhere = true;
+      const tagTable = kind === 'role' ? this.tables.roleIam : table;
       table.items.forEach((item, i) => {
+        if (item.arn === '') return;
         if (everywhere || (item.policy !== undefined && documentReadsResourceTags(item.policy.document, actions))) {
-          subjects.push({ id: subjects.length, kind, table, item: i, ref: item.ref, tagAction, escalation: escalation.id });
+          const projection = (tagTable.items[i] as TableItem).generic?.projection;
+          const personal = projection !== undefined && (projection.notPrincipal || projection.principalSensitive(tagAction));
+          subjects.push({ id: subjects.length, kind, table, item: i, ref: item.ref, tagAction, escalation: escalation.id, personal });
         }
       });
     };
@@ -2839,22 +2849,27 @@ export class ReachEngine {
       const sample = this.materials[(plan.table.items[0] as TableItem).ref] as MaterialRecord;
       add('material', plan.table, sample.tagAction);
     }
+    add('protection', this.tables.secretDecrypt, KEY_TAG_ACTION);
+    add('protection', this.tables.parameterDecrypt, KEY_TAG_ACTION);
     add('role', this.tables.roleTrust, ROLE_TAG_ACTION);
     add('user', this.tables.userIam, USER_TAG_ACTION);
     this.retagList = subjects;
     return subjects;
   }
 
-  /** Per outputs object (states that decide alike share one), per subject id: the right to tag it, or null. */
-  private readonly retagRightsOf = new WeakMap<NodeOutputs, (RetagOut | null)[]>();
+  /** Per outputs object (states that share one decide alike), or per node for personal subjects, per subject id: the right to tag it, or null. */
+  private readonly retagRightsOf = new WeakMap<object, (RetagOut | null)[]>();
 
-  /** Whether the node may set the subject's tags (decided on its tags as they are), memoised for every state that decides alike. */
+  /**
+   * Whether the node may set the subject's tags (decided on its tags as they are), memoised for
+   * every state that shares the node's outputs, unless the subject is personal.
+   */
   retagRight(node: Node, subject: RetagSubject): RetagOut | undefined {
-    const outputs = this.outputs(node);
-    let memo = this.retagRightsOf.get(outputs);
+    const owner = subject.personal ? node : this.outputs(node);
+    let memo = this.retagRightsOf.get(owner);
     if (memo === undefined) {
       memo = [];
-      this.retagRightsOf.set(outputs, memo);
+      this.retagRightsOf.set(owner, memo);
     }
     const known = memo[subject.id];
     if (known !== undefined) return known ?? undefined;

@@ -1038,12 +1038,12 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
   },
   {
     id: 'sever-013',
-    title: 'Tag a signing key',
+    title: 'Tag a KMS key',
     category: 'principal-access',
     summary:
-      'Set the tags of a KMS signing or MAC key, so that policies testing aws:ResourceTag on it allow signing where its own tags did not, or stop denying it.',
+      'Set the tags of a KMS signing or MAC key, or of the key protecting a signing secret or parameter, so that policies testing aws:ResourceTag on it allow signing or decrypting where its own tags did not, or stop denying it.',
     permissions: [{ action: 'kms:TagResource', on: 'signing-material' }],
-    becomes: 'the same principal, allowed to use or control the retagged key',
+    becomes: 'the same principal, allowed to use or control the retagged key, or to decrypt with it',
     outcome: { kind: 'choose-resource-tags', target: 'signing-material' },
     published: false,
   },

@@ -680,6 +680,8 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
    * grows in the order found, so a prefix of it stays the same.
    */
   const ownStates: number[] = [];
+  /** Every expanded state of this walk, for personal subjects (see `RetagSubject.personal`). */
+  const ownAll: number[] = [];
   const representatives: number[] = [];
   const listedOwn = new Set<NodeOutputs>();
   const listed = new Set<NodeOutputs>();
@@ -689,6 +691,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     for (const id of result.expanded) {
       if (ownListed.has(id)) continue;
       ownListed.add(id);
+      ownAll.push(id);
       const outputs = engine.outputs(engine.nodeById(id));
       if (!listedOwn.has(outputs)) {
         listedOwn.add(outputs);
@@ -704,7 +707,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     for (const seed of mergedSeeds.keys()) {
       if (seedsListed.has(seed)) continue;
       seedsListed.add(seed);
-      for (const id of distinctStates(engine, seed.walk)) {
+      for (const id of expandedStates(engine, seed.walk, true)) {
         const outputs = engine.outputs(engine.nodeById(id));
         if (!listed.has(outputs)) {
           listed.add(outputs);
@@ -716,7 +719,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
 
   /** Whether the subject's tags could still open something (see `stillOpen`). */
   const open = (subject: RetagSubject, access: Uint8Array): boolean => {
-    if (subject.kind === 'material') return stillOpen(engine, subject, access, undefined, NO_FACTS);
+    if (!isPrincipal(subject)) return stillOpen(engine, subject, access, undefined, NO_FACTS);
     const id = engine.node(subject.ref).id;
     return stillOpen(engine, subject, access, visited.has(id) || inSeeds(id), { escalated, unbounded, tagged });
   };
@@ -728,12 +731,13 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   const retagOf = (subject: RetagSubject): RetagRecord | undefined => {
     let found = result.retagged.get(subject.id);
     if (found !== undefined) return found;
-    for (let n = rightsAsked.get(subject.id) ?? 0; n < ownStates.length && found === undefined; n++) {
-      const id = ownStates[n] as number;
+    const states = subject.personal ? ownAll : ownStates;
+    for (let n = rightsAsked.get(subject.id) ?? 0; n < states.length && found === undefined; n++) {
+      const id = states[n] as number;
       const right = engine.retagRight(engine.nodeById(id), subject);
       if (right !== undefined) found = { performer: id, out: right };
     }
-    rightsAsked.set(subject.id, ownStates.length);
+    rightsAsked.set(subject.id, states.length);
     for (const seed of mergedSeeds.keys()) found ??= openRightsIn(engine, seed).get(subject.id);
     if (found !== undefined) result.retagged.set(subject.id, found);
     return found;
@@ -828,6 +832,8 @@ function stillOpen(
   facts: Pick<ModFacts, 'escalated' | 'unbounded' | 'tagged'>,
 ): boolean {
   if (subject.kind === 'material') return access[subject.ref * 2] === 0 || access[subject.ref * 2 + 1] === 0;
+  // The key protecting a secret or parameter matters to its use alone.
+  if (subject.kind === 'protection') return access[subject.ref * 2] === 0;
   const p = engine.directory.principals[subject.ref];
   if (p === undefined) return false;
   return (
@@ -838,27 +844,31 @@ function stillOpen(
   );
 }
 
-const distinctMemo = new WeakMap<Exploration, readonly number[]>();
+const isPrincipal = (subject: RetagSubject): boolean => subject.kind === 'role' || subject.kind === 'user';
+
+const statesMemo = { distinct: new WeakMap<Exploration, readonly number[]>(), all: new WeakMap<Exploration, readonly number[]>() };
 
 /**
- * The expanded states of a finished walk and of the seeds it took over, one of each group that
- * shares an outputs object (such states decide every request alike).
+ * The expanded states of a finished walk and of the seeds it took over; when `distinct`, one of
+ * each group that shares an outputs object (such states decide every rule's requests alike).
  */
-function distinctStates(engine: ReachEngine, walk: Exploration): readonly number[] {
-  let ids = distinctMemo.get(walk);
+function expandedStates(engine: ReachEngine, walk: Exploration, distinct: boolean): readonly number[] {
+  const memo = distinct ? statesMemo.distinct : statesMemo.all;
+  let ids = memo.get(walk);
   if (ids === undefined) {
-    const seen = new Set<NodeOutputs>();
+    const seen = new Set<object>();
     const out: number[] = [];
     const consider = (id: number): void => {
-      const outputs = engine.outputs(engine.nodeById(id));
-      if (seen.has(outputs)) return;
-      seen.add(outputs);
+      const node = engine.nodeById(id);
+      const key = distinct ? engine.outputs(node) : node;
+      if (seen.has(key)) return;
+      seen.add(key);
       out.push(id);
     };
     for (const id of walk.expanded) consider(id);
-    for (const { seed } of walk.seeds) for (const id of distinctStates(engine, seed.walk)) consider(id);
+    for (const { seed } of walk.seeds) for (const id of expandedStates(engine, seed.walk, distinct)) consider(id);
     ids = out;
-    distinctMemo.set(walk, ids);
+    memo.set(walk, ids);
   }
   return ids;
 }
@@ -875,11 +885,10 @@ function openRightsIn(engine: ReachEngine, seed: Seed): ReadonlyMap<number, Reta
   if (rights === undefined) {
     const access = materialReached(seed.walk, undefined, engine.materials.length);
     const found = new Map<number, RetagRecord>();
-    const states = distinctStates(engine, seed.walk);
     for (const subject of engine.retagSubjects()) {
-      const reached = subject.kind !== 'material' && seed.all.has(engine.node(subject.ref).id);
+      const reached = isPrincipal(subject) && seed.all.has(engine.node(subject.ref).id);
       if (!stillOpen(engine, subject, access, reached, seed.facts2)) continue;
-      for (const id of states) {
+      for (const id of expandedStates(engine, seed.walk, !subject.personal)) {
         const right = engine.retagRight(engine.nodeById(id), subject);
         if (right === undefined) continue;
         found.set(subject.id, { performer: id, out: right });

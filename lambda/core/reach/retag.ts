@@ -12,7 +12,8 @@ import type { TableItem } from './engine.js';
 /** Lower-cased condition keys and variable names that read the tags of the resource. */
 const RESOURCE_TAG_KEY = /^(aws|secretsmanager|ssm):resourcetag\//;
 
-/** The actions that set the tags of a role and of a user. */
+/** The actions that set the tags of a KMS key, a role and a user. */
+export const KEY_TAG_ACTION = 'kms:TagResource';
 export const ROLE_TAG_ACTION = 'iam:TagRole';
 export const USER_TAG_ACTION = 'iam:TagUser';
 

@@ -1269,6 +1269,90 @@ describe('Function: computeReach', () => {
       expect(entry(untagged, secretArn('jwt'))).toBeUndefined();
     });
 
+    it('finds the right to tag held by one of two roles alike but for the principal tag the key policy tests', () => {
+      // Prepare: r1 and r2 share their policies; the key policy lets only principals tagged duty=tagger tag the key.
+      const build = (order: readonly string[]) => {
+        const b = new AccountBuilder();
+        b.key('signing', {
+          tags: { team: 'payments' },
+          policy: policy(
+            {
+              Sid: 'SignSearch',
+              Effect: 'Allow',
+              Principal: { AWS: ROOT },
+              Action: 'kms:Sign',
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:ResourceTag/team': 'search' } },
+            },
+            {
+              Sid: 'Taggers',
+              Effect: 'Allow',
+              Principal: { AWS: ROOT },
+              Action: 'kms:TagResource',
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:PrincipalTag/duty': 'tagger' } },
+            },
+          ),
+        });
+        const tagging = b.managed('tagging', policy(allow('kms:TagResource')));
+        b.user('alice', { employee: EMPLOYEE, inline: [policy(allow('kms:Sign'), allow('sts:AssumeRole', roleArn('*')))] });
+        for (const r of order) b.role(r, { trust: trustAccount(), managed: [tagging], tags: { duty: r === 'r2' ? 'tagger' : 'plain' } });
+        return b.build();
+      };
+
+      // Act
+      const reports = [build(['r1', 'r2']), build(['r2', 'r1'])].map((snapshot) => computeReach(snapshot, EMPLOYEE));
+
+      // Assess
+      for (const report of reports) {
+        expect(entry(report, KEY)?.paths[0]?.map((s) => [s.from, s.via])).toEqual([
+          [userArn('alice'), 'sts:AssumeRole'],
+          [roleArn('r2'), 'kms:TagResource'],
+          [userArn('alice'), 'kms:Sign'],
+        ]);
+      }
+    });
+
+    it('reaches a secret whose KMS key lets it be decrypted only under a tag she can set on the key', () => {
+      // Prepare
+      const build = (keyTeam: string) => {
+        const b = new AccountBuilder();
+        const cmk = b.key('cmk', {
+          usage: 'ENCRYPT_DECRYPT',
+          tags: { team: keyTeam },
+          policy: policy(
+            { Sid: 'Admins', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:TagResource', Resource: '*' },
+            {
+              Sid: 'DecryptSearch',
+              Effect: 'Allow',
+              Principal: { AWS: ROOT },
+              Action: 'kms:Decrypt',
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:ResourceTag/team': 'search' } },
+            },
+          ),
+        });
+        b.secret('jwt', { kmsKeyId: cmk });
+        b.user('alice', {
+          employee: EMPLOYEE,
+          inline: [policy(allow(['secretsmanager:GetSecretValue', 'kms:Decrypt', 'kms:TagResource']))],
+        });
+        return b.build();
+      };
+
+      // Act
+      const retagged = computeReach(build('payments'), EMPLOYEE);
+      const asTagged = computeReach(build('search'), EMPLOYEE);
+
+      // Assess
+      expect(entry(retagged, secretArn('jwt'))).toMatchObject({ conditional: true });
+      expect(entry(retagged, secretArn('jwt'))?.paths[0]?.map((s) => [s.to, s.via, s.escalation])).toEqual([
+        [keyArn('cmk'), 'kms:TagResource', 'sever-013'],
+        [secretArn('jwt'), 'secretsmanager:GetSecretValue+kms:Decrypt', undefined],
+      ]);
+      expect(entry(asTagged, secretArn('jwt'))).toMatchObject({ conditional: false });
+    });
+
     it('escalates a role whose policies she may edit only when it carries a tag she can set', () => {
       // Prepare: she may assume `app`, which cannot sign, and edit the policies of roles tagged team=ops.
       const build = (tagging: RawStatement[]) => {

@@ -195,9 +195,14 @@ function randomAccount(seed: number, retag: ReadonlyMap<string, Tags> = new Map(
     Resource: r.pick(resources),
     ...(r.chance(0.3) ? r.pick(CONDITIONS) : {}),
   });
-  const keyPolicy = rootKeyPolicy(resourceStatement('kms:Sign', ['*', keyArn('shared-a'), keyArn('shared-*')]));
+  const keyPolicy = rootKeyPolicy(
+    resourceStatement(r.pick(['kms:Sign', 'kms:TagResource']), ['*', keyArn('shared-a'), keyArn('shared-*')]),
+  );
   for (const id of ['shared-a', 'shared-b']) b.key(id, { policy: keyPolicy, tags: tagsOf(keyArn(id), tags()) });
-  const secretPolicy = policy(resourceStatement('secretsmanager:GetSecretValue', ['*', secretArn('s-a'), secretArn('s-*')]));
+  const secretPolicy = policy(
+    resourceStatement('secretsmanager:GetSecretValue', ['*', secretArn('s-a'), secretArn('s-*')]),
+    ...(r.chance(0.3) ? [resourceStatement('secretsmanager:TagResource', ['*', secretArn('s-b')])] : []),
+  );
   for (const name of ['s-a', 's-b', 'other']) b.secret(name, { policy: secretPolicy, tags: tagsOf(secretArn(name), tags()) });
   if (r.chance(0.5))
     b.serviceControlPolicies([policy({ Effect: 'Allow', Action: '*', Resource: '*' }, { ...statement(), Effect: 'Deny' })]);
