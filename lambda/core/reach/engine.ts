@@ -152,6 +152,10 @@ export interface RetagSubject {
    * resource policy tests them for the tag action alone): states sharing outputs may differ.
    */
   readonly personal: boolean;
+  /** Which of `ReachEngine.retagGroups` lists the requests rules make on it (in the tables its tags are read in). */
+  readonly group: number;
+  /** Its own resource policy reads its tags for one of them. */
+  readonly ownReads: boolean;
 }
 
 /** A right to set a subject's tags. */
@@ -2829,6 +2833,8 @@ export class ReachEngine {
       const tables = this.retaggedTables(kind, table);
       // Every request a rule asks about the item, in the tables its tags are read in.
       const actions = [...new Set(this.rules().flatMap((r) => r.uses.filter((u) => tables.includes(u.table)).map((u) => u.action)))];
+      const group = this.retagGroups.length;
+      this.retagGroups.push(actions);
       const escalation = ESCALATION_CATALOG.find(
         (p) => p.outcome.kind === 'choose-resource-tags' && p.permissions[0]?.action === tagAction,
       );
@@ -2838,10 +2844,12 @@ export class ReachEngine {
       const tagTable = kind === 'role' ? this.tables.roleIam : table;
       table.items.forEach((item, i) => {
         if (item.arn === '') return;
-        if (everywhere || (item.policy !== undefined && documentReadsResourceTags(item.policy.document, actions))) {
+        const ownReads = item.policy !== undefined && documentReadsResourceTags(item.policy.document, actions);
+        if (everywhere || ownReads) {
           const projection = (tagTable.items[i] as TableItem).generic?.projection;
           const personal = projection !== undefined && (projection.notPrincipal || projection.principalSensitive(tagAction));
-          subjects.push({ id: subjects.length, kind, table, item: i, ref: item.ref, tagAction, escalation: escalation.id, personal });
+          const id = subjects.length;
+          subjects.push({ id, kind, table, item: i, ref: item.ref, tagAction, escalation: escalation.id, personal, group, ownReads });
         }
       });
     };
@@ -2922,6 +2930,43 @@ export class ReachEngine {
    * no resource tag decide as on the item itself.
    */
   retaggedOutputs(node: Node, subject: RetagSubject): OutputSet {
+    // Where no policy in front of the node's requests reads the subject's tags, retagging it changes nothing.
+    if (!subject.ownReads && (this.tagReading(node) & (1 << subject.group)) === 0) return EMPTY_SET;
+    // States that share outputs decide every rule's requests alike, on twins as on the items.
+    const outputs = this.outputs(node);
+    let memo = this.retaggedOf.get(outputs);
+    if (memo === undefined) {
+      memo = [];
+      this.retaggedOf.set(outputs, memo);
+    }
+    let found = memo[subject.id];
+    if (found === undefined) {
+      found = this.deriveRetagged(node, subject);
+      memo[subject.id] = found;
+    }
+    return found;
+  }
+
+  private readonly retaggedOf = new WeakMap<NodeOutputs, OutputSet[]>();
+
+  /** Per group of subjects (one kind of item in one table), the requests rules make on them. */
+  private readonly retagGroups: (readonly string[])[] = [];
+  private readonly tagReadingOf: number[] = [];
+
+  /** One bit per group of subjects: whether the node's own policies, boundary, SCPs or RCPs read resource tags for one of its requests. */
+  private tagReading(node: Node): number {
+    let bits = this.tagReadingOf[node.id];
+    if (bits === undefined) {
+      bits = 0;
+      this.retagGroups.forEach((actions, g) => {
+        if (actions.some((a) => this.shape(node, a).tagReads)) bits = (bits as number) | (1 << g);
+      });
+      this.tagReadingOf[node.id] = bits;
+    }
+    return bits;
+  }
+
+  private deriveRetagged(node: Node, subject: RetagSubject): OutputSet {
     const p = node.principal;
     const i = subject.item;
     const retagged = this.retaggedTables(subject.kind, subject.table);
@@ -2944,7 +2989,7 @@ export class ReachEngine {
     };
     const out: Collector = { edges: [], mods: [], access: [] };
     for (const rule of this.rules()) if (rule.uses.some((u) => retagged.includes(u.table))) rule.run(view, out);
-    return out;
+    return out.edges.length + out.mods.length + out.access.length === 0 ? EMPTY_SET : out;
   }
 }
 

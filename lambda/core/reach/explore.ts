@@ -1,4 +1,5 @@
 import type { AccessOut, EdgeOut, ModOut, Node, NodeOutputs, OutputSet, ReachEngine, RetagOut, RetagSubject, Table } from './engine.js';
+import { innerMap } from './memo.js';
 import { materialize, stepTemplate } from './steps.js';
 import type { WitnessStep } from './types.js';
 
@@ -675,45 +676,23 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   };
 
   /**
-   * This walk's expanded states, and those of the seeds taken over too (`representatives`), one of
-   * each group that shares an outputs object: such states decide every request alike. Each list
+   * This walk's own expanded states: all of them (`ownAll`), and one of each group that shares
+   * an outputs object (`ownStates`: such states decide every rule's requests alike). Each list
    * grows in the order found, so a prefix of it stays the same.
    */
   const ownStates: number[] = [];
-  /** Every expanded state of this walk, for personal subjects (see `RetagSubject.personal`). */
   const ownAll: number[] = [];
-  const representatives: number[] = [];
-  const listedOwn = new Set<NodeOutputs>();
-  const listed = new Set<NodeOutputs>();
-  const ownListed = new Set<number>();
-  const seedsListed = new Set<Seed>();
+  const ownOutputs = new Set<NodeOutputs>();
   const addStates = (): void => {
-    for (const id of result.expanded) {
-      if (ownListed.has(id)) continue;
-      ownListed.add(id);
+    for (let n = ownAll.length; n < result.order.length; n++) {
+      // Expanded states only, in the order reached (the walk's order never shrinks).
+      const id = result.order[n] as number;
       ownAll.push(id);
+      if (!result.expanded.has(id)) continue;
       const outputs = engine.outputs(engine.nodeById(id));
-      if (!listedOwn.has(outputs)) {
-        listedOwn.add(outputs);
-        ownStates.push(id);
-      }
-      if (!listed.has(outputs)) {
-        listed.add(outputs);
-        representatives.push(id);
-      }
-    }
-  };
-  const addSeedStates = (): void => {
-    for (const seed of mergedSeeds.keys()) {
-      if (seedsListed.has(seed)) continue;
-      seedsListed.add(seed);
-      for (const id of expandedStates(engine, seed.walk, true)) {
-        const outputs = engine.outputs(engine.nodeById(id));
-        if (!listed.has(outputs)) {
-          listed.add(outputs);
-          representatives.push(id);
-        }
-      }
+      if (ownOutputs.has(outputs)) continue;
+      ownOutputs.add(outputs);
+      ownStates.push(id);
     }
   };
 
@@ -747,26 +726,23 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   const followRetags = (): void => {
     const subjects = engine.retagSubjects();
     if (subjects.length === 0) return;
-    /** Per subject: how many representatives were asked what they reach with its tags chosen. */
+    /** Per subject: how many own states were asked what they reach with its tags chosen, and which seeds. */
     const asked = new Map<number, number>();
+    const seedsAsked = new Map<number, Set<Seed>>();
     for (;;) {
       const access = materialReached(result, mergedSeeds.keys(), engine.materials.length);
       const opening = subjects.filter((s) => open(s, access));
       // Most walks, an escalated one above all, reach everything their tag rights could open.
       if (opening.length === 0) return;
-      const seedCount = mergedSeeds.size;
       addStates();
-      let seedStatesAdded = false;
+      const states = ownStates.length;
+      const seedCount = mergedSeeds.size;
+      let retagging = false;
       for (const subject of opening) {
         const retag = retagOf(subject);
         if (retag === undefined) continue;
-        if (!seedStatesAdded) {
-          addSeedStates();
-          seedStatesAdded = true;
-        }
-        for (let n = asked.get(subject.id) ?? 0; n < representatives.length && open(subject, access); n++) {
-          const id = representatives[n] as number;
-          const outputs = engine.retaggedOutputs(engine.nodeById(id), subject);
+        retagging = true;
+        const apply = (id: number, outputs: OutputSet): void => {
           for (const out of outputs.access) {
             const slot = out.material * 2 + (out.access === 'use' ? 0 : 1);
             if (access[slot] === 1) continue;
@@ -777,16 +753,28 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
             for (const target of e.targets) reach(engine.node(target), { kind: 'retag', from: id, out: e, target, retag });
           }
           for (const m of outputs.mods) record(engine.nodeById(id), m, retag);
+        };
+        for (let n = asked.get(subject.id) ?? 0; n < ownStates.length && open(subject, access); n++) {
+          const id = ownStates[n] as number;
+          apply(id, engine.retaggedOutputs(engine.nodeById(id), subject));
         }
-        asked.set(subject.id, representatives.length);
+        asked.set(subject.id, ownStates.length);
+        let seedsDone = seedsAsked.get(subject.id);
+        if (seedsDone === undefined) {
+          seedsDone = new Set();
+          seedsAsked.set(subject.id, seedsDone);
+        }
+        for (const seed of mergedSeeds.keys()) {
+          if (seedsDone.has(seed)) continue;
+          seedsDone.add(seed);
+          for (const found of retaggedIn(engine, seed, subject)) apply(found.node, found.outputs);
+        }
       }
-      if (!seedStatesAdded) return;
-      const states = representatives.length;
+      if (!retagging) return;
       run();
-      // Every state listed was asked: only new states (or seeds) call for another round.
+      // Every state and seed was asked: only new ones call for another round.
       addStates();
-      addSeedStates();
-      if (representatives.length === states && mergedSeeds.size === seedCount) return;
+      if (ownStates.length === states && mergedSeeds.size === seedCount) return;
     }
   };
 
@@ -871,6 +859,28 @@ function expandedStates(engine: ReachEngine, walk: Exploration, distinct: boolea
     memo.set(walk, ids);
   }
   return ids;
+}
+
+const retaggedMemo = new WeakMap<Seed, Map<number, readonly { readonly node: number; readonly outputs: OutputSet }[]>>();
+
+/** What the states of a seed find with a subject's tags chosen (memoised: every walk that takes the seed over asks). */
+function retaggedIn(
+  engine: ReachEngine,
+  seed: Seed,
+  subject: RetagSubject,
+): readonly { readonly node: number; readonly outputs: OutputSet }[] {
+  const perSubject = innerMap(retaggedMemo, seed);
+  let found = perSubject.get(subject.id);
+  if (found === undefined) {
+    const list: { node: number; outputs: OutputSet }[] = [];
+    for (const id of expandedStates(engine, seed.walk, true)) {
+      const outputs = engine.retaggedOutputs(engine.nodeById(id), subject);
+      if (outputs.edges.length + outputs.mods.length + outputs.access.length > 0) list.push({ node: id, outputs });
+    }
+    found = list;
+    perSubject.set(subject.id, found);
+  }
+  return found;
 }
 
 const rightsMemo = new WeakMap<Seed, ReadonlyMap<number, RetagRecord>>();

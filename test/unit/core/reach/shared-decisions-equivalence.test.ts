@@ -268,7 +268,8 @@ describe('Random accounts: shared decisions, single plans and the inventory agre
     // Act
     const escaping = seeds.flatMap((seed) => {
       const snapshot = randomAccount(seed);
-      const engine = reachEngine(snapshot);
+      // What she can tag, as found by an engine that shares no decision between principals.
+      const engine = reachEngine(snapshot, { shareDecisions: false });
       const walk = explore(engine, [engine.directory.byArn.get(userArn('u0')) as number], { maxAddedGroups: 2 });
       const subjects = engine.retagSubjects();
       const taggable = [...walk.retagged.keys()].map((id) => {
