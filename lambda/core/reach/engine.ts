@@ -152,10 +152,18 @@ export interface RetagSubject {
    * resource policy tests them for the tag action alone): states sharing outputs may differ.
    */
   readonly personal: boolean;
-  /** Which of `ReachEngine.retagGroups` lists the requests rules make on it (in the tables its tags are read in). */
+  /** What its tags can open, by kind of request: only these need asking. */
+  readonly aspects: readonly RetagAspect[];
+}
+
+/** Requests on a subject that some policy reads its tags for. */
+export interface RetagAspect {
+  /** Which of the engine's groups of requests (`retagGroups`). */
   readonly group: number;
-  /** Its own resource policy reads its tags for one of them. */
+  /** Its own resource policy reads its tags for them. */
   readonly ownReads: boolean;
+  /** For signing material, what the requests give; undefined for a principal. */
+  readonly access?: ReachAccess;
 }
 
 /** A right to set a subject's tags. */
@@ -2829,38 +2837,67 @@ export class ReachEngine {
     const org = this.snapshot.organization;
     for (const d of [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()]) documents.add(d);
     const subjects: RetagSubject[] = [];
-    const add = (kind: RetagSubject['kind'], table: Table, tagAction: string): void => {
-      const tables = this.retaggedTables(kind, table);
-      // Every request a rule asks about the item, in the tables its tags are read in.
-      const actions = [...new Set(this.rules().flatMap((r) => r.uses.filter((u) => tables.includes(u.table)).map((u) => u.action)))];
-      const group = this.retagGroups.length;
-      this.retagGroups.push(actions);
+    /**
+     * Lists the items of a table whose tags some policy reads for one of the requests (by what
+     * they give: `use`, `control`, or a principal), each with the aspects whose policies do.
+     */
+    const add = (
+      kind: RetagSubject['kind'],
+      table: Table,
+      tagAction: string,
+      requests: readonly (readonly [ReachAccess | undefined, readonly string[]])[],
+    ): void => {
       const escalation = ESCALATION_CATALOG.find(
         (p) => p.outcome.kind === 'choose-resource-tags' && p.permissions[0]?.action === tagAction,
       );
       if (escalation === undefined) throw new Error(`no technique in the catalogue tags with ${tagAction}`);
-      let everywhere = false;
-      for (const d of documents) if (!everywhere && documentReadsResourceTags(d, actions)) everywhere = true;
+      const groups = requests.map(([access, actions]) => {
+        const group = this.retagGroups.length;
+        this.retagGroups.push(actions);
+        let everywhere = false;
+        for (const d of documents) if (!everywhere && documentReadsResourceTags(d, actions)) everywhere = true;
+        return { access, actions, group, everywhere };
+      });
       const tagTable = kind === 'role' ? this.tables.roleIam : table;
       table.items.forEach((item, i) => {
         if (item.arn === '') return;
-        const ownReads = item.policy !== undefined && documentReadsResourceTags(item.policy.document, actions);
-        if (everywhere || ownReads) {
-          const projection = (tagTable.items[i] as TableItem).generic?.projection;
-          const personal = projection !== undefined && (projection.notPrincipal || projection.principalSensitive(tagAction));
-          const id = subjects.length;
-          subjects.push({ id, kind, table, item: i, ref: item.ref, tagAction, escalation: escalation.id, personal, group, ownReads });
+        const aspects: RetagAspect[] = [];
+        for (const { access, actions, group, everywhere } of groups) {
+          const ownReads = item.policy !== undefined && documentReadsResourceTags(item.policy.document, actions);
+          if (everywhere || ownReads) aspects.push(access !== undefined ? { group, ownReads, access } : { group, ownReads });
         }
+        if (aspects.length === 0) return;
+        const projection = (tagTable.items[i] as TableItem).generic?.projection;
+        const personal = projection !== undefined && (projection.notPrincipal || projection.principalSensitive(tagAction));
+        subjects.push({
+          id: subjects.length,
+          kind,
+          table,
+          item: i,
+          ref: item.ref,
+          tagAction,
+          escalation: escalation.id,
+          personal,
+          aspects,
+        });
       });
     };
+    /** Every request a rule asks about the items of these tables. */
+    const ruleActions = (tables: readonly Table[]): readonly string[] => [
+      ...new Set(this.rules().flatMap((r) => r.uses.filter((u) => tables.includes(u.table)).map((u) => u.action))),
+    ];
     for (const plan of this.plans()) {
       const sample = this.materials[(plan.table.items[0] as TableItem).ref] as MaterialRecord;
-      add('material', plan.table, sample.tagAction);
+      add('material', plan.table, sample.tagAction, [
+        ['use', plan.uses.map((u) => u.action)],
+        ['control', plan.control.map((u) => u.action)],
+      ]);
     }
-    add('protection', this.tables.secretDecrypt, KEY_TAG_ACTION);
-    add('protection', this.tables.parameterDecrypt, KEY_TAG_ACTION);
-    add('role', this.tables.roleTrust, ROLE_TAG_ACTION);
-    add('user', this.tables.userIam, USER_TAG_ACTION);
+    const t = this.tables;
+    add('protection', t.secretDecrypt, KEY_TAG_ACTION, [['use', ['kms:Decrypt']]]);
+    add('protection', t.parameterDecrypt, KEY_TAG_ACTION, [['use', ['kms:Decrypt']]]);
+    add('role', t.roleTrust, ROLE_TAG_ACTION, [[undefined, ruleActions(this.retaggedTables('role', t.roleTrust))]]);
+    add('user', t.userIam, USER_TAG_ACTION, [[undefined, ruleActions(this.retaggedTables('user', t.userIam))]]);
     this.retagList = subjects;
     return subjects;
   }
@@ -2930,8 +2967,6 @@ export class ReachEngine {
    * no resource tag decide as on the item itself.
    */
   retaggedOutputs(node: Node, subject: RetagSubject): OutputSet {
-    // Where no policy in front of the node's requests reads the subject's tags, retagging it changes nothing.
-    if (!subject.ownReads && (this.tagReading(node) & (1 << subject.group)) === 0) return EMPTY_SET;
     // States that share outputs decide every rule's requests alike, on twins as on the items.
     const outputs = this.outputs(node);
     let memo = this.retaggedOf.get(outputs);
@@ -2949,11 +2984,22 @@ export class ReachEngine {
 
   private readonly retaggedOf = new WeakMap<NodeOutputs, OutputSet[]>();
 
-  /** Per group of subjects (one kind of item in one table), the requests rules make on them. */
+  /** Groups of requests on subjects (see `RetagAspect`). */
   private readonly retagGroups: (readonly string[])[] = [];
   private readonly tagReadingOf: number[] = [];
 
-  /** One bit per group of subjects: whether the node's own policies, boundary, SCPs or RCPs read resource tags for one of its requests. */
+  /**
+   * Whether retagging the subject could change what the node finds, for the aspects still open:
+   * only where a policy in front of those requests reads its tags.
+   */
+  retagMatters(node: Node, subject: RetagSubject, open: (access: ReachAccess | undefined) => boolean): boolean {
+    for (const aspect of subject.aspects) {
+      if (open(aspect.access) && (aspect.ownReads || (this.tagReading(node) & (1 << aspect.group)) !== 0)) return true;
+    }
+    return false;
+  }
+
+  /** One bit per group of requests: whether the node's own policies, boundary, SCPs or RCPs read resource tags for one of its requests. */
   private tagReading(node: Node): number {
     let bits = this.tagReadingOf[node.id];
     if (bits === undefined) {

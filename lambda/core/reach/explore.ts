@@ -754,9 +754,12 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
           }
           for (const m of outputs.mods) record(engine.nodeById(id), m, retag);
         };
+        const needed = (kind: 'use' | 'control' | undefined): boolean =>
+          kind === undefined || access[subject.ref * 2 + (kind === 'use' ? 0 : 1)] === 0;
         for (let n = asked.get(subject.id) ?? 0; n < ownStates.length && open(subject, access); n++) {
           const id = ownStates[n] as number;
-          apply(id, engine.retaggedOutputs(engine.nodeById(id), subject));
+          const node = engine.nodeById(id);
+          if (engine.retagMatters(node, subject, needed)) apply(id, engine.retaggedOutputs(node, subject));
         }
         asked.set(subject.id, ownStates.length);
         let seedsDone = seedsAsked.get(subject.id);
@@ -874,7 +877,9 @@ function retaggedIn(
   if (found === undefined) {
     const list: { node: number; outputs: OutputSet }[] = [];
     for (const id of expandedStates(engine, seed.walk, true)) {
-      const outputs = engine.retaggedOutputs(engine.nodeById(id), subject);
+      const node = engine.nodeById(id);
+      if (!engine.retagMatters(node, subject, () => true)) continue;
+      const outputs = engine.retaggedOutputs(node, subject);
       if (outputs.edges.length + outputs.mods.length + outputs.access.length > 0) list.push({ node: id, outputs });
     }
     found = list;
