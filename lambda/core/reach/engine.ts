@@ -2859,6 +2859,7 @@ export class ReachEngine {
         return { access, actions, group, everywhere };
       });
       const tagTable = kind === 'role' ? this.tables.roleIam : table;
+      const listed: RetagSubject[] = [];
       table.items.forEach((item, i) => {
         if (item.arn === '') return;
         const aspects: RetagAspect[] = [];
@@ -2869,7 +2870,7 @@ export class ReachEngine {
         if (aspects.length === 0) return;
         const projection = (tagTable.items[i] as TableItem).generic?.projection;
         const personal = projection !== undefined && (projection.notPrincipal || projection.principalSensitive(tagAction));
-        subjects.push({
+        const subject: RetagSubject = {
           id: subjects.length,
           kind,
           table,
@@ -2879,8 +2880,11 @@ export class ReachEngine {
           escalation: escalation.id,
           personal,
           aspects,
-        });
+        };
+        subjects.push(subject);
+        listed.push(subject);
       });
+      if (listed.length > 0) this.tagGroups.push({ table: tagTable, tagAction, subjects: listed });
     };
     /** Every request a rule asks about the items of these tables. */
     const ruleActions = (tables: readonly Table[]): readonly string[] => [
@@ -2900,6 +2904,15 @@ export class ReachEngine {
     add('user', t.userIam, USER_TAG_ACTION, [[undefined, ruleActions(this.retaggedTables('user', t.userIam))]]);
     this.retagList = subjects;
     return subjects;
+  }
+
+  /** The subjects by the table and action that tag them. */
+  readonly tagGroups: { readonly table: Table; readonly tagAction: string; readonly subjects: readonly RetagSubject[] }[] = [];
+
+  /** Whether any policy could let the node tag an item of the group: its identity policies, or a resource policy that names it or anyone. */
+  mayTagIn(node: Node, group: ReachEngine['tagGroups'][number]): boolean {
+    const t = group.table;
+    return this.mayAllow(node, group.tagAction) || t.star.length > 0 || this.explicitItems(t, node.principal).length > 0;
   }
 
   /** Per outputs object (states that share one decide alike), or per node for personal subjects, per subject id: the right to tag it, or null. */

@@ -703,22 +703,27 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     return stillOpen(engine, subject, access, visited.has(id) || inSeeds(id), { escalated, unbounded, tagged });
   };
 
-  /** Per subject: how many of `ownStates` were asked whether they may tag it. */
-  const rightsAsked = new Map<number, number>();
+  /** How many of `ownAll` were asked for their tag rights; the rights of the seeds taken over. */
+  let rightsAsked = 0;
+  const seedRights: ReadonlyMap<number, RetagRecord>[] = [];
+  const seedsWithRights = new Set<Seed>();
 
-  /** The right to tag an open subject, held by a state of this walk or of a seed taken over. */
+  /** Records the tag rights this walk's states reached since last asked hold on subjects `wanted` lets through, and takes the seeds' rights. */
+  const recordRights = (wanted: (subject: RetagSubject) => boolean): void => {
+    findRights(engine, ownAll.slice(rightsAsked), wanted, result.retagged);
+    rightsAsked = ownAll.length;
+    for (const seed of mergedSeeds.keys()) {
+      if (seedsWithRights.has(seed)) continue;
+      seedsWithRights.add(seed);
+      seedRights.push(openRightsIn(engine, seed));
+    }
+  };
+
+  /** The right to tag a subject: held by a state of this walk (recorded), or of a seed taken over. */
   const retagOf = (subject: RetagSubject): RetagRecord | undefined => {
     let found = result.retagged.get(subject.id);
-    if (found !== undefined) return found;
-    const states = subject.personal ? ownAll : ownStates;
-    for (let n = rightsAsked.get(subject.id) ?? 0; n < states.length && found === undefined; n++) {
-      const id = states[n] as number;
-      const right = engine.retagRight(engine.nodeById(id), subject);
-      if (right !== undefined) found = { performer: id, out: right };
-    }
-    rightsAsked.set(subject.id, states.length);
-    for (const seed of mergedSeeds.keys()) found ??= openRightsIn(engine, seed).get(subject.id);
-    if (found !== undefined) result.retagged.set(subject.id, found);
+    for (let n = 0; n < seedRights.length && found === undefined; n++)
+      found = (seedRights[n] as ReadonlyMap<number, RetagRecord>).get(subject.id);
     return found;
   };
 
@@ -737,6 +742,8 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
       addStates();
       const states = ownStates.length;
       const seedCount = mergedSeeds.size;
+      const opened = new Set(opening);
+      recordRights((subject) => opened.has(subject));
       let retagging = false;
       for (const subject of opening) {
         const retag = retagOf(subject);
@@ -900,20 +907,38 @@ function openRightsIn(engine: ReachEngine, seed: Seed): ReadonlyMap<number, Reta
   if (rights === undefined) {
     const access = materialReached(seed.walk, undefined, engine.materials.length);
     const found = new Map<number, RetagRecord>();
-    for (const subject of engine.retagSubjects()) {
+    const wanted = (subject: RetagSubject): boolean => {
       const reached = isPrincipal(subject) && seed.all.has(engine.node(subject.ref).id);
-      if (!stillOpen(engine, subject, access, reached, seed.facts2)) continue;
-      for (const id of expandedStates(engine, seed.walk, !subject.personal)) {
-        const right = engine.retagRight(engine.nodeById(id), subject);
-        if (right === undefined) continue;
-        found.set(subject.id, { performer: id, out: right });
-        break;
-      }
-    }
+      return stillOpen(engine, subject, access, reached, seed.facts2);
+    };
+    findRights(engine, expandedStates(engine, seed.walk, false), wanted, found);
     rights = found;
     rightsMemo.set(seed, rights);
   }
   return rights;
+}
+
+/**
+ * Adds to `found` the first right to tag each subject `wanted` lets through held by one of the
+ * states. States go first: most hold no right to tag anything, which one test per table tells.
+ */
+function findRights(
+  engine: ReachEngine,
+  states: readonly number[],
+  wanted: (subject: RetagSubject) => boolean,
+  found: Map<number, RetagRecord>,
+): void {
+  for (const id of states) {
+    const node = engine.nodeById(id);
+    for (const group of engine.tagGroups) {
+      if (!engine.mayTagIn(node, group)) continue;
+      for (const subject of group.subjects) {
+        if (found.has(subject.id) || !wanted(subject)) continue;
+        const right = engine.retagRight(node, subject);
+        if (right !== undefined) found.set(subject.id, { performer: id, out: right });
+      }
+    }
+  }
 }
 
 const materialMemo = new WeakMap<Exploration, Uint8Array>();
