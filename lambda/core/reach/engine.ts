@@ -24,7 +24,15 @@ import {
 } from './policy-scan.js';
 import type { PrincipalRecord } from './principals.js';
 import { PrincipalDirectory } from './principals.js';
-import { documentReadsResourceTags, KEY_TAG_ACTION, ROLE_TAG_ACTION, readsResourceTags, retaggedItem, USER_TAG_ACTION } from './retag.js';
+import {
+  coversAnyAction,
+  KEY_TAG_ACTION,
+  ROLE_TAG_ACTION,
+  readsResourceTags,
+  retaggedItem,
+  tagReadingStatements,
+  USER_TAG_ACTION,
+} from './retag.js';
 import type { ArnByIndex, StepSpec, Verdict } from './steps.js';
 import { isConditional } from './steps.js';
 import type { ReachAccess, ReachCondition, StatementCitation } from './types.js';
@@ -2836,6 +2844,8 @@ export class ReachEngine {
     for (const g of this.directory.groups) for (const source of g.identity) documents.add(source.document);
     const org = this.snapshot.organization;
     for (const d of [...org.serviceControlPolicies.flat(), ...org.resourceControlPolicies.flat()]) documents.add(d);
+    // One pass over every policy: almost none reads a resource tag.
+    const readers = tagReadingStatements(documents);
     const subjects: RetagSubject[] = [];
     /**
      * Lists the items of a table whose tags some policy reads for one of the requests (by what
@@ -2854,17 +2864,16 @@ export class ReachEngine {
       const groups = requests.map(([access, actions]) => {
         const group = this.retagGroups.length;
         this.retagGroups.push(actions);
-        let everywhere = false;
-        for (const d of documents) if (!everywhere && documentReadsResourceTags(d, actions)) everywhere = true;
-        return { access, actions, group, everywhere };
+        return { access, actions, group, everywhere: coversAnyAction(readers, actions) };
       });
       const tagTable = kind === 'role' ? this.tables.roleIam : table;
       const listed: RetagSubject[] = [];
       table.items.forEach((item, i) => {
         if (item.arn === '') return;
+        const own = item.policy !== undefined ? tagReadingStatements([item.policy.document]) : [];
         const aspects: RetagAspect[] = [];
         for (const { access, actions, group, everywhere } of groups) {
-          const ownReads = item.policy !== undefined && documentReadsResourceTags(item.policy.document, actions);
+          const ownReads = own.length > 0 && coversAnyAction(own, actions);
           if (everywhere || ownReads) aspects.push(access !== undefined ? { group, ownReads, access } : { group, ownReads });
         }
         if (aspects.length === 0) return;

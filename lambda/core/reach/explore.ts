@@ -683,12 +683,13 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   const ownStates: number[] = [];
   const ownAll: number[] = [];
   const ownOutputs = new Set<NodeOutputs>();
+  let ownListed = 0;
   const addStates = (): void => {
-    for (let n = ownAll.length; n < result.order.length; n++) {
-      // Expanded states only, in the order reached (the walk's order never shrinks).
-      const id = result.order[n] as number;
-      ownAll.push(id);
+    // Expanded states only (a state dominated can do no more than the one dominating it), in the order reached.
+    for (; ownListed < result.order.length; ownListed++) {
+      const id = result.order[ownListed] as number;
       if (!result.expanded.has(id)) continue;
+      ownAll.push(id);
       const outputs = engine.outputs(engine.nodeById(id));
       if (ownOutputs.has(outputs)) continue;
       ownOutputs.add(outputs);
@@ -928,15 +929,24 @@ function findRights(
   wanted: (subject: RetagSubject) => boolean,
   found: Map<number, RetagRecord>,
 ): void {
+  // Per group, the subjects still looked for; the list shrinks as rights are found.
+  const looking = engine.tagGroups.map((group) => ({ group, subjects: group.subjects.filter((s) => !found.has(s.id) && wanted(s)) }));
+  /** Outputs objects met already: a state sharing one with an earlier state holds the same rights, but on personal subjects. */
+  const met = new Set<NodeOutputs>();
   for (const id of states) {
     const node = engine.nodeById(id);
-    for (const group of engine.tagGroups) {
-      if (!engine.mayTagIn(node, group)) continue;
-      for (const subject of group.subjects) {
-        if (found.has(subject.id) || !wanted(subject)) continue;
-        const right = engine.retagRight(node, subject);
+    const outputs = engine.outputs(node);
+    const repeated = met.has(outputs);
+    met.add(outputs);
+    for (const entry of looking) {
+      if (entry.subjects.length === 0 || !engine.mayTagIn(node, entry.group)) continue;
+      const left: RetagSubject[] = [];
+      for (const subject of entry.subjects) {
+        const right = repeated && !subject.personal ? undefined : engine.retagRight(node, subject);
         if (right !== undefined) found.set(subject.id, { performer: id, out: right });
+        else left.push(subject);
       }
+      entry.subjects = left;
     }
   }
 }

@@ -40,16 +40,16 @@ function statementReadsTags(s: Statement): boolean {
   return false;
 }
 
-/**
- * Whether a statement of the document that may cover one of the actions reads the resource's
- * tags. Runs over every policy of the account once, so it keeps nothing: almost none read a
- * resource tag, and remembering that per document would cost more than finding it out.
- */
-export function documentReadsResourceTags(document: PolicyDocument, actions: readonly string[]): boolean {
-  for (const s of document.statements) {
-    if (statementReadsTags(s) && actions.some((a) => statementMayMatchAction(s, a))) return true;
-  }
-  return false;
+/** The statements of documents that read the resource's tags (in a condition key or a variable). */
+export function tagReadingStatements(documents: Iterable<PolicyDocument>): Statement[] {
+  const found: Statement[] = [];
+  for (const document of documents) for (const s of document.statements) if (statementReadsTags(s)) found.push(s);
+  return found;
+}
+
+/** Whether one of the statements may cover one of the actions. */
+export function coversAnyAction(statements: readonly Statement[], actions: readonly string[]): boolean {
+  return statements.some((s) => actions.some((a) => statementMayMatchAction(s, a)));
 }
 
 /**
