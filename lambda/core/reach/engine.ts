@@ -333,6 +333,8 @@ interface View {
   verdicts(use: Use): (item: number) => Verdict | undefined;
   /** The allowed items of a request in groups with one verdict each, when the decisions were made by group (then outputs name each group's targets in one record). */
   groups(use: Use): readonly VerdictGroup[] | undefined;
+  /** The item as this view decides on it when it is not the table's own: its twin with its tags chosen (see retag.ts). */
+  twin?(table: Table, item: number): TableItem | undefined;
 }
 
 interface FanOut {
@@ -2097,16 +2099,16 @@ export class ReachEngine {
     const use = this.use(t, path.permissions[0]?.action ?? 'iam:UpdateAssumeRolePolicy');
     const rewrittenKey = this.actionKey(view.node, this.use(this.tables.roleTrust, 'sts:AssumeRole'));
     // Whether the node may assume the role once its trust names it: depends only on the node's sts:AssumeRole statements.
-    const decided = innerMap(this.rewrittenByKey, rewrittenKey);
     const rewrittenDecision = (i: number): Verdict | null => {
+      // A role whose tags the attacker chooses keeps them chosen once its trust is rewritten.
+      const item = view.twin?.(t, i) ?? (t.items[i] as TableItem);
+      const decided = innerMap(this.rewrittenByKey, item.tagsChosen ? `${rewrittenKey}${CHOSEN_TAG}` : rewrittenKey);
       let after = decided.get(i);
       if (after === undefined) {
-        const item = t.items[i] as TableItem;
-        const rewritten = tableItem(item.arn, item.tags, item.ref, {
-          id: `${item.arn}${REWRITTEN_SUFFIX}`,
-          kind: 'trust',
-          document: REWRITTEN_TRUST,
-        });
+        const rewritten: TableItem = {
+          ...tableItem(item.arn, item.tags, item.ref, { id: `${item.arn}${REWRITTEN_SUFFIX}`, kind: 'trust', document: REWRITTEN_TRUST }),
+          tagsChosen: item.tagsChosen,
+        };
         const scratch: Table = { ...this.tables.roleTrust, items: [rewritten] };
         const decision = this.decide(view.node, scratch, 0, 'sts:AssumeRole', this.rewrittenTrust, undefined);
         after = decision.decision === 'allow' ? verdictOf(decision, this.rewrittenTrust, rewritten) : null;
@@ -3054,6 +3056,7 @@ export class ReachEngine {
         return (item) => (item === i ? v : undefined);
       },
       groups: () => undefined,
+      twin: (table, item) => (item === i && retagged.includes(table) ? this.twin(table, i) : undefined),
     };
     const out: Collector = { edges: [], mods: [], access: [] };
     for (const rule of this.rules()) if (rule.uses.some((u) => retagged.includes(u.table))) rule.run(view, out);

@@ -741,7 +741,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
       // Most walks, an escalated one above all, reach everything their tag rights could open.
       if (opening.length === 0) return;
       addStates();
-      const states = ownStates.length;
+      const states = ownAll.length;
       const seedCount = mergedSeeds.size;
       const opened = new Set(opening);
       recordRights((subject) => opened.has(subject));
@@ -783,9 +783,10 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
       }
       if (!retagging) return;
       run();
-      // Every state and seed was asked: only new ones call for another round.
+      // Every state and seed was asked: only new ones call for another round (a new state may
+      // share outputs with one asked, yet hold rights to tag of its own).
       addStates();
-      if (ownStates.length === states && mergedSeeds.size === seedCount) return;
+      if (ownAll.length === states && mergedSeeds.size === seedCount) return;
     }
   };
 

@@ -1388,6 +1388,77 @@ describe('Function: computeReach', () => {
       expect(entry(untagged, KEY)).toBeUndefined();
     });
 
+    it('assumes a role whose trust she rewrites once she tags it, when a Deny on assuming tests its tags', () => {
+      // Prepare
+      const build = (tagging: readonly string[]) => {
+        const b = new AccountBuilder();
+        b.key('signing');
+        b.user('other');
+        b.role('target', { trust: trustPrincipals(userArn('other')), inline: [policy(allow('kms:Sign', KEY))] });
+        b.user('alice', {
+          employee: EMPLOYEE,
+          inline: [
+            policy(
+              allow(['iam:UpdateAssumeRolePolicy', ...tagging], roleArn('target')),
+              deny('sts:AssumeRole', '*', { Condition: { StringNotEquals: { 'aws:ResourceTag/open': 'yes' } } }),
+            ),
+          ],
+        });
+        return b.build();
+      };
+
+      // Act
+      const report = computeReach(build(['iam:TagRole']), EMPLOYEE);
+      const untagged = computeReach(build([]), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)?.conditional).toBe(true);
+      expect(entry(report, KEY)?.paths[0]?.map((s) => s.via)).toContain('iam:UpdateAssumeRolePolicy+sts:AssumeRole');
+      expect(entry(untagged, KEY)).toBeUndefined();
+    });
+
+    it('asks a state reached through tags for its own rights to tag, though it shares its outputs with one asked before', () => {
+      // Prepare: r1 and r2 share their policies; the key policy lets only r2 tag the key; r1 reaches r2 only by tagging it.
+      const b = new AccountBuilder();
+      b.key('signing', {
+        policy: policy(
+          { Sid: 'Iam', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:Sign', Resource: '*' },
+          {
+            Sid: 'Tag',
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: 'kms:TagResource',
+            Resource: '*',
+            Condition: { ArnEquals: { 'aws:PrincipalArn': roleArn('r2') } },
+          },
+        ),
+      });
+      const open = { Condition: { StringEquals: { 'aws:ResourceTag/open': 'yes' } } };
+      const shared = b.managed(
+        'shared',
+        policy(
+          allow('sts:AssumeRole', '*', open),
+          allow('iam:TagRole', roleArn('r2')),
+          allow('kms:TagResource'),
+          allow('kms:Sign', '*', open),
+        ),
+      );
+      b.role('r1', { trust: trustAccount(), employee: EMPLOYEE, managed: [shared] });
+      b.role('r2', { trust: trustAccount(), managed: [shared] });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      const steps = entry(report, KEY)?.paths[0]?.filter((s) => s.escalation !== 'sever-009');
+      expect(steps?.map((s) => [s.from, s.via])).toEqual([
+        [roleArn('r1'), 'iam:TagRole'],
+        [roleArn('r1'), 'sts:AssumeRole'],
+        [roleArn('r2'), 'kms:TagResource'],
+        [roleArn('r1'), 'kms:Sign'],
+      ]);
+    });
+
     it('reaches a role she can pass to Lambda once she tags it, when passing tests its tags', () => {
       // Prepare
       const b = new AccountBuilder();
