@@ -24,15 +24,7 @@ import {
 } from './policy-scan.js';
 import type { PrincipalRecord } from './principals.js';
 import { PrincipalDirectory } from './principals.js';
-import {
-  coversAnyAction,
-  KEY_TAG_ACTION,
-  ROLE_TAG_ACTION,
-  readsResourceTags,
-  retaggedItem,
-  tagReadingStatements,
-  USER_TAG_ACTION,
-} from './retag.js';
+import { coversAnyAction, readsResourceTags, retaggedItem, TAG_ACTIONS, tagReadingStatements } from './retag.js';
 import type { ArnByIndex, StepSpec, Verdict } from './steps.js';
 import { isConditional } from './steps.js';
 import type { ReachAccess, ReachCondition, StatementCitation } from './types.js';
@@ -152,9 +144,8 @@ export interface RetagSubject {
   readonly item: number;
   /** Material or principal index. */
   readonly ref: number;
-  readonly tagAction: string;
-  /** The catalogue technique. */
-  readonly escalation: string;
+  /** The actions that set or remove its tags, each with its catalogue technique. */
+  readonly tagActions: readonly TagAction[];
   /**
    * The right to tag it may turn on principal attributes that rule requests do not read (its
    * resource policy tests them for the tag action alone): states sharing outputs may differ.
@@ -172,6 +163,12 @@ export interface RetagAspect {
   readonly ownReads: boolean;
   /** For signing material, what the requests give; undefined for a principal. */
   readonly access?: ReachAccess;
+}
+
+/** An action that sets or removes tags, and the catalogue technique that uses it. */
+export interface TagAction {
+  readonly action: string;
+  readonly escalation: string;
 }
 
 /** A right to set a subject's tags. */
@@ -2856,13 +2853,15 @@ export class ReachEngine {
     const add = (
       kind: RetagSubject['kind'],
       table: Table,
-      tagAction: string,
+      tagging: readonly string[],
       requests: readonly (readonly [ReachAccess | undefined, readonly string[]])[],
     ): void => {
-      const escalation = ESCALATION_CATALOG.find(
-        (p) => p.outcome.kind === 'choose-resource-tags' && p.permissions[0]?.action === tagAction,
-      );
-      if (escalation === undefined) throw new Error(`no technique in the catalogue tags with ${tagAction}`);
+      const tagActions = tagging.map((action): TagAction => {
+        const technique = ESCALATION_CATALOG.find((p) => p.outcome.kind === 'choose-resource-tags' && p.permissions[0]?.action === action);
+        if (technique === undefined) throw new Error(`no technique in the catalogue tags with ${action}`);
+        return { action, escalation: technique.id };
+      });
+
       const groups = requests.map(([access, actions]) => {
         const group = this.retagGroups.length;
         this.retagGroups.push(actions);
@@ -2880,22 +2879,21 @@ export class ReachEngine {
         }
         if (aspects.length === 0) return;
         const projection = (tagTable.items[i] as TableItem).generic?.projection;
-        const personal = projection !== undefined && (projection.notPrincipal || projection.principalSensitive(tagAction));
+        const personal = projection !== undefined && (projection.notPrincipal || tagging.some((a) => projection.principalSensitive(a)));
         const subject: RetagSubject = {
           id: subjects.length,
           kind,
           table,
           item: i,
           ref: item.ref,
-          tagAction,
-          escalation: escalation.id,
+          tagActions,
           personal,
           aspects,
         };
         subjects.push(subject);
         listed.push(subject);
       });
-      if (listed.length > 0) this.tagGroups.push({ table: tagTable, tagAction, subjects: listed });
+      if (listed.length > 0) this.tagGroups.push({ table: tagTable, tagging, subjects: listed });
     };
     /** Every request a rule asks about the items of these tables. */
     const ruleActions = (tables: readonly Table[]): readonly string[] => [
@@ -2903,27 +2901,27 @@ export class ReachEngine {
     ];
     for (const plan of this.plans()) {
       const sample = this.materials[(plan.table.items[0] as TableItem).ref] as MaterialRecord;
-      add('material', plan.table, sample.tagAction, [
+      add('material', plan.table, sample.tagActions, [
         ['use', plan.uses.map((u) => u.action)],
         ['control', plan.control.map((u) => u.action)],
       ]);
     }
     const t = this.tables;
-    add('protection', t.secretDecrypt, KEY_TAG_ACTION, [['use', ['kms:Decrypt']]]);
-    add('protection', t.parameterDecrypt, KEY_TAG_ACTION, [['use', ['kms:Decrypt']]]);
-    add('role', t.roleTrust, ROLE_TAG_ACTION, [[undefined, ruleActions(this.retaggedTables('role', t.roleTrust))]]);
-    add('user', t.userIam, USER_TAG_ACTION, [[undefined, ruleActions(this.retaggedTables('user', t.userIam))]]);
+    add('protection', t.secretDecrypt, TAG_ACTIONS.kmsKey, [['use', ['kms:Decrypt']]]);
+    add('protection', t.parameterDecrypt, TAG_ACTIONS.kmsKey, [['use', ['kms:Decrypt']]]);
+    add('role', t.roleTrust, TAG_ACTIONS.role, [[undefined, ruleActions(this.retaggedTables('role', t.roleTrust))]]);
+    add('user', t.userIam, TAG_ACTIONS.user, [[undefined, ruleActions(this.retaggedTables('user', t.userIam))]]);
     this.retagList = subjects;
     return subjects;
   }
 
   /** The subjects by the table and action that tag them. */
-  readonly tagGroups: { readonly table: Table; readonly tagAction: string; readonly subjects: readonly RetagSubject[] }[] = [];
+  readonly tagGroups: { readonly table: Table; readonly tagging: readonly string[]; readonly subjects: readonly RetagSubject[] }[] = [];
 
   /** Whether any policy could let the node tag an item of the group: its identity policies, or a resource policy that names it or anyone. */
   mayTagIn(node: Node, group: ReachEngine['tagGroups'][number]): boolean {
     const t = group.table;
-    return this.mayAllow(node, group.tagAction) || t.star.length > 0 || this.explicitItems(t, node.principal).length > 0;
+    return group.tagging.some((a) => this.mayAllow(node, a)) || t.star.length > 0 || this.explicitItems(t, node.principal).length > 0;
   }
 
   /** Per outputs object (states that share one decide alike), or per node for personal subjects, per subject id: the right to tag it, or null. */
@@ -2946,20 +2944,22 @@ export class ReachEngine {
     const p = node.principal;
     const i = subject.item;
     let right: RetagOut | null = null;
-    if (this.mayAllow(node, subject.tagAction) || table.star.includes(i) || this.explicitItems(table, p).includes(i)) {
+    const named = table.star.includes(i) || this.explicitItems(table, p).includes(i);
+    // Setting tags first: the witness then names the fuller right.
+    for (const { action, escalation } of subject.tagActions) {
+      if (right !== null || (!named && !this.mayAllow(node, action))) continue;
       const item = table.items[i] as TableItem;
       const projected = this.specific(item, p);
-      const decision = this.decideItem(node, item, table.mode, subject.tagAction, projected, undefined);
-      if (decision.decision === 'allow') {
-        const verdicts = [verdictOf(decision, projected, item)];
-        right = {
-          subject: subject.id,
-          conditional: isConditional(verdicts, undefined),
-          spec: { to: item.arn, via: subject.tagAction, effect: 'choose-resource-tags', verdicts, escalation: subject.escalation },
-          item: i,
-          tables: [table],
-        };
-      }
+      const decision = this.decideItem(node, item, table.mode, action, projected, undefined);
+      if (decision.decision !== 'allow') continue;
+      const verdicts = [verdictOf(decision, projected, item)];
+      right = {
+        subject: subject.id,
+        conditional: isConditional(verdicts, undefined),
+        spec: { to: item.arn, via: action, effect: 'choose-resource-tags', verdicts, escalation },
+        item: i,
+        tables: [table],
+      };
     }
     memo[subject.id] = right;
     return right ?? undefined;

@@ -1091,6 +1091,26 @@ export const ESCALATION_CATALOG: readonly EscalationPath[] = [
     outcome: { kind: 'choose-resource-tags', target: 'user' },
     published: false,
   },
+  ...(
+    [
+      ['sever-018', 'a KMS key', 'kms:UntagResource', 'signing-material'],
+      ['sever-019', 'a signing secret', 'secretsmanager:UntagResource', 'signing-material'],
+      ['sever-020', 'a signing parameter', 'ssm:RemoveTagsFromResource', 'signing-material'],
+      ['sever-021', 'a role', 'iam:UntagRole', 'role'],
+      ['sever-022', 'a user', 'iam:UntagUser', 'user'],
+    ] as const
+  ).map(
+    ([id, what, action, target]): EscalationPath => ({
+      id,
+      title: `Remove the tags of ${what}`,
+      category: 'principal-access',
+      summary: `Remove tags of ${what}, so that a policy whose test of aws:ResourceTag held (a Deny on a protected tag, say) stops holding. Sever counts it as choosing the tags: it can flag, never miss.`,
+      permissions: [{ action, on: target === 'role' ? 'target-role' : target === 'user' ? 'target-user' : 'signing-material' }],
+      becomes: 'the same principal, with the untagged item no longer shut out by its tags',
+      outcome: { kind: 'choose-resource-tags', target },
+      published: false,
+    }),
+  ),
 ];
 
 const BY_ID: ReadonlyMap<string, EscalationPath> = new Map(ESCALATION_CATALOG.map((p) => [p.id, p]));

@@ -1,5 +1,6 @@
 import type { PolicySource } from '../policy/types.js';
 import type { AccountSnapshot, KmsGrant, KmsKey, Tags } from '../snapshot/model.js';
+import { TAG_ACTIONS } from './retag.js';
 import type { SigningMaterialKind } from './types.js';
 
 /** Secrets and SSM parameters carrying this tag (value `true`) hold signing keys. */
@@ -26,8 +27,8 @@ export interface MaterialRecord {
   readonly useActions: readonly string[];
   /** Each of these actions is `control`. */
   readonly controlActions: readonly string[];
-  /** The action that sets the material's tags. */
-  readonly tagAction: string;
+  /** The actions that set and remove the material's tags. */
+  readonly tagActions: readonly string[];
   readonly resourcePolicy?: PolicySource;
   /** Condition keys known offline for requests on this material (kms:KeySpec …). */
   readonly context: Readonly<Record<string, string | readonly string[]>>;
@@ -93,7 +94,7 @@ export function signingMaterial(snapshot: AccountSnapshot): MaterialRecord[] {
       tags: key.tags,
       useActions: [kind === 'kms-sign' ? 'kms:Sign' : 'kms:GenerateMac'],
       controlActions: KMS_CONTROL,
-      tagAction: 'kms:TagResource',
+      tagActions: TAG_ACTIONS.kmsKey,
       resourcePolicy: { id: key.arn, kind: 'resource', document: key.policy },
       context: { 'kms:KeySpec': key.keySpec, 'kms:KeyUsage': key.keyUsage, 'kms:ResourceAliases': aliases },
       grants: key.grants,
@@ -112,7 +113,7 @@ export function signingMaterial(snapshot: AccountSnapshot): MaterialRecord[] {
       tags: secret.tags,
       useActions: SECRET_USE,
       controlActions: SECRET_CONTROL,
-      tagAction: 'secretsmanager:TagResource',
+      tagActions: TAG_ACTIONS.secret,
       ...(secret.resourcePolicy !== undefined
         ? { resourcePolicy: { id: secret.arn, kind: 'resource' as const, document: secret.resourcePolicy } }
         : {}),
@@ -133,7 +134,7 @@ export function signingMaterial(snapshot: AccountSnapshot): MaterialRecord[] {
       tags: parameter.tags,
       useActions: PARAMETER_USE,
       controlActions: PARAMETER_CONTROL,
-      tagAction: 'ssm:AddTagsToResource',
+      tagActions: TAG_ACTIONS.parameter,
       context,
       grants: [],
       protection: parameter.type === 'SecureString' ? protection(parameter.keyId, resolve) : { kind: 'aws-managed' },

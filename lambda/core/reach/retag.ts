@@ -12,10 +12,19 @@ import type { TableItem } from './engine.js';
 /** Lower-cased condition keys and variable names that read the tags of the resource. */
 const RESOURCE_TAG_KEY = /^(aws|secretsmanager|ssm):resourcetag\//;
 
-/** The actions that set the tags of a KMS key, a role and a user. */
-export const KEY_TAG_ACTION = 'kms:TagResource';
-export const ROLE_TAG_ACTION = 'iam:TagRole';
-export const USER_TAG_ACTION = 'iam:TagUser';
+/**
+ * The actions that set, then those that remove, the tags of each kind of item. Removing a tag
+ * counts as choosing the tags too: it can only take a tag away, but a test the item passed or
+ * failed on it can then go the other way, so its tests are unknown all the same (this can flag,
+ * never miss).
+ */
+export const TAG_ACTIONS = {
+  kmsKey: ['kms:TagResource', 'kms:UntagResource'],
+  secret: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+  parameter: ['ssm:AddTagsToResource', 'ssm:RemoveTagsFromResource'],
+  role: ['iam:TagRole', 'iam:UntagRole'],
+  user: ['iam:TagUser', 'iam:UntagUser'],
+} as const satisfies Record<string, readonly string[]>;
 
 /** Whether any of these lower-cased keys reads the resource's tags. */
 export const readsResourceTags = (keys: readonly string[]): boolean => keys.some((k) => RESOURCE_TAG_KEY.test(k));

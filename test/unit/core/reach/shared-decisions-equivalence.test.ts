@@ -82,6 +82,8 @@ const ACTIONS = [
   // Ways to choose a resource's tags.
   'kms:TagResource',
   'secretsmanager:TagResource',
+  'kms:UntagResource',
+  'iam:UntagRole',
   'kms:Sign',
   'secretsmanager:GetSecretValue',
   'iam:*',
