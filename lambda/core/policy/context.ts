@@ -28,10 +28,10 @@ export interface ResourceContext {
   readonly accountId: string;
   readonly tags: Tags;
   /**
-   * The caller may set the resource's tags (it holds a right to tag it): its `aws:ResourceTag/*`
-   * values are whatever the caller chose, so UNKNOWN offline.
+   * The resource's tags cannot be known offline: the caller may set them (it holds a right to tag
+   * it), or the snapshot does not hold them. Its `aws:ResourceTag/*` values are then UNKNOWN.
    */
-  readonly tagsChosen?: boolean;
+  readonly tagsUnknown?: boolean;
 }
 
 export interface RequestContext {
@@ -152,7 +152,7 @@ const PRINCIPAL_TYPE: Readonly<Record<PrincipalContext['type'], string>> = {
  * - `aws:PrincipalTag/<k>` — the principal's tag, ABSENT when it has none; UNKNOWN for a principal
  *   whose caller may set session tags (`sessionTags`).
  * - `aws:ResourceTag/<k>` — the resource's tag, ABSENT when it has none; UNKNOWN for a resource
- *   whose tags the caller may set (`tagsChosen`).
+ *   whose tags cannot be known offline (`tagsUnknown`).
  * - `aws:ResourceAccount`.
  * - `kms:CallerAccount` (the principal's account) and `aws:PrincipalIsAWSService` (`false`: an IAM
  *   user or role is never a service principal).
@@ -180,7 +180,7 @@ export function resolveKey(key: CompiledKey, request: RequestContext): KeyValue 
     case 'principaltag':
       return principal.sessionTags === true ? UNKNOWN : tagValue(principal.tags, key.tagKey as string);
     case 'resourcetag':
-      return request.resource.tagsChosen === true ? UNKNOWN : tagValue(request.resource.tags, key.tagKey as string);
+      return request.resource.tagsUnknown === true ? UNKNOWN : tagValue(request.resource.tags, key.tagKey as string);
     case 'resourceaccount':
       return request.resource.accountId;
     case 'principalisawsservice':

@@ -74,8 +74,11 @@ export interface TableItem {
   named?: Map<number, ProjectedPolicy>;
   /** The projected resource policies handed to `authorize`, kept so its per-object indexes are reused. */
   sources?: Map<ProjectedPolicy['projection'], PolicySource>;
-  /** The attacker chooses the item's tags (see retag.ts): its resource-tag tests are unknown. */
-  readonly tagsChosen: boolean;
+  /**
+   * Its resource-tag tests are unknown: the attacker chooses its tags (a twin, see retag.ts), or
+   * the snapshot does not hold them (customer managed policies).
+   */
+  readonly tagsUnknown: boolean;
 }
 
 /**
@@ -89,7 +92,7 @@ function tableItem(
   policy?: PolicySource,
   context?: Readonly<Record<string, string | readonly string[]>>,
 ): TableItem {
-  return { arn, tags, context, policy, ref, generic: undefined, named: undefined, sources: undefined, tagsChosen: false };
+  return { arn, tags, context, policy, ref, generic: undefined, named: undefined, sources: undefined, tagsUnknown: false };
 }
 
 /** One kind of resource requests are made on, indexed by ARN and by the principals its policies name. */
@@ -615,10 +618,11 @@ export class ReachEngine {
         'none',
         d.groups.map((g) => tableItem(g.arn, {}, g.index)),
       ),
+      // The account's authorization details hold no tags of managed policies.
       policyIam: this.table(
         'policy',
         'none',
-        customer.map((p) => tableItem(p.arn, {}, p.index)),
+        customer.map((p) => ({ ...tableItem(p.arn, {}, p.index), tagsUnknown: true })),
       ),
       kmsSign: this.table('kms-sign', 'kms-key', of('kms-sign').map(materialItem)),
       kmsMac: this.table('kms-mac', 'kms-key', of('kms-mac').map(materialItem)),
@@ -1099,7 +1103,7 @@ export class ReachEngine {
 
   /** The value a condition key or variable reads from the request, as a string for signatures ('\u0000' when absent). */
   private requestValue(key: string, p: PrincipalRecord, it: TableItem, extra: Use['extra']): string {
-    if (key.startsWith('aws:resourcetag/')) return it.tagsChosen ? CHOSEN_TAG : (lowered(it.tags).get(key.slice(16)) ?? '\u0000');
+    if (key.startsWith('aws:resourcetag/')) return it.tagsUnknown ? CHOSEN_TAG : (lowered(it.tags).get(key.slice(16)) ?? '\u0000');
     if (key.startsWith('aws:principaltag/')) return principalTag(p, key.slice(17)) ?? '\u0000';
     if (key === 'aws:username') return p.type === 'user' ? p.name : '\u0000';
     if (key === 'aws:userid') return p.type === 'user' ? p.context.id : '\u0001';
@@ -1155,7 +1159,7 @@ export class ReachEngine {
       {
         principal: node.principal.context,
         action,
-        resource: { arn: it.arn, accountId: this.accountId, tags: it.tags, tagsChosen: it.tagsChosen },
+        resource: { arn: it.arn, accountId: this.accountId, tags: it.tags, tagsUnknown: it.tagsUnknown },
         ...(context !== undefined ? { context } : {}),
       },
       {
@@ -2099,12 +2103,12 @@ export class ReachEngine {
     const rewrittenDecision = (i: number): Verdict | null => {
       // A role whose tags the attacker chooses keeps them chosen once its trust is rewritten.
       const item = view.twin?.(t, i) ?? (t.items[i] as TableItem);
-      const decided = innerMap(this.rewrittenByKey, item.tagsChosen ? `${rewrittenKey}${CHOSEN_TAG}` : rewrittenKey);
+      const decided = innerMap(this.rewrittenByKey, item.tagsUnknown ? `${rewrittenKey}${CHOSEN_TAG}` : rewrittenKey);
       let after = decided.get(i);
       if (after === undefined) {
         const rewritten: TableItem = {
           ...tableItem(item.arn, item.tags, item.ref, { id: `${item.arn}${REWRITTEN_SUFFIX}`, kind: 'trust', document: REWRITTEN_TRUST }),
-          tagsChosen: item.tagsChosen,
+          tagsUnknown: item.tagsUnknown,
         };
         const scratch: Table = { ...this.tables.roleTrust, items: [rewritten] };
         const decision = this.decide(view.node, scratch, 0, 'sts:AssumeRole', this.rewrittenTrust, undefined);

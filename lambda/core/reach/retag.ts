@@ -71,5 +71,5 @@ export function retaggedItem(item: TableItem): TableItem {
   if (context !== undefined) {
     context = Object.fromEntries(Object.entries(context).filter(([k]) => !RESOURCE_TAG_KEY.test(k.toLowerCase())));
   }
-  return { ...item, context, tagsChosen: true };
+  return { ...item, context, tagsUnknown: true };
 }

@@ -319,7 +319,7 @@ describe('Function: authorize (conditions)', () => {
 
     it('treats the tags of a resource its caller may tag as unknown, in an Allow and in a Deny', () => {
       // Prepare
-      const retagged = { ...signingKey, tagsChosen: true };
+      const retagged = { ...signingKey, tagsUnknown: true };
       const denyUnlessTeam = (resource: typeof signingKey): Decision =>
         authorize(
           request(alice, 'kms:Sign', resource),
@@ -353,7 +353,7 @@ describe('Function: authorize (conditions)', () => {
         }),
       );
       const fenced = denyUnlessTeam({ ...signingKey, tags: { team: 'identity' } });
-      const fencedRetagged = denyUnlessTeam({ ...signingKey, tags: { team: 'identity' }, tagsChosen: true });
+      const fencedRetagged = denyUnlessTeam({ ...signingKey, tags: { team: 'identity' }, tagsUnknown: true });
 
       // Assess
       expect(decide({ StringEquals: { 'aws:ResourceTag/team': 'identity' } }).decision).toBe('implicit-deny');

@@ -13,6 +13,7 @@ import {
   keyArn,
   parameterArn,
   policy,
+  policyArn,
   type RawPolicy,
   type RawStatement,
   REGION,
@@ -1457,6 +1458,29 @@ describe('Function: computeReach', () => {
         [roleArn('r2'), 'kms:TagResource'],
         [roleArn('r1'), 'kms:Sign'],
       ]);
+    });
+
+    it('counts the tags of a customer managed policy as unknown: the snapshot does not hold them', () => {
+      // Prepare: she may write a new version of policies tagged team=ops; her own policy is one.
+      const b = new AccountBuilder();
+      b.key('signing');
+      const mine = b.managed('mine', policy(allow('s3:GetObject')));
+      b.user('alice', {
+        employee: EMPLOYEE,
+        managed: [mine],
+        inline: [
+          policy(allow('iam:CreatePolicyVersion', policyArn('*'), { Condition: { StringEquals: { 'aws:ResourceTag/team': 'ops' } } })),
+        ],
+      });
+
+      // Act
+      const report = computeReach(b.build(), EMPLOYEE);
+
+      // Assess
+      expect(entry(report, KEY)).toMatchObject({
+        conditional: true,
+        conditions: [expect.objectContaining({ key: 'aws:ResourceTag/team', values: ['ops'] })],
+      });
     });
 
     it('reaches a role she can pass to Lambda once she tags it, when passing tests its tags', () => {
