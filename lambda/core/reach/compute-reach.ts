@@ -149,8 +149,9 @@ interface Candidate {
   readonly node: number;
   readonly out: AccessOut;
   readonly conditional: boolean;
-  /** The tag right the access rests on, when it was found with the material's tags chosen. */
+  /** The tag right the access rests on, when it was found with the material's tags chosen (and a second one, for its key). */
   readonly retag?: RetagRecord;
+  readonly also?: RetagRecord;
 }
 
 interface Slot {
@@ -180,7 +181,7 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
   const slots: Slot[] = [];
   const seen: TakenLists = new Set();
   // Takes the parts, not a candidate: most outputs found are never kept, and need no object.
-  const offer = (node: number, out: AccessOut, conditional: boolean, retag?: RetagRecord): void => {
+  const offer = (node: number, out: AccessOut, conditional: boolean, retag?: RetagRecord, also?: RetagRecord): void => {
     const key = out.material * 2 + (out.access === 'use' ? 0 : 1);
     let slot = slotOf[key];
     if (slot === undefined) {
@@ -190,9 +191,15 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
       slots.push(slot);
     } else addOnce(slot.actions, out.action);
     if (out.grantId !== undefined) addOnce(slot.grants, out.grantId);
-    if (slot.candidates.length < maxPaths)
-      slot.candidates.push(retag !== undefined ? { node, out, conditional, retag } : { node, out, conditional });
-    else if (!conditional) {
+    if (slot.candidates.length < maxPaths) {
+      const found: Candidate =
+        retag === undefined
+          ? { node, out, conditional }
+          : also === undefined
+            ? { node, out, conditional, retag }
+            : { node, out, conditional, retag, also };
+      slot.candidates.push(found);
+    } else if (!conditional) {
       const candidates = slot.candidates;
       for (let c = 0; c < candidates.length; c++) {
         if (!(candidates[c] as Candidate).conditional) continue;
@@ -206,14 +213,14 @@ function reachEntries(engine: ReachEngine, walk: Exploration, maxPaths: number):
     const nodeConditional = !walk.unconditional.has(id);
     walk.eachOutput(id, 'access', seen, (out) => offer(id, out, nodeConditional || out.conditional));
   }
-  for (const { node, out, retag } of walk.retagAccess) offer(node, out, true, retag);
+  for (const { node, out, retag, also } of walk.retagAccess) offer(node, out, true, retag, also);
   const retagPaths = new Map<Candidate, readonly WitnessStep[]>();
   /** The steps to a candidate's node (the tagging first, when it rests on one; built once). */
   const before = (c: Candidate): readonly WitnessStep[] => {
     if (c.retag === undefined) return walk.witness(c.node);
     let path = retagPaths.get(c);
     if (path === undefined) {
-      path = walk.retagWitness(c.retag, c.node);
+      path = walk.retagWitness(c.retag, c.node, c.also);
       retagPaths.set(c, path);
     }
     return path;

@@ -2896,6 +2896,7 @@ export class ReachEngine {
         };
         subjects.push(subject);
         listed.push(subject);
+        if (kind === 'protection') this.protections.set(subject.ref, subject);
       });
       if (listed.length > 0) this.tagGroups.push({ table: tagTable, tagging, subjects: listed });
     };
@@ -2918,6 +2919,9 @@ export class ReachEngine {
     this.retagList = subjects;
     return subjects;
   }
+
+  /** Protection subjects by the material index of the secret or parameter their key protects. */
+  private readonly protections = new Map<number, RetagSubject>();
 
   /** The subjects by the table and action that tag them. */
   readonly tagGroups: { readonly table: Table; readonly tagging: readonly string[]; readonly subjects: readonly RetagSubject[] }[] = [];
@@ -2994,23 +2998,31 @@ export class ReachEngine {
    * subject alone, with its requests decided on its retagged twin. Requests whose policies read
    * no resource tag decide as on the item itself.
    */
-  retaggedOutputs(node: Node, subject: RetagSubject): OutputSet {
+  retaggedOutputs(node: Node, subject: RetagSubject, partner?: RetagSubject): OutputSet {
     // States that share outputs decide every rule's requests alike, on twins as on the items.
     const outputs = this.outputs(node);
-    let memo = this.retaggedOf.get(outputs);
+    const memos = partner === undefined ? this.retaggedOf : this.retaggedPairsOf;
+    let memo = memos.get(outputs);
     if (memo === undefined) {
       memo = [];
-      this.retaggedOf.set(outputs, memo);
+      memos.set(outputs, memo);
     }
     let found = memo[subject.id];
     if (found === undefined) {
-      found = this.deriveRetagged(node, subject);
+      found = this.deriveRetagged(node, subject, partner);
       memo[subject.id] = found;
     }
     return found;
   }
 
   private readonly retaggedOf = new WeakMap<NodeOutputs, OutputSet[]>();
+  /** The same, for a secret or parameter retagged with the key protecting it (its one partner). */
+  private readonly retaggedPairsOf = new WeakMap<NodeOutputs, OutputSet[]>();
+
+  /** The subject for the KMS key protecting a secret or parameter subject, when that key's tags matter. */
+  protectionOf(subject: RetagSubject): RetagSubject | undefined {
+    return subject.kind === 'material' ? this.protections.get(subject.ref) : undefined;
+  }
 
   /** Groups of requests on subjects (see `RetagAspect`). */
   private readonly retagGroups: (readonly string[])[] = [];
@@ -3040,10 +3052,13 @@ export class ReachEngine {
     return bits;
   }
 
-  private deriveRetagged(node: Node, subject: RetagSubject): OutputSet {
+  private deriveRetagged(node: Node, subject: RetagSubject, partner?: RetagSubject): OutputSet {
     const p = node.principal;
     const i = subject.item;
-    const retagged = this.retaggedTables(subject.kind, subject.table);
+    const retagged = [
+      ...this.retaggedTables(subject.kind, subject.table),
+      ...(partner !== undefined ? this.retaggedTables(partner.kind, partner.table) : []),
+    ];
     const verdict = (use: Use): Verdict | undefined => {
       const item = retagged.includes(use.table) ? this.twin(use.table, i) : (use.table.items[i] as TableItem);
       if (item.arn === '') return undefined;

@@ -170,7 +170,7 @@ export class Exploration {
   /** Subjects (see `ReachEngine.retagSubjects`) whose tags the employee could choose, by subject id. */
   readonly retagged = new Map<number, RetagRecord>();
   /** Access found with a subject's tags chosen (always conditional), not found otherwise. */
-  readonly retagAccess: { readonly node: number; readonly out: AccessOut; readonly retag: RetagRecord }[] = [];
+  readonly retagAccess: { readonly node: number; readonly out: AccessOut; readonly retag: RetagRecord; readonly also?: RetagRecord }[] = [];
   /** Seeds taken over, and whether through an undecidable condition. */
   readonly seeds: { readonly seed: Seed; readonly conditional: boolean }[] = [];
   /** Modifications recorded by the end of phase 1, and by the end. */
@@ -211,9 +211,12 @@ export class Exploration {
    * The steps to node `base` after a tag right was used: the performer's path, the tagging, then
    * whatever of the base's path is not done yet.
    */
-  retagWitness(retag: RetagRecord, base: number): WitnessStep[] {
-    const step = materialize(stepTemplate(retag.out.spec), this.node(retag.performer).principal.arn);
-    return this.replay(this.witness(retag.performer), step, base);
+  retagWitness(retag: RetagRecord, base: number, also?: RetagRecord): WitnessStep[] {
+    const step = (r: RetagRecord): WitnessStep => materialize(stepTemplate(r.out.spec), this.node(r.performer).principal.arn);
+    if (also === undefined) return this.replay(this.witness(retag.performer), step(retag), base);
+    // Two items tagged for one request: both performers' paths and steps, then the base's.
+    const first = this.replay(this.witness(retag.performer), step(retag), also.performer);
+    return this.replay(first, step(also), base);
   }
 
   private edgeStep(parent: { readonly from: number; readonly out: EdgeOut; readonly target: number }): WitnessStep {
@@ -735,6 +738,9 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     /** Per subject: how many own states were asked what they reach with its tags chosen, and which seeds. */
     const asked = new Map<number, number>();
     const seedsAsked = new Map<number, Set<Seed>>();
+    /** The same, for a secret or parameter asked with the key protecting it retagged too. */
+    const pairsAsked = new Map<number, number>();
+    const pairSeedsAsked = new Map<number, Set<Seed>>();
     for (;;) {
       const access = materialReached(result, mergedSeeds.keys(), engine.materials.length);
       const opening = subjects.filter((s) => open(s, access));
@@ -750,12 +756,12 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
         const retag = retagOf(subject);
         if (retag === undefined) continue;
         retagging = true;
-        const apply = (id: number, outputs: OutputSet): void => {
+        const apply = (id: number, outputs: OutputSet, also?: RetagRecord): void => {
           for (const out of outputs.access) {
             const slot = out.material * 2 + (out.access === 'use' ? 0 : 1);
             if (access[slot] === 1) continue;
             access[slot] = 1;
-            result.retagAccess.push({ node: id, out, retag });
+            result.retagAccess.push(also !== undefined ? { node: id, out, retag, also } : { node: id, out, retag });
           }
           for (const e of outputs.edges) {
             for (const target of e.targets) reach(engine.node(target), { kind: 'retag', from: id, out: e, target, retag });
@@ -779,6 +785,28 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
           if (seedsDone.has(seed)) continue;
           seedsDone.add(seed);
           for (const found of retaggedIn(engine, seed, subject)) apply(found.node, found.outputs);
+        }
+        // A secret or parameter whose key can be retagged too: both tags chosen for one read.
+        const partner = engine.protectionOf(subject);
+        const partnerRetag = partner !== undefined ? retagOf(partner) : undefined;
+        if (partner === undefined || partnerRetag === undefined || !needed('use')) continue;
+        for (let n = pairsAsked.get(subject.id) ?? 0; n < ownStates.length && needed('use'); n++) {
+          const id = ownStates[n] as number;
+          const node = engine.nodeById(id);
+          if (engine.retagMatters(node, subject, needed) || engine.retagMatters(node, partner, needed)) {
+            apply(id, engine.retaggedOutputs(node, subject, partner), partnerRetag);
+          }
+        }
+        pairsAsked.set(subject.id, ownStates.length);
+        let pairSeedsDone = pairSeedsAsked.get(subject.id);
+        if (pairSeedsDone === undefined) {
+          pairSeedsDone = new Set();
+          pairSeedsAsked.set(subject.id, pairSeedsDone);
+        }
+        for (const seed of mergedSeeds.keys()) {
+          if (pairSeedsDone.has(seed)) continue;
+          pairSeedsDone.add(seed);
+          for (const found of retaggedIn(engine, seed, subject, partner)) apply(found.node, found.outputs, partnerRetag);
         }
       }
       if (!retagging) return;
@@ -873,26 +901,32 @@ function expandedStates(engine: ReachEngine, walk: Exploration, distinct: boolea
   return ids;
 }
 
-const retaggedMemo = new WeakMap<Seed, Map<number, readonly { readonly node: number; readonly outputs: OutputSet }[]>>();
+const retaggedMemo = new WeakMap<Seed, Map<string, readonly { readonly node: number; readonly outputs: OutputSet }[]>>();
 
-/** What the states of a seed find with a subject's tags chosen (memoised: every walk that takes the seed over asks). */
+/**
+ * What the states of a seed find with a subject's tags chosen, and its partner's (the key
+ * protecting it) too when given (memoised: every walk that takes the seed over asks).
+ */
 function retaggedIn(
   engine: ReachEngine,
   seed: Seed,
   subject: RetagSubject,
+  partner?: RetagSubject,
 ): readonly { readonly node: number; readonly outputs: OutputSet }[] {
   const perSubject = innerMap(retaggedMemo, seed);
-  let found = perSubject.get(subject.id);
+  const key = partner === undefined ? `${subject.id}` : `${subject.id}+${partner.id}`;
+  let found = perSubject.get(key);
   if (found === undefined) {
     const list: { node: number; outputs: OutputSet }[] = [];
+    const all = (): boolean => true;
     for (const id of expandedStates(engine, seed.walk, true)) {
       const node = engine.nodeById(id);
-      if (!engine.retagMatters(node, subject, () => true)) continue;
-      const outputs = engine.retaggedOutputs(node, subject);
+      if (!engine.retagMatters(node, subject, all) && (partner === undefined || !engine.retagMatters(node, partner, all))) continue;
+      const outputs = engine.retaggedOutputs(node, subject, partner);
       if (outputs.edges.length + outputs.mods.length + outputs.access.length > 0) list.push({ node: id, outputs });
     }
     found = list;
-    perSubject.set(subject.id, found);
+    perSubject.set(key, found);
   }
   return found;
 }

@@ -1354,6 +1354,39 @@ describe('Function: computeReach', () => {
       expect(entry(asTagged, secretArn('jwt'))).toMatchObject({ conditional: false });
     });
 
+    it('reaches a secret whose read and whose key both test tags, when she can tag both', () => {
+      // Prepare
+      const open = { Condition: { StringEquals: { 'aws:ResourceTag/open': 'yes' } } };
+      const build = (tagging: readonly string[]) => {
+        const b = new AccountBuilder();
+        const cmk = b.key('cmk', { usage: 'ENCRYPT_DECRYPT' });
+        b.secret('jwt', { kmsKeyId: cmk });
+        b.user('alice', {
+          employee: EMPLOYEE,
+          inline: [
+            policy(
+              allow('secretsmanager:GetSecretValue', '*', open),
+              allow('kms:Decrypt', '*', open),
+              ...(tagging.length > 0 ? [allow([...tagging])] : []),
+            ),
+          ],
+        });
+        return b.build();
+      };
+
+      // Act
+      const both = computeReach(build(['secretsmanager:TagResource', 'kms:TagResource']), EMPLOYEE);
+      const secretOnly = computeReach(build(['secretsmanager:TagResource']), EMPLOYEE);
+
+      // Assess
+      expect(entry(both, secretArn('jwt'))?.paths[0]?.map((s) => [s.to, s.via])).toEqual([
+        [secretArn('jwt'), 'secretsmanager:TagResource'],
+        [keyArn('cmk'), 'kms:TagResource'],
+        [secretArn('jwt'), 'secretsmanager:GetSecretValue+kms:Decrypt'],
+      ]);
+      expect(entry(secretOnly, secretArn('jwt'))).toBeUndefined();
+    });
+
     it('escalates a role whose policies she may edit only when it carries a tag she can set', () => {
       // Prepare: she may assume `app`, which cannot sign, and edit the policies of roles tagged team=ops.
       const build = (tagging: RawStatement[]) => {
