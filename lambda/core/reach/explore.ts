@@ -13,9 +13,9 @@ import type { WitnessStep } from './types.js';
  * escalate principal T, every state of T reached so far or later also gets the escalated state.
  *
  * A third phase follows resource tags the employee could choose (see retag.ts): once a reached
- * state can tag a key, secret, parameter or role, every reached state asks again for what it
- * could do with that item's tags unknown. What it finds is conditional, and the walk goes on from
- * the roles it opens until no new state or tag right turns up.
+ * state can tag (or untag) a KMS key, secret, parameter, role or user, every reached state asks
+ * again what it could do with that item's tags unknown. What it finds is conditional, and the walk
+ * goes on from the principals it opens until no new state or tag right turns up.
  *
  * Reach is a monotone fixpoint, so a walk may also take over a finished walk started elsewhere
  * (a "seed": everything reached from one node, or from all the roles behind one kind of existing

@@ -3,10 +3,10 @@ import type { PolicyDocument, Statement } from '../policy/types.js';
 import type { TableItem } from './engine.js';
 
 /**
- * Resource tags the attacker chooses. Whoever may tag a key, secret, parameter or role decides
- * what its `aws:ResourceTag` (and `secretsmanager:ResourceTag`, `ssm:resourceTag`) tests see, as
- * a caller passing session tags decides `aws:PrincipalTag`. The walk then asks for the item's
- * requests again as a "retagged" twin: the same item whose tags are unknown offline.
+ * Resource tags the attacker chooses. Whoever may tag a KMS key, secret, parameter, role or user
+ * decides what its `aws:ResourceTag` (and `secretsmanager:ResourceTag`, `ssm:resourceTag`) tests
+ * see, as a caller passing session tags decides `aws:PrincipalTag`. The walk then asks for the
+ * item's requests again on a "retagged" twin: the same item whose tags are unknown offline.
  */
 
 /** Lower-cased condition keys and variable names that read the tags of the resource. */
