@@ -735,12 +735,9 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
   const followRetags = (): void => {
     const subjects = engine.retagSubjects();
     if (subjects.length === 0) return;
-    /** Per subject: how many own states were asked what they reach with its tags chosen, and which seeds. */
-    const asked = new Map<number, number>();
-    const seedsAsked = new Map<number, Set<Seed>>();
-    /** The same, for a secret or parameter asked with the key protecting it retagged too. */
-    const pairsAsked = new Map<number, number>();
-    const pairSeedsAsked = new Map<number, Set<Seed>>();
+    /** Per subject (or subject and partner): how many own states were asked what they reach with its tags chosen, and which seeds. */
+    const asked = new Map<string, number>();
+    const seedsAsked = new Map<string, Set<Seed>>();
     for (;;) {
       const access = materialReached(result, mergedSeeds.keys(), engine.materials.length);
       const opening = subjects.filter((s) => open(s, access));
@@ -770,44 +767,34 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
         };
         const needed = (kind: 'use' | 'control' | undefined): boolean =>
           kind === undefined || access[subject.ref * 2 + (kind === 'use' ? 0 : 1)] === 0;
-        for (let n = asked.get(subject.id) ?? 0; n < ownStates.length && open(subject, access); n++) {
-          const id = ownStates[n] as number;
-          const node = engine.nodeById(id);
-          if (engine.retagMatters(node, subject, needed)) apply(id, engine.retaggedOutputs(node, subject));
-        }
-        asked.set(subject.id, ownStates.length);
-        let seedsDone = seedsAsked.get(subject.id);
-        if (seedsDone === undefined) {
-          seedsDone = new Set();
-          seedsAsked.set(subject.id, seedsDone);
-        }
-        for (const seed of mergedSeeds.keys()) {
-          if (seedsDone.has(seed)) continue;
-          seedsDone.add(seed);
-          for (const found of retaggedIn(engine, seed, subject)) apply(found.node, found.outputs);
-        }
+        /** Asks the own states and the seeds not asked yet what they find with the subject (and the partner) retagged. */
+        const askAll = (partner?: RetagSubject, partnerRetag?: RetagRecord): void => {
+          const key = partner === undefined ? `${subject.id}` : `${subject.id}+${partner.id}`;
+          const still = (): boolean => (partner === undefined ? open(subject, access) : needed('use'));
+          for (let n = asked.get(key) ?? 0; n < ownStates.length && still(); n++) {
+            const id = ownStates[n] as number;
+            const node = engine.nodeById(id);
+            if (engine.retagMatters(node, subject, needed) || (partner !== undefined && engine.retagMatters(node, partner, needed))) {
+              apply(id, engine.retaggedOutputs(node, subject, partner), partnerRetag);
+            }
+          }
+          asked.set(key, ownStates.length);
+          let seedsDone = seedsAsked.get(key);
+          if (seedsDone === undefined) {
+            seedsDone = new Set();
+            seedsAsked.set(key, seedsDone);
+          }
+          for (const seed of mergedSeeds.keys()) {
+            if (seedsDone.has(seed)) continue;
+            seedsDone.add(seed);
+            for (const found of retaggedIn(engine, seed, subject, partner)) apply(found.node, found.outputs, partnerRetag);
+          }
+        };
+        askAll();
         // A secret or parameter whose key can be retagged too: both tags chosen for one read.
         const partner = engine.protectionOf(subject);
         const partnerRetag = partner !== undefined ? retagOf(partner) : undefined;
-        if (partner === undefined || partnerRetag === undefined || !needed('use')) continue;
-        for (let n = pairsAsked.get(subject.id) ?? 0; n < ownStates.length && needed('use'); n++) {
-          const id = ownStates[n] as number;
-          const node = engine.nodeById(id);
-          if (engine.retagMatters(node, subject, needed) || engine.retagMatters(node, partner, needed)) {
-            apply(id, engine.retaggedOutputs(node, subject, partner), partnerRetag);
-          }
-        }
-        pairsAsked.set(subject.id, ownStates.length);
-        let pairSeedsDone = pairSeedsAsked.get(subject.id);
-        if (pairSeedsDone === undefined) {
-          pairSeedsDone = new Set();
-          pairSeedsAsked.set(subject.id, pairSeedsDone);
-        }
-        for (const seed of mergedSeeds.keys()) {
-          if (pairSeedsDone.has(seed)) continue;
-          pairSeedsDone.add(seed);
-          for (const found of retaggedIn(engine, seed, subject, partner)) apply(found.node, found.outputs, partnerRetag);
-        }
+        if (partner !== undefined && partnerRetag !== undefined && needed('use')) askAll(partner, partnerRetag);
       }
       if (!retagging) return;
       run();
