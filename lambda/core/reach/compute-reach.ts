@@ -2,8 +2,8 @@ import type { AccountSnapshot } from '../snapshot/model.js';
 import type { AccessOut, EngineOptions } from './engine.js';
 import { ReachEngine } from './engine.js';
 import { ReachError } from './errors.js';
-import type { Exploration, RetagRecord, TakenLists } from './explore.js';
-import { explore, exploreFrom, SeedCache } from './explore.js';
+import type { Exploration, MaterialReach, RetagRecord, TakenLists } from './explore.js';
+import { explore, exploreFrom, materialReached, SeedCache } from './explore.js';
 import type { MaterialRecord } from './material.js';
 import { innerMap } from './memo.js';
 import { resolvePrincipals } from './principals.js';
@@ -285,12 +285,14 @@ export function computeInventory(snapshot: AccountSnapshot, options: ReachOption
     let useCount = 0;
     let controlCount = 0;
     for (let i = 0; i < materials.length; i++) {
-      if (s.use[i] === 0 && s.control[i] === 0) continue;
+      const use = s.material.access[i * 2] === 1;
+      const control = s.material.access[i * 2 + 1] === 1;
+      if (!use && !control) continue;
       total++;
       byKind[(materials[i] as MaterialRecord).kind]++;
-      if (s.use[i] === 1) useCount++;
-      if (s.control[i] === 1) controlCount++;
-      if (s.free[i] === 1) unconditional++;
+      if (use) useCount++;
+      if (control) controlCount++;
+      if (s.material.free[i] === 1) unconditional++;
     }
     entries.push({
       principalArn: p.arn,
@@ -313,11 +315,9 @@ export function computeInventory(snapshot: AccountSnapshot, options: ReachOption
   );
 }
 
-/** Which signing material a walk reaches: for use, for control, and without undecidable conditions. */
+/** What a walk reaches: signing material, and principals. */
 interface Summary {
-  readonly use: Uint8Array;
-  readonly control: Uint8Array;
-  readonly free: Uint8Array;
+  readonly material: MaterialReach;
   /** Per principal index: can it be acted as? */
   readonly principals: Uint8Array;
   readonly escalates: boolean;
@@ -327,9 +327,6 @@ interface Summary {
 function summarize(walk: Exploration, size: number, memo: WeakMap<Exploration, Summary>, principalCount: number): Summary {
   const cached = memo.get(walk);
   if (cached !== undefined) return cached;
-  const use = new Uint8Array(size);
-  const control = new Uint8Array(size);
-  const free = new Uint8Array(size);
   const principals = new Uint8Array(principalCount);
   let escalates = false;
   for (const id of walk.order) {
@@ -337,26 +334,12 @@ function summarize(walk: Exploration, size: number, memo: WeakMap<Exploration, S
     principals[n.principal.index] = 1;
     escalates ||= n.admin;
   }
-  const seen: TakenLists = new Set();
-  for (const id of walk.expanded) {
-    const nodeFree = walk.unconditional.has(id);
-    walk.eachOutput(id, 'access', seen, (out) => {
-      (out.access === 'use' ? use : control)[out.material] = 1;
-      if (nodeFree && !out.conditional) free[out.material] = 1;
-    });
-  }
-  for (const { out } of walk.retagAccess) (out.access === 'use' ? use : control)[out.material] = 1;
-  for (const { seed, conditional } of walk.seeds) {
+  for (const { seed } of walk.seeds) {
     const s = summarize(seed.walk, size, memo, principalCount);
-    for (let i = 0; i < size; i++) {
-      use[i] = (use[i] as number) | (s.use[i] as number);
-      control[i] = (control[i] as number) | (s.control[i] as number);
-      if (!conditional) free[i] = (free[i] as number) | (s.free[i] as number);
-    }
     for (let i = 0; i < principalCount; i++) principals[i] = (principals[i] as number) | (s.principals[i] as number);
     escalates ||= s.escalates;
   }
-  const summary = { use, control, free, principals, escalates };
+  const summary = { material: materialReached(walk, size, true), principals, escalates };
   memo.set(walk, summary);
   return summary;
 }

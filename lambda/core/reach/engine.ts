@@ -7,7 +7,7 @@ import type { EscalationPath, RequiredPermission } from './escalation-catalog.js
 import { ESCALATION_CATALOG } from './escalation-catalog.js';
 import type { MaterialRecord } from './material.js';
 import { decryptContext, GRANT_USE_OPERATION, signingMaterial } from './material.js';
-import { denseId, innerMap } from './memo.js';
+import { cached, denseId, innerMap } from './memo.js';
 import type { IdentityClause, ProjectedPolicy, Projection, SignatureStatement } from './policy-scan.js';
 import {
   ActionMask,
@@ -136,7 +136,7 @@ export interface AccessOut extends Derived {
   readonly grantId?: string;
 }
 
-/** Signing material, or a role, whose tags the attacker could choose to some effect (see `ReachEngine.retagSubjects`). */
+/** An item whose tags the attacker could choose to some effect (see `ReachEngine.retagSubjects`). */
 export interface RetagSubject {
   /** Dense, in the order of `retagSubjects`. */
   readonly id: number;
@@ -450,9 +450,10 @@ interface RequestShape {
   readonly dependent: readonly SignatureStatement[];
   /** Some statement's Resource embeds variables. */
   readonly itemArn: boolean;
-  /** Some statement, whether it covers every resource or not, reads the resource's tags. */
-  readonly resourceTags: boolean;
-  /** Some statement reads the resource's tags through `aws:ResourceTag` or a service's own key (see retag.ts). */
+  /**
+   * Some statement, whether it covers every resource or not, reads the resource's tags, through
+   * `aws:ResourceTag` or a service's own key (see retag.ts).
+   */
   readonly tagReads: boolean;
 }
 
@@ -468,7 +469,7 @@ function lowered<V>(record: Readonly<Record<string, V>>): ReadonlyMap<string, V>
   return map;
 }
 
-/** Keys a tag whose value the caller chooses (session tags, or a retagged resource); no real tag value is this. */
+/** Keys a tag whose value cannot be known offline (session tags, a retagged resource, a managed policy's tags); no real tag value is this. */
 const CHOSEN_TAG = '\u0002';
 
 /** A principal's tag (lower-cased key) as decisions are keyed: {@link CHOSEN_TAG} when the caller sets session tags. */
@@ -989,14 +990,12 @@ export class ReachEngine {
     const keys = new Set<string>();
     const perItem: (readonly SignatureEntry[])[] = [];
     let itemArn = false;
-    let resourceTags = false;
     let tagReads = false;
     const add = (list: readonly SignatureEntry[]): void => {
       const dependent: SignatureEntry[] = [];
       for (const e of list) {
         const st = e.statement;
         if (st.resourceVariables) itemArn = true;
-        if (st.keys.some((k) => k.startsWith('aws:resourcetag/'))) resourceTags = true;
         if (readsResourceTags(st.keys)) tagReads = true;
         if (st.anyResource && !st.not) {
           text.push(e.tag);
@@ -1014,7 +1013,7 @@ export class ReachEngine {
     const full = text.join('\u0001');
     const id = denseId(this.shapeIds, full);
     const dependent = perItem.flat().map((e) => e.statement);
-    shape = { id, keys: [...keys], perItem: dependent.length > 0 ? perItem : [], dependent, itemArn, resourceTags, tagReads };
+    shape = { id, keys: [...keys], perItem: dependent.length > 0 ? perItem : [], dependent, itemArn, tagReads };
     perAction.set(action, shape);
     return shape;
   }
@@ -1362,7 +1361,7 @@ export class ReachEngine {
    */
   private coverage(node: Node, action: string, extra: Use['extra']): readonly Cover[] | undefined {
     const shape = this.shape(node, action);
-    if (shape.resourceTags) return undefined;
+    if (shape.tagReads) return undefined;
     if (!shape.itemArn) {
       let covers = this.shapeCoverage.get(shape);
       if (covers === undefined) {
@@ -2832,10 +2831,11 @@ export class ReachEngine {
   private retagList: readonly RetagSubject[] | undefined;
 
   /**
-   * Items whose decisions could change if the attacker chose their tags: signing material, and
-   * roles as targets of sts:AssumeRole and iam:PassRole, where the item's own resource policy, or
-   * any identity policy, boundary, SCP or RCP of the account, reads resource tags in a statement
-   * that may cover one of their requests. Every other item decides alike whatever its tags.
+   * Items whose decisions could change if the attacker chose their tags: signing material, the
+   * KMS keys protecting secrets and parameters, roles and users, where the item's own resource
+   * policy, or any identity policy, boundary, SCP or RCP of the account, reads resource tags in a
+   * statement that may cover one of the requests rules make on it. Every other item decides
+   * alike whatever its tags.
    */
   retagSubjects(): readonly RetagSubject[] {
     if (this.retagList !== undefined) return this.retagList;
@@ -2940,12 +2940,7 @@ export class ReachEngine {
    * every state that shares the node's outputs, unless the subject is personal.
    */
   retagRight(node: Node, subject: RetagSubject): RetagOut | undefined {
-    const owner = subject.personal ? node : this.outputs(node);
-    let memo = this.retagRightsOf.get(owner);
-    if (memo === undefined) {
-      memo = [];
-      this.retagRightsOf.set(owner, memo);
-    }
+    const memo = cached(this.retagRightsOf, subject.personal ? node : this.outputs(node), (): (RetagOut | null)[] => []);
     const known = memo[subject.id];
     if (known !== undefined) return known ?? undefined;
     const table = subject.kind === 'role' ? this.tables.roleIam : subject.table;
@@ -3000,13 +2995,7 @@ export class ReachEngine {
    */
   retaggedOutputs(node: Node, subject: RetagSubject, partner?: RetagSubject): OutputSet {
     // States that share outputs decide every rule's requests alike, on twins as on the items.
-    const outputs = this.outputs(node);
-    const memos = partner === undefined ? this.retaggedOf : this.retaggedPairsOf;
-    let memo = memos.get(outputs);
-    if (memo === undefined) {
-      memo = [];
-      memos.set(outputs, memo);
-    }
+    const memo = cached(partner === undefined ? this.retaggedOf : this.retaggedPairsOf, this.outputs(node), (): OutputSet[] => []);
     let found = memo[subject.id];
     if (found === undefined) {
       found = this.deriveRetagged(node, subject, partner);
@@ -3039,7 +3028,7 @@ export class ReachEngine {
     return false;
   }
 
-  /** One bit per group of requests: whether the node's own policies, boundary, SCPs or RCPs read resource tags for one of its requests. */
+  /** One bit per group of requests (a dozen groups at most: one or two per table of subjects): whether the node's own policies, boundary, SCPs or RCPs read resource tags for one of its requests. */
   private tagReading(node: Node): number {
     let bits = this.tagReadingOf[node.id];
     if (bits === undefined) {

@@ -1,5 +1,5 @@
 import type { AccessOut, EdgeOut, ModOut, Node, NodeOutputs, OutputSet, ReachEngine, RetagOut, RetagSubject, Table } from './engine.js';
-import { innerMap } from './memo.js';
+import { cached, innerMap } from './memo.js';
 import { materialize, stepTemplate } from './steps.js';
 import type { WitnessStep } from './types.js';
 
@@ -167,7 +167,7 @@ export class Exploration {
   readonly expanded = new Set<number>();
   /** Principals whose tags the employee could choose (tagging them, or federating with session tags). */
   readonly tagsChosen = new Set<number>();
-  /** Subjects (see `ReachEngine.retagSubjects`) whose tags the employee could choose, by subject id. */
+  /** Rights to tag subjects (see `ReachEngine.retagSubjects`) that this walk's own states hold, by subject id (seeds keep theirs). */
   readonly retagged = new Map<number, RetagRecord>();
   /** Access found with a subject's tags chosen (always conditional), not found otherwise. */
   readonly retagAccess: { readonly node: number; readonly out: AccessOut; readonly retag: RetagRecord; readonly also?: RetagRecord }[] = [];
@@ -739,7 +739,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
     const asked = new Map<string, number>();
     const seedsAsked = new Map<string, Set<Seed>>();
     for (;;) {
-      const access = materialReached(result, mergedSeeds.keys(), engine.materials.length);
+      const access = materialReached(result, engine.materials.length, false).access;
       const opening = subjects.filter((s) => open(s, access));
       // Most walks, an escalated one above all, reach everything their tag rights could open.
       if (opening.length === 0) return;
@@ -779,11 +779,7 @@ function walk(engine: ReachEngine, starts: readonly Node[], options: ExploreOpti
             }
           }
           asked.set(key, ownStates.length);
-          let seedsDone = seedsAsked.get(key);
-          if (seedsDone === undefined) {
-            seedsDone = new Set();
-            seedsAsked.set(key, seedsDone);
-          }
+          const seedsDone = cached(seedsAsked, key, () => new Set<Seed>());
           for (const seed of mergedSeeds.keys()) {
             if (seedsDone.has(seed)) continue;
             seedsDone.add(seed);
@@ -928,7 +924,7 @@ const rightsMemo = new WeakMap<Seed, ReadonlyMap<number, RetagRecord>>();
 function openRightsIn(engine: ReachEngine, seed: Seed): ReadonlyMap<number, RetagRecord> {
   let rights = rightsMemo.get(seed);
   if (rights === undefined) {
-    const access = materialReached(seed.walk, undefined, engine.materials.length);
+    const access = materialReached(seed.walk, engine.materials.length, true).access;
     const found = new Map<number, RetagRecord>();
     const wanted = (subject: RetagSubject): boolean => {
       const reached = isPrincipal(subject) && seed.all.has(engine.node(subject.ref).id);
@@ -973,29 +969,43 @@ function findRights(
   }
 }
 
-const materialMemo = new WeakMap<Exploration, Uint8Array>();
+/** Which signing material a walk reaches (see `materialReached`). */
+export interface MaterialReach {
+  /** Per material index * 2 + (0 for use, 1 for control): reached at all. */
+  readonly access: Uint8Array;
+  /** Per material index: reached without undecidable conditions. */
+  readonly free: Uint8Array;
+}
+
+const materialMemo = new WeakMap<Exploration, MaterialReach>();
 
 /**
- * Which signing material a walk reaches, per material index * 2 + (0 for use, 1 for control),
- * with what the given seeds reach (those of a finished walk when none are given: then memoised).
+ * Which signing material a walk reaches, with the seeds it took over (so far, for a walk not
+ * `finished`; a finished walk's answer is memoised). A seed taken over through an undecidable
+ * condition adds nothing it reached freely.
  */
-export function materialReached(walk: Exploration, seeds: Iterable<Seed> | undefined, size: number): Uint8Array {
-  const finished = seeds === undefined;
+export function materialReached(walk: Exploration, size: number, finished: boolean): MaterialReach {
   const cached = finished ? materialMemo.get(walk) : undefined;
   if (cached !== undefined) return cached;
   const access = new Uint8Array(size * 2);
+  const free = new Uint8Array(size);
   const seen: TakenLists = new Set();
-  const mark = (out: AccessOut): void => {
-    access[out.material * 2 + (out.access === 'use' ? 0 : 1)] = 1;
-  };
-  for (const id of walk.expanded) walk.eachOutput(id, 'access', seen, mark);
-  for (const { out } of walk.retagAccess) mark(out);
-  for (const seed of seeds ?? walk.seeds.map((s) => s.seed)) {
-    const theirs = materialReached(seed.walk, undefined, size);
-    for (let i = 0; i < access.length; i++) access[i] = (access[i] as number) | (theirs[i] as number);
+  for (const id of walk.expanded) {
+    const nodeFree = walk.unconditional.has(id);
+    walk.eachOutput(id, 'access', seen, (out) => {
+      access[out.material * 2 + (out.access === 'use' ? 0 : 1)] = 1;
+      if (nodeFree && !out.conditional) free[out.material] = 1;
+    });
   }
-  if (finished) materialMemo.set(walk, access);
-  return access;
+  for (const { out } of walk.retagAccess) access[out.material * 2 + (out.access === 'use' ? 0 : 1)] = 1;
+  for (const { seed, conditional } of walk.seeds) {
+    const theirs = materialReached(seed.walk, size, true);
+    for (let i = 0; i < access.length; i++) access[i] = (access[i] as number) | (theirs.access[i] as number);
+    if (!conditional) for (let i = 0; i < size; i++) free[i] = (free[i] as number) | (theirs.free[i] as number);
+  }
+  const reach = { access, free };
+  if (finished) materialMemo.set(walk, reach);
+  return reach;
 }
 
 /** Freezes a finished walk (and the seeds it took over) as a seed. */

@@ -166,7 +166,8 @@ export interface SignatureStatement {
 
 const signatureCache = new WeakMap<PolicyDocument, Map<string, readonly SignatureStatement[]>>();
 
-function readKeys(s: Statement): string[] {
+/** Lower-cased condition keys and variable names a statement reads. */
+export function readKeys(s: Statement): string[] {
   const keys = new Set<string>();
   const vars = (values: readonly string[] | undefined): void => {
     for (const v of values ?? []) if (v.includes('${')) for (const m of v.matchAll(VARIABLE)) keys.add((m[1] as string).toLowerCase());

@@ -1,6 +1,7 @@
 import { statementMayMatchAction } from '../policy/index.js';
 import type { PolicyDocument, Statement } from '../policy/types.js';
 import type { TableItem } from './engine.js';
+import { readKeys } from './policy-scan.js';
 
 /**
  * Resource tags the attacker chooses. Whoever may tag a KMS key, secret, parameter, role or user
@@ -29,25 +30,7 @@ export const TAG_ACTIONS = {
 /** Whether any of these lower-cased keys reads the resource's tags. */
 export const readsResourceTags = (keys: readonly string[]): boolean => keys.some((k) => RESOURCE_TAG_KEY.test(k));
 
-/** A policy variable that reads the resource's tags. */
-const RESOURCE_TAG_VARIABLE = /\$\{\s*(aws|secretsmanager|ssm):resourcetag\//i;
-
-function readsInStrings(values: readonly string[] | undefined): boolean {
-  if (values === undefined) return false;
-  for (const v of values) if (v.includes('${') && RESOURCE_TAG_VARIABLE.test(v)) return true;
-  return false;
-}
-
-function statementReadsTags(s: Statement): boolean {
-  if (readsInStrings(s.resource) || readsInStrings(s.notResource)) return true;
-  const condition = s.condition;
-  if (condition === undefined) return false;
-  for (const operator in condition) {
-    const block = condition[operator] as Readonly<Record<string, readonly string[]>>;
-    for (const key in block) if (RESOURCE_TAG_KEY.test(key.toLowerCase()) || readsInStrings(block[key])) return true;
-  }
-  return false;
-}
+const statementReadsTags = (s: Statement): boolean => readsResourceTags(readKeys(s));
 
 /** The statements of documents that read the resource's tags (in a condition key or a variable). */
 export function tagReadingStatements(documents: Iterable<PolicyDocument>): Statement[] {
